@@ -1,0 +1,2 @@
+// aae-lab public API (re-exports by concept).
+export {};
