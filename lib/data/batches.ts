@@ -1,0 +1,84 @@
+/** Batching, balanced labeled subsets and the original's denoising input noise. */
+import { PIXELS, N_LABELS, type ImageSet } from './mnist';
+import { Rng } from '../random';
+
+export interface Batch {
+  /** Clean images, batch*784: the reconstruction target. */
+  x: Float32Array;
+  /** Encoder input: x plus noise when denoising, else x itself. */
+  xNoised: Float32Array;
+  labels: Uint8Array;
+  size: number;
+}
+
+/**
+ * Order of the examples for one epoch: 0..n-1 in order (as the original) or a seeded
+ * permutation. Only full batches are used (the original's len(images) // batch_size).
+ */
+export function epochOrder(n: number, rng: Rng | null): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  if (rng) rng.shuffle(order);
+  return order;
+}
+
+export function batchesPerEpoch(n: number, batchSize: number): number {
+  return Math.floor(n / batchSize);
+}
+
+/** The original's input noise: x + N(0, std) on every pixel, no clipping. */
+export function addNoise(x: Float32Array, std: number, rng: Rng): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i] + std * rng.normal();
+  return out;
+}
+
+/** Gathers batch `b` of an epoch order; noise (std > 0) is added to the encoder input only. */
+export function makeBatch(set: ImageSet, order: ArrayLike<number>, b: number, batchSize: number, noiseStd: number, rng: Rng): Batch {
+  const x = new Float32Array(batchSize * PIXELS);
+  const labels = new Uint8Array(batchSize);
+  for (let i = 0; i < batchSize; i++) {
+    const j = order[(b * batchSize + i) % order.length];
+    x.set(set.images.subarray(j * PIXELS, (j + 1) * PIXELS), i * PIXELS);
+    labels[i] = set.labels[j];
+  }
+  const xNoised = noiseStd > 0 ? addNoise(x, noiseStd, rng) : x;
+  return { x, xNoised, labels, size: batchSize };
+}
+
+/** One-hot rows for labels. */
+export function oneHot(labels: ArrayLike<number>, n = N_LABELS): Float32Array {
+  const out = new Float32Array(labels.length * n);
+  for (let i = 0; i < labels.length; i++) out[i * n + labels[i]] = 1;
+  return out;
+}
+
+/**
+ * Indices of a balanced labeled subset: n/10 examples of each class, chosen with a seeded
+ * generator; the rest are returned as unlabeled. n must be a multiple of 10 no larger than the set.
+ */
+export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng): { labeled: Uint32Array; unlabeled: Uint32Array } {
+  if (!Number.isInteger(n) || n <= 0 || n % N_LABELS !== 0) {
+    throw new RangeError(`labeled subset size must be a positive multiple of ${N_LABELS}, got ${n}`);
+  }
+  const per = n / N_LABELS;
+  const byClass: number[][] = Array.from({ length: N_LABELS }, () => []);
+  for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
+  const chosen = new Uint8Array(labels.length);
+  const labeled: number[] = [];
+  for (let k = 0; k < N_LABELS; k++) {
+    if (byClass[k].length < per) {
+      throw new RangeError(`labeled subset of ${n} needs ${per} examples of digit ${k}, the set has ${byClass[k].length}`);
+    }
+    const idx = Uint32Array.from(byClass[k]);
+    rng.shuffle(idx);
+    for (let i = 0; i < per; i++) {
+      labeled.push(idx[i]);
+      chosen[idx[i]] = 1;
+    }
+  }
+  labeled.sort((a, b) => a - b);
+  const unlabeled: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (!chosen[i]) unlabeled.push(i);
+  return { labeled: Uint32Array.from(labeled), unlabeled: Uint32Array.from(unlabeled) };
+}

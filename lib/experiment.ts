@@ -1,0 +1,58 @@
+/**
+ * An experiment = config + data + model + trainer. Used by the CLI and the notebooks alike.
+ */
+import type { AAEConfig } from './models/config';
+import { createModel, type AAEModel } from './models';
+import { loadMnist, select, subset, type Mnist } from './data/mnist';
+import { balancedSubset } from './data/batches';
+import { Rng } from './random';
+import { Trainer, type TrainData } from './train/trainer';
+import { loadCheckpoint } from './train/checkpoint';
+
+/**
+ * The data of a config: the original's split; for the semi-supervised model the labeled examples
+ * are the first nLabeled validation images (labeledFrom 'validation', the original) or a balanced,
+ * seeded subset of the training images whose remainder is the unlabeled training set ('balanced').
+ */
+export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
+  if (cfg.model === 'supervised') return { train: mnist.train, test: mnist.test, labeled: null };
+  if (cfg.labeledFrom === 'validation') {
+    if (cfg.nLabeled > mnist.validation.count) {
+      throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${mnist.validation.count}`);
+    }
+    return { train: mnist.train, test: mnist.test, labeled: subset(mnist.validation, 0, cfg.nLabeled) };
+  }
+  if (cfg.nLabeled > mnist.train.count) {
+    throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
+  }
+  const { labeled, unlabeled } = balancedSubset(mnist.train.labels, cfg.nLabeled, new Rng(cfg.seed + 2));
+  return {
+    train: unlabeled.length >= cfg.batchSize ? select(mnist.train, unlabeled) : mnist.train,
+    test: mnist.test,
+    labeled: select(mnist.train, labeled),
+  };
+}
+
+export interface Experiment {
+  config: AAEConfig;
+  data: TrainData;
+  model: AAEModel;
+  trainer: Trainer;
+}
+
+/** A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1). */
+export function createExperiment(cfg: AAEConfig, mnist?: Mnist): Experiment {
+  const data = prepareData(cfg, mnist);
+  const model = createModel(cfg, new Rng(cfg.seed));
+  return { config: cfg, data, model, trainer: new Trainer(model, data, new Rng(cfg.seed + 1)) };
+}
+
+/** An experiment restored from a checkpoint, positioned to continue training exactly. */
+export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number): Experiment {
+  const ck = loadCheckpoint(file, expect);
+  const cfg = epochs !== undefined ? { ...ck.config, epochs } : ck.config;
+  const data = prepareData(cfg, mnist);
+  const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));
+  if (ck.trainer) trainer.restore(ck.trainer);
+  return { config: cfg, data, model: ck.model, trainer };
+}

@@ -1,0 +1,92 @@
+/** What both AAE models share: weights by name, optimizers by phase, batched evaluation. */
+import * as tf from '@tensorflow/tfjs-core';
+import type { AAEConfig } from './config';
+import type { Adam } from '../nn/adam';
+import type { Batch } from '../data/batches';
+import type { ImageSet } from '../data/mnist';
+import { PIXELS } from '../data/mnist';
+import { Rng } from '../random';
+import type { Dropout } from '../nn/layers';
+
+/** Loss values of one training step, by phase (before that phase's update). */
+export type StepLosses = Record<string, number>;
+
+export interface Evaluation {
+  /** Mean squared error of the reconstructions of clean inputs (keep_prob 1). */
+  reconLoss: number;
+  /** Semi-supervised only: fraction of misclassified images. */
+  classError?: number;
+}
+
+export abstract class AAEBase {
+  abstract readonly kind: 'supervised' | 'semi_supervised';
+  /** Optimizers by phase name, in the order the phases run. */
+  abstract readonly optimizers: Record<string, Adam>;
+
+  constructor(readonly config: AAEConfig) {}
+
+  /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
+  abstract namedWeights(): [string, tf.Variable][];
+
+  /** One training step on a batch: the original's phases in order. */
+  abstract trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses;
+
+  /** Codes (z, or the style for the semi-supervised model) of images, keep_prob 1. */
+  abstract encodeTensor(x: tf.Tensor2D): tf.Tensor2D;
+
+  /** Images from codes; the semi-supervised decoder also takes labels (one-hot joined to the style). */
+  abstract decodeTensor(z: tf.Tensor2D, labels?: ArrayLike<number>): tf.Tensor2D;
+
+  protected dropout(rng: Rng): Dropout | null {
+    return this.config.keepProb < 1 ? { rate: 1 - this.config.keepProb, rng } : null;
+  }
+
+  /** Runs f over chunks of rows and concatenates the Float32 results. */
+  protected chunked(rows: number, width: number, chunk: number, f: (start: number, end: number) => tf.Tensor): Float32Array {
+    const out = new Float32Array(rows * width);
+    for (let s = 0; s < rows; s += chunk) {
+      const e = Math.min(rows, s + chunk);
+      const t = tf.tidy(() => f(s, e));
+      out.set(t.dataSync() as Float32Array, s * width);
+      t.dispose();
+    }
+    return out;
+  }
+
+  encode(images: Float32Array): Float32Array {
+    const n = images.length / PIXELS;
+    return this.chunked(n, this.config.nZ, 1000, (s, e) =>
+      this.encodeTensor(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS])),
+    );
+  }
+
+  decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
+    const nZ = this.config.nZ;
+    const n = codes.length / nZ;
+    if (!Number.isInteger(n)) throw new RangeError(`decode: ${codes.length} values is not a whole number of ${nZ}-dim codes`);
+    return this.chunked(n, PIXELS, 1000, (s, e) =>
+      this.decodeTensor(
+        tf.tensor2d(codes.subarray(s * nZ, e * nZ), [e - s, nZ]),
+        labels ? Array.from({ length: e - s }, (_, i) => labels[s + i]) : undefined,
+      ),
+    );
+  }
+
+  /** Reconstructions of images (keep_prob 1, clean input). */
+  abstract reconstruct(images: Float32Array): Float32Array;
+
+  evaluate(set: ImageSet): Evaluation {
+    const rec = this.reconstruct(set.images);
+    let se = 0;
+    for (let i = 0; i < rec.length; i++) {
+      const d = rec[i] - set.images[i];
+      se += d * d;
+    }
+    return { reconLoss: se / rec.length };
+  }
+
+  dispose(): void {
+    tf.dispose(this.namedWeights().map(([, v]) => v));
+    for (const o of Object.values(this.optimizers)) o.dispose();
+  }
+}

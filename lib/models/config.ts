@@ -1,0 +1,138 @@
+/**
+ * One config object per experiment, with the original project's defaults as a preset named for it
+ * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
+ */
+import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
+
+export const MODEL_NAMES = ['supervised', 'semi_supervised'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+export const PRESET_NAMES = ['original', 'fast'] as const;
+export type PresetName = (typeof PRESET_NAMES)[number];
+export const LABELED_SOURCES = ['validation', 'balanced'] as const;
+export type LabeledSource = (typeof LABELED_SOURCES)[number];
+
+/** Learning rate from epoch `from` on (entries sorted by `from`, the first at 0). */
+export interface LrStep {
+  from: number;
+  lr: number;
+}
+
+export interface AAEConfig {
+  model: ModelName;
+  prior: PriorName;
+  /** Size of the latent code z (supervised) or of the style code (semi-supervised). */
+  nZ: number;
+  /** Units in every hidden layer of encoder, decoder and discriminators. */
+  nHidden: number;
+  epochs: number;
+  batchSize: number;
+  /** Dropout keep probability during training (1.0 at evaluation). */
+  keepProb: number;
+  /** Std of the Gaussian noise added to the encoder input (0 = no denoising). */
+  noiseStd: number;
+  /** Learning rate of the reconstruction, generator and cross-entropy phases per epoch. */
+  lrSchedule: LrStep[];
+  /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
+  dLrFactor: number;
+  /** Semi-supervised: number of labeled examples. */
+  nLabeled: number;
+  /**
+   * Semi-supervised: where the labeled examples come from. 'validation' = the first nLabeled of the
+   * 5,000 validation images (the original); 'balanced' = nLabeled/10 per class drawn (seeded) from
+   * the 55,000 training images.
+   */
+  labeledFrom: LabeledSource;
+  /** Shuffle the training set every epoch (the original takes batches in order). */
+  shuffle: boolean;
+  seed: number;
+}
+
+const ORIGINAL: AAEConfig = {
+  model: 'semi_supervised',
+  prior: 'gaussian',
+  nZ: 20,
+  nHidden: 3000,
+  epochs: 100,
+  batchSize: 128,
+  keepProb: 0.9,
+  noiseStd: 0.3,
+  lrSchedule: [
+    { from: 0, lr: 1e-3 },
+    { from: 51, lr: 1e-4 },
+  ],
+  dLrFactor: 0.2,
+  nLabeled: 5000,
+  labeledFrom: 'validation',
+  shuffle: false,
+  seed: 0,
+};
+
+const FAST: AAEConfig = {
+  ...ORIGINAL,
+  nHidden: 1000,
+  epochs: 10,
+  batchSize: 100,
+  lrSchedule: [
+    { from: 0, lr: 1e-3 },
+    { from: 8, lr: 1e-4 },
+  ],
+  shuffle: true,
+};
+
+export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIGINAL, fast: FAST };
+
+/** A full config: a preset with overrides. */
+export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
+  if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
+    throw new RangeError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
+  }
+  const cfg: AAEConfig = { ...PRESETS[preset], lrSchedule: PRESETS[preset].lrSchedule.map((s) => ({ ...s })) };
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  validateConfig(cfg);
+  return cfg;
+}
+
+function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
+  }
+}
+
+/** Throws a RangeError naming the field, the bad value and the valid choices. */
+export function validateConfig(cfg: AAEConfig): void {
+  if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
+    throw new RangeError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
+  }
+  if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
+    throw new RangeError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+  }
+  positiveInt('nZ', cfg.nZ, 1000);
+  checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
+  positiveInt('nHidden', cfg.nHidden, 100000);
+  positiveInt('epochs', cfg.epochs, 100000);
+  positiveInt('batchSize', cfg.batchSize, 5000);
+  if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new RangeError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
+  if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new RangeError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
+  if (!(cfg.dLrFactor > 0)) throw new RangeError(`dLrFactor must be > 0, got ${cfg.dLrFactor}`);
+  if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
+    throw new RangeError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
+  }
+  for (const s of cfg.lrSchedule) {
+    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new RangeError(`learning rate must be > 0, got ${s.lr}`);
+  }
+  if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
+    throw new RangeError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
+  }
+  const maxLabeled = cfg.labeledFrom === 'validation' ? 5000 : 55000;
+  positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
+  if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
+    throw new RangeError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
+  }
+  if (!Number.isInteger(cfg.seed)) throw new RangeError(`seed must be an integer, got ${cfg.seed}`);
+}
+
+export function learningRate(cfg: AAEConfig, epoch: number): number {
+  let lr = cfg.lrSchedule[0].lr;
+  for (const s of cfg.lrSchedule) if (epoch >= s.from) lr = s.lr;
+  return lr;
+}

@@ -1,0 +1,177 @@
+/**
+ * Semi-supervised AAE (the original's Semi_Adversarial_AutoEncoder): an encoder with a style head
+ * (n_z, linear) and a label head (10, softmax); the decoder reads [style, softmax labels]; a
+ * z-discriminator matches the style to the prior and a y-discriminator matches the label head to
+ * the categorical prior (one-hot of uniform labels). Phases per batch: reconstruction (encoder +
+ * decoder) → z-discriminator → y-discriminator (both lr * dLrFactor) → generator (encoder) →
+ * cross-entropy on a labeled batch (encoder), each with its own Adam.
+ * Deviations from the original (documented in README):
+ *  - the original's cross-entropy trained a separate `label_logits` head that nothing else used,
+ *    so labels never shaped the softmax head feeding the decoder and the y-discriminator; here one
+ *    label head serves all, and its test classification error is measured;
+ *  - its reconstruction optimizer also moved both discriminators (an always-true name filter);
+ *    here it updates encoder and decoder only.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { AAEBase, type Evaluation, type StepLosses } from './base';
+import type { AAEConfig } from './config';
+import { Dense, MLP, type Dropout } from '../nn/layers';
+import { Adam } from '../nn/adam';
+import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
+import { oneHot, type Batch } from '../data/batches';
+import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
+import { categorical, sampleUnlabelled } from '../priors';
+import { Rng } from '../random';
+
+export class SemiSupervisedAAE extends AAEBase {
+  readonly kind = 'semi_supervised' as const;
+  readonly trunk: MLP;
+  readonly styleHead: Dense;
+  readonly labelHead: Dense;
+  readonly decoder: MLP;
+  readonly zDiscriminator: MLP;
+  readonly yDiscriminator: MLP;
+  readonly optimizers: { reconstruction: Adam; zDiscriminator: Adam; yDiscriminator: Adam; generator: Adam; crossEntropy: Adam };
+
+  constructor(config: AAEConfig, rng: Rng) {
+    super(config);
+    const H = config.nHidden;
+    this.trunk = new MLP('encoder', [PIXELS, H, H], rng, 'hidden');
+    this.styleHead = new Dense('encoder/style', H, config.nZ, rng);
+    this.labelHead = new Dense('encoder/labels', H, N_LABELS, rng);
+    this.decoder = new MLP('decoder', [config.nZ + N_LABELS, H, H, PIXELS], rng, 'sigmoid');
+    this.zDiscriminator = new MLP('z_discriminator', [config.nZ, H, H, 1], rng, 'linear');
+    this.yDiscriminator = new MLP('y_discriminator', [N_LABELS, H, H, 1], rng, 'linear');
+    const enc = this.encoderVariables();
+    this.optimizers = {
+      reconstruction: new Adam([...enc, ...this.decoder.variables]),
+      zDiscriminator: new Adam(this.zDiscriminator.variables),
+      yDiscriminator: new Adam(this.yDiscriminator.variables),
+      generator: new Adam(enc),
+      crossEntropy: new Adam(enc),
+    };
+  }
+
+  encoderVariables(): tf.Variable[] {
+    return [...this.trunk.variables, this.styleHead.w, this.styleHead.b, this.labelHead.w, this.labelHead.b];
+  }
+
+  namedWeights(): [string, tf.Variable][] {
+    return [
+      ...this.trunk.weights(),
+      ...this.styleHead.weights(),
+      ...this.labelHead.weights(),
+      ...this.decoder.weights(),
+      ...this.zDiscriminator.weights(),
+      ...this.yDiscriminator.weights(),
+    ];
+  }
+
+  /** Style code and label logits. */
+  encodeBoth(x: tf.Tensor2D, drop: Dropout | null): { style: tf.Tensor2D; logits: tf.Tensor2D } {
+    const h = this.trunk.apply(x, drop);
+    return { style: this.styleHead.apply(h), logits: this.labelHead.apply(h) };
+  }
+
+  trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses {
+    const B = batch.size;
+    const nZ = this.config.nZ;
+    const drop = this.dropout(rng);
+    const prior = sampleUnlabelled(this.config.prior, B, nZ, rng);
+    const cat = categorical(B, rng);
+    const x = tf.tensor2d(batch.x, [B, PIXELS]);
+    const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
+    const zReal = tf.tensor2d(prior.z, [B, nZ]);
+    const yReal = tf.tensor2d(cat.y, [B, N_LABELS]);
+    const held: tf.Tensor[] = [x, xn, zReal, yReal];
+    const dLr = lr * this.config.dLrFactor;
+    try {
+      const reconstruction = this.optimizers.reconstruction.minimize(() => {
+        const { style, logits } = this.encodeBoth(xn, drop);
+        return meanSquaredError(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop), x);
+      }, lr);
+      const zDiscriminator = this.optimizers.zDiscriminator.minimize(() => {
+        const { style } = this.encodeBoth(xn, drop);
+        return tf.add(
+          sigmoidCrossEntropy(this.zDiscriminator.apply(zReal, drop), 1),
+          sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 0),
+        );
+      }, dLr);
+      const yDiscriminator = this.optimizers.yDiscriminator.minimize(() => {
+        const { logits } = this.encodeBoth(xn, drop);
+        return tf.add(
+          sigmoidCrossEntropy(this.yDiscriminator.apply(yReal, drop), 1),
+          sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 0),
+        );
+      }, dLr);
+      const generator = this.optimizers.generator.minimize(() => {
+        const { style, logits } = this.encodeBoth(xn, drop);
+        return tf.add(
+          sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1),
+          sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1),
+        );
+      }, lr);
+      const losses: StepLosses = { reconstruction, zDiscriminator, yDiscriminator, generator };
+      if (labeled) {
+        const L = labeled.size;
+        const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);
+        const yl = tf.tensor2d(oneHot(labeled.labels), [L, N_LABELS]);
+        held.push(xl, yl);
+        losses.crossEntropy = this.optimizers.crossEntropy.minimize(
+          () => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl),
+          lr,
+        );
+      }
+      return losses;
+    } finally {
+      tf.dispose(held);
+    }
+  }
+
+  encodeTensor(x: tf.Tensor2D): tf.Tensor2D {
+    return this.encodeBoth(x, null).style;
+  }
+
+  /** Decodes [style, one-hot(label)]; without labels, label 0 is used. */
+  decodeTensor(z: tf.Tensor2D, labels?: ArrayLike<number>): tf.Tensor2D {
+    const n = z.shape[0];
+    const y = tf.tensor2d(oneHot(labels ?? new Uint8Array(n)), [n, N_LABELS]);
+    return this.decoder.apply(tf.concat([z, y], 1), null);
+  }
+
+  reconstruct(images: Float32Array): Float32Array {
+    const n = images.length / PIXELS;
+    return this.chunked(n, PIXELS, 1000, (s, e) => {
+      const { style, logits } = this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null);
+      return this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), null);
+    });
+  }
+
+  /** Class probabilities (softmax of the label head), n*10. */
+  classProbabilities(images: Float32Array): Float32Array {
+    const n = images.length / PIXELS;
+    return this.chunked(n, N_LABELS, 1000, (s, e) =>
+      tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits),
+    );
+  }
+
+  classify(images: Float32Array): Uint8Array {
+    const p = this.classProbabilities(images);
+    const n = p.length / N_LABELS;
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      let best = 0;
+      for (let k = 1; k < N_LABELS; k++) if (p[i * N_LABELS + k] > p[i * N_LABELS + best]) best = k;
+      out[i] = best;
+    }
+    return out;
+  }
+
+  override evaluate(set: ImageSet): Evaluation {
+    const base = super.evaluate(set);
+    const pred = this.classify(set.images);
+    let wrong = 0;
+    for (let i = 0; i < set.count; i++) if (pred[i] !== set.labels[i]) wrong++;
+    return { ...base, classError: wrong / set.count };
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Checkpoints: one file holding the config, the trainer's state (epoch, position, generator state,
+ * history), every weight and every optimizer's moments. Layout:
+ *   "AAECKPT1" | u32 header length | u32 CRC-32 of all that follows | header JSON (space-padded to 4) | float32 data
+ * Written atomically (temporary file in the same folder, fsync, rename), so a crash mid-write leaves
+ * the previous checkpoint intact; a damaged file fails its CRC and loads nothing.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import * as tf from '@tensorflow/tfjs-core';
+import { createModel, type AAEModel } from '../models';
+import { validateConfig, type AAEConfig } from '../models/config';
+import type { TrainerState } from './trainer';
+import { Rng } from '../random';
+
+const MAGIC = Buffer.from('AAECKPT1', 'latin1');
+export const CHECKPOINT_FILE = 'checkpoint.aae';
+
+interface Entry {
+  name: string;
+  shape: number[];
+  offset: number;
+  length: number;
+}
+
+interface Header {
+  format: 1;
+  savedAt: string;
+  config: AAEConfig;
+  trainer: TrainerState | null;
+  weights: Entry[];
+  optimizers: { name: string; t: number; m: Entry[]; v: Entry[] }[];
+  meta: Record<string, unknown>;
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+function crc32(buf: Uint8Array): number {
+  const f = (zlib as unknown as { crc32?: (b: Uint8Array) => number }).crc32;
+  if (f) return f(buf) >>> 0;
+  let c = ~0;
+  for (let i = 0; i < buf.length; i++) {
+    c ^= buf[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** Writes bytes to file atomically: temp file + fsync + rename. */
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    if (typeof data === 'string') fs.writeSync(fd, data);
+    else fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerState | null, meta: Record<string, unknown> = {}): void {
+  const chunks: Float32Array[] = [];
+  let offset = 0;
+  const add = (name: string, shape: number[], data: Float32Array): Entry => {
+    chunks.push(data);
+    const e = { name, shape, offset, length: data.length };
+    offset += data.length;
+    return e;
+  };
+  const weights = model.namedWeights().map(([name, v]) => add(name, v.shape, v.dataSync() as Float32Array));
+  const optimizers = Object.entries(model.optimizers).map(([name, opt]) => {
+    const st = opt.getState();
+    return {
+      name,
+      t: st.t,
+      m: st.m.map((d, i) => add(`${name}/m/${i}`, opt.vars[i].shape, d)),
+      v: st.v.map((d, i) => add(`${name}/v/${i}`, opt.vars[i].shape, d)),
+    };
+  });
+  const header: Header = { format: 1, savedAt: new Date().toISOString(), config: model.config, trainer, weights, optimizers, meta };
+  let json = JSON.stringify(header);
+  json += ' '.repeat((4 - (Buffer.byteLength(json) % 4)) % 4);
+  const headerBuf = Buffer.from(json, 'utf8');
+  const body = Buffer.alloc(headerBuf.length + offset * 4);
+  headerBuf.copy(body, 0);
+  const floats = new Float32Array(body.buffer, body.byteOffset + headerBuf.length, offset);
+  let o = 0;
+  for (const c of chunks) {
+    floats.set(c, o);
+    o += c.length;
+  }
+  const head = Buffer.alloc(16);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(headerBuf.length, 8);
+  head.writeUInt32LE(crc32(body), 12);
+  writeFileAtomic(file, Buffer.concat([head, body]));
+}
+
+export interface LoadedCheckpoint {
+  config: AAEConfig;
+  trainer: TrainerState | null;
+  meta: Record<string, unknown>;
+  model: AAEModel;
+}
+
+/** Reads and verifies a checkpoint file; nothing is created unless every check passes. */
+export function readCheckpoint(file: string): { header: Header; floats: Float32Array } {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(file);
+  } catch (e) {
+    throw new CheckpointError(`cannot read checkpoint ${file}: ${(e as Error).message}`);
+  }
+  if (buf.length < 16 || !buf.subarray(0, 8).equals(MAGIC)) {
+    throw new CheckpointError(`${file} is not an aae-lab checkpoint (bad magic bytes)`);
+  }
+  const hlen = buf.readUInt32LE(8);
+  const body = buf.subarray(16);
+  if (hlen > body.length || (body.length - hlen) % 4 !== 0) {
+    throw new CheckpointError(`checkpoint ${file} is truncated or damaged (size ${buf.length} bytes does not fit its header)`);
+  }
+  if (crc32(body) !== buf.readUInt32LE(12)) {
+    throw new CheckpointError(`checkpoint ${file} is damaged (CRC-32 mismatch); it was not loaded`);
+  }
+  const header = JSON.parse(body.subarray(0, hlen).toString('utf8')) as Header;
+  if (header.format !== 1) throw new CheckpointError(`checkpoint ${file} has format ${header.format}, this version reads format 1`);
+  const aligned = new Uint8Array(body.length - hlen);
+  aligned.set(body.subarray(hlen));
+  return { header, floats: new Float32Array(aligned.buffer) };
+}
+
+/**
+ * Loads a checkpoint into a new model. With `expect`, every given field (model, prior, nZ, nHidden)
+ * must match the checkpoint's config, else a CheckpointError names the mismatch.
+ */
+export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}): LoadedCheckpoint {
+  const { header, floats } = readCheckpoint(file);
+  const cfg = header.config;
+  for (const [k, v] of Object.entries(expect)) {
+    if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
+      throw new CheckpointError(
+        `checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`,
+      );
+    }
+  }
+  validateConfig(cfg);
+  const model = createModel(cfg, new Rng(cfg.seed));
+  try {
+    const weights = model.namedWeights();
+    const byName = new Map(header.weights.map((e) => [e.name, e]));
+    if (weights.length !== header.weights.length) {
+      throw new CheckpointError(`checkpoint ${file} holds ${header.weights.length} weights, the model has ${weights.length}`);
+    }
+    const slice = (e: Entry, shape: number[], what: string) => {
+      if (e.shape.join('x') !== shape.join('x')) {
+        throw new CheckpointError(`checkpoint ${file}: ${what} has shape ${e.shape.join('x')}, the model expects ${shape.join('x')}`);
+      }
+      if (e.offset + e.length > floats.length) throw new CheckpointError(`checkpoint ${file}: ${what} lies past the end of the data`);
+      return floats.subarray(e.offset, e.offset + e.length);
+    };
+    tf.tidy(() => {
+      for (const [name, v] of weights) {
+        const e = byName.get(name);
+        if (!e) throw new CheckpointError(`checkpoint ${file} has no weight ${name}`);
+        v.assign(tf.tensor(slice(e, v.shape, name), v.shape));
+      }
+    });
+    for (const [name, opt] of Object.entries(model.optimizers)) {
+      const st = header.optimizers.find((o) => o.name === name);
+      if (!st) throw new CheckpointError(`checkpoint ${file} has no state for optimizer ${name}`);
+      if (st.m.length !== opt.vars.length) throw new CheckpointError(`checkpoint ${file}: optimizer ${name} state does not match the model`);
+      opt.setState({
+        t: st.t,
+        m: st.m.map((e, i) => slice(e, opt.vars[i].shape, `${name} m`)),
+        v: st.v.map((e, i) => slice(e, opt.vars[i].shape, `${name} v`)),
+      });
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+  return { config: cfg, trainer: header.trainer, meta: header.meta, model };
+}

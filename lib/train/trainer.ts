@@ -1,0 +1,210 @@
+/**
+ * The training loop: epochs over the training set, the model's phases per batch in the original's
+ * order, per-epoch metrics, callbacks shared by the CLI and the notebooks, and an exact, resumable
+ * state (position in the epoch, generator state, optimizer moments) for checkpoints.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { AAEModel } from '../models';
+import { learningRate } from '../models/config';
+import { batchesPerEpoch, epochOrder, makeBatch, type Batch } from '../data/batches';
+import type { ImageSet } from '../data/mnist';
+import { Rng, type RngState } from '../random';
+
+export interface TrainData {
+  train: ImageSet;
+  test: ImageSet;
+  /** Semi-supervised: the labeled examples for the cross-entropy phase. */
+  labeled?: ImageSet | null;
+}
+
+/** One row per epoch; every value a number so the history is a plain table. */
+export interface EpochMetrics {
+  epoch: number;
+  lr: number;
+  seconds: number;
+  /** Mean over the epoch's batches of each phase's loss (train_reconstruction, train_discriminator, ...). */
+  [metric: string]: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  losses: Record<string, number>;
+}
+
+export interface TrainCallbacks {
+  onTrainStart?(trainer: Trainer): void | Promise<void>;
+  onBatchEnd?(info: BatchInfo, trainer: Trainer): void | Promise<void>;
+  onEpochEnd?(metrics: EpochMetrics, trainer: Trainer): void | Promise<void>;
+  onTrainEnd?(trainer: Trainer, outcome: TrainOutcome): void | Promise<void>;
+}
+
+export type TrainOutcome = 'completed' | 'interrupted';
+
+export class DivergenceError extends Error {
+  constructor(readonly phase: string, readonly epoch: number, readonly batch: number, readonly value: number) {
+    super(`training diverged: the ${phase} loss is ${value} at epoch ${epoch}, batch ${batch}`);
+    this.name = 'DivergenceError';
+  }
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface TrainerState {
+  /** Epoch in progress (or the next one when batch = 0). */
+  epoch: number;
+  /** Next batch of that epoch. */
+  batch: number;
+  order: number[] | null;
+  labeledOrder: number[] | null;
+  labeledCursor: number;
+  sums: Record<string, number>;
+  epochSeconds: number;
+  rng: RngState;
+  history: EpochMetrics[];
+}
+
+export interface TrainOptions {
+  /** Train up to this many epochs in all (default: config.epochs). */
+  epochs?: number;
+  callbacks?: TrainCallbacks | TrainCallbacks[];
+  /** Stops after the current batch when aborted; the state then points at the next batch. */
+  signal?: AbortSignal;
+  /** Evaluate test metrics on the first N test images only (default: all). */
+  evalSize?: number;
+  /** Let the event loop run (signals, notebook displays) every N batches (default 1). */
+  yieldEvery?: number;
+}
+
+const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
+
+export class Trainer {
+  readonly rng: Rng;
+  state: TrainerState;
+
+  constructor(readonly model: AAEModel, readonly data: TrainData, rng?: Rng) {
+    const cfg = model.config;
+    if (cfg.model === 'semi_supervised' && !data.labeled) {
+      throw new Error('the semi-supervised model needs labeled examples (data.labeled)');
+    }
+    if (data.train.count < cfg.batchSize) {
+      throw new RangeError(`batch size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
+    }
+    this.rng = rng ?? new Rng(cfg.seed + 1);
+    this.state = {
+      epoch: 0,
+      batch: 0,
+      order: null,
+      labeledOrder: null,
+      labeledCursor: 0,
+      sums: {},
+      epochSeconds: 0,
+      rng: this.rng.getState(),
+      history: [],
+    };
+  }
+
+  get history(): EpochMetrics[] {
+    return this.state.history;
+  }
+
+  get batchesPerEpoch(): number {
+    return batchesPerEpoch(this.data.train.count, this.model.config.batchSize);
+  }
+
+  /** Snapshot for a checkpoint (the generator state is read now). */
+  snapshot(): TrainerState {
+    return { ...this.state, rng: this.rng.getState(), history: this.state.history.map((h) => ({ ...h })) };
+  }
+
+  restore(state: TrainerState): void {
+    this.state = { ...state, history: state.history.map((h) => ({ ...h })) };
+    this.rng.setState(state.rng);
+  }
+
+  private nextLabeledBatch(): Batch | null {
+    const set = this.data.labeled;
+    if (!set || this.model.kind !== 'semi_supervised') return null;
+    const cfg = this.model.config;
+    const size = Math.min(cfg.batchSize, set.count);
+    const s = this.state;
+    if (!s.labeledOrder || s.labeledCursor + size > set.count) {
+      s.labeledOrder = Array.from(epochOrder(set.count, cfg.shuffle ? this.rng : null));
+      s.labeledCursor = 0;
+    }
+    // The original feeds labeled batches without input noise.
+    const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
+    s.labeledCursor += size;
+    return b;
+  }
+
+  /** Test-set metrics (keep_prob 1): reconstruction loss and, semi-supervised, classification error. */
+  evaluateTest(evalSize?: number): Record<string, number> {
+    const test = this.data.test;
+    const n = Math.min(evalSize ?? test.count, test.count);
+    const set = n === test.count ? test : { images: test.images.subarray(0, n * 784), labels: test.labels.subarray(0, n), count: n };
+    const ev = this.model.evaluate(set);
+    const out: Record<string, number> = { test_reconstruction: ev.reconLoss };
+    if (ev.classError !== undefined) out.test_error = ev.classError;
+    return out;
+  }
+
+  /** Trains until `epochs` epochs are done in all, or the signal aborts. */
+  async run(opts: TrainOptions = {}): Promise<TrainOutcome> {
+    const cfg = this.model.config;
+    const total = opts.epochs ?? cfg.epochs;
+    const cbs = opts.callbacks ? (Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks]) : [];
+    const emit = async <K extends keyof TrainCallbacks>(k: K, ...args: Parameters<NonNullable<TrainCallbacks[K]>>) => {
+      for (const cb of cbs) await (cb[k] as ((...a: unknown[]) => unknown) | undefined)?.apply(cb, args);
+    };
+    const yieldEvery = Math.max(1, opts.yieldEvery ?? 1);
+    const batches = this.batchesPerEpoch;
+    const s = this.state;
+    await emit('onTrainStart', this);
+    let outcome: TrainOutcome = 'completed';
+    outer: while (s.epoch < total) {
+      if (s.batch === 0 || !s.order) {
+        s.order = Array.from(epochOrder(this.data.train.count, cfg.shuffle ? this.rng : null));
+        s.sums = {};
+        s.epochSeconds = 0;
+        s.batch = 0;
+      }
+      const lr = learningRate(cfg, s.epoch);
+      while (s.batch < batches) {
+        if (opts.signal?.aborted) {
+          outcome = 'interrupted';
+          break outer;
+        }
+        const t0 = performance.now();
+        const batch = makeBatch(this.data.train, s.order, s.batch, cfg.batchSize, cfg.noiseStd, this.rng);
+        const labeled = this.nextLabeledBatch();
+        const losses = this.model.trainStep(batch, labeled, lr, this.rng);
+        for (const [phase, v] of Object.entries(losses)) {
+          if (!Number.isFinite(v)) throw new DivergenceError(phase, s.epoch, s.batch, v);
+          s.sums[phase] = (s.sums[phase] ?? 0) + v;
+        }
+        s.batch += 1;
+        s.epochSeconds += (performance.now() - t0) / 1000;
+        await emit('onBatchEnd', { epoch: s.epoch, batch: s.batch, batches, losses }, this);
+        if (s.batch % yieldEvery === 0) await yieldToEventLoop();
+      }
+      const t0 = performance.now();
+      const metrics: EpochMetrics = { epoch: s.epoch, lr, seconds: 0 };
+      for (const [phase, sum] of Object.entries(s.sums)) metrics[`train_${phase}`] = sum / batches;
+      Object.assign(metrics, this.evaluateTest(opts.evalSize));
+      metrics.seconds = s.epochSeconds + (performance.now() - t0) / 1000;
+      s.history.push(metrics);
+      s.epoch += 1;
+      s.batch = 0;
+      s.order = null;
+      await emit('onEpochEnd', metrics, this);
+    }
+    await emit('onTrainEnd', this, outcome);
+    return outcome;
+  }
+}
+
+/** tf memory in use, for leak checks. */
+export function tensorCount(): number {
+  return tf.memory().numTensors;
+}
