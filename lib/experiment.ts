@@ -15,6 +15,9 @@ import { loadCheckpoint } from './train/checkpoint';
  * seeded subset of the training images whose remainder is the unlabeled training set ('balanced').
  */
 export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
+  if (cfg.trainSize > 0 && cfg.trainSize < mnist.train.count) {
+    mnist = { ...mnist, train: subset(mnist.train, 0, cfg.trainSize) };
+  }
   if (cfg.model === 'supervised') return { train: mnist.train, test: mnist.test, labeled: null };
   if (cfg.labeledFrom === 'validation') {
     if (cfg.nLabeled > mnist.validation.count) {

@@ -79,18 +79,25 @@ export function labelledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
     const k = gaussianSector(x, y);
     labels[i] = k;
     for (let p = 2; p < nZ; p += 2) {
-      let r: number;
-      let theta: number;
-      if (k === 0) {
-        r = Math.sqrt(-2 * Math.log(1 - rng.uniform() * rIn));
-        theta = 2 * Math.PI * rng.uniform();
-      } else {
-        r = Math.sqrt(1 - 2 * Math.log(1 - rng.uniform()));
-        const sector = (2 * Math.PI) / (N_LABELS - 1);
-        theta = (k - 1 + rng.uniform()) * sector;
-      }
-      z[i * nZ + p] = r * Math.cos(theta);
-      z[i * nZ + p + 1] = r * Math.sin(theta);
+      // Radius and angle by inverse CDF; the angle is redrawn in the rare case the original's
+      // integer truncation puts a sector edge (within 1/9 degree) on the other side.
+      let px: number;
+      let py: number;
+      do {
+        let r: number;
+        let theta: number;
+        if (k === 0) {
+          r = Math.sqrt(-2 * Math.log(1 - rng.uniform() * rIn));
+          theta = 2 * Math.PI * rng.uniform();
+        } else {
+          r = Math.sqrt(1 - 2 * Math.log(1 - rng.uniform()));
+          theta = (k - 1 + rng.uniform()) * ((2 * Math.PI) / (N_LABELS - 1));
+        }
+        px = r * Math.cos(theta);
+        py = r * Math.sin(theta);
+      } while (gaussianSector(px, py) !== k);
+      z[i * nZ + p] = px;
+      z[i * nZ + p + 1] = py;
     }
   }
   return { z, labels };

@@ -52,6 +52,7 @@ export interface CliOptions {
   hidden?: number;
   labels?: number;
   labeledFrom?: LabeledSource;
+  trainSize?: number;
   seed: number;
   out?: string;
   resume: boolean;
@@ -79,6 +80,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--hidden <n>', 'units per hidden layer (default: the preset\'s)').argParser(intOption('--hidden', 1, 20000)))
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
     .addOption(new Option('--labeled-from <src>', 'semi-supervised: validation (first N validation images, the original) or balanced (N/10 per class from the training set)').choices(LABELED_SOURCES))
+    .addOption(new Option('--train-size <n>', 'use only the first N training images (default: all 55000)').argParser(intOption('--train-size', 1, 55000)))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--out <dir>', 'output folder (default runs/<model>-<prior>-z<n_z>)'))
     .addOption(new Option('--resume', 'continue the run in --out from its checkpoint').default(false))
@@ -120,6 +122,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
         nHidden: o.hidden,
         nLabeled: o.labels,
         labeledFrom: o.labeledFrom,
+        trainSize: o.trainSize,
         seed: o.seed,
       },
       o.preset,

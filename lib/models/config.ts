@@ -42,6 +42,8 @@ export interface AAEConfig {
    * the 55,000 training images.
    */
   labeledFrom: LabeledSource;
+  /** Use only the first N training images (0 = all 55,000): for quick runs and tests. */
+  trainSize: number;
   /** Shuffle the training set every epoch (the original takes batches in order). */
   shuffle: boolean;
   seed: number;
@@ -63,6 +65,7 @@ const ORIGINAL: AAEConfig = {
   dLrFactor: 0.2,
   nLabeled: 5000,
   labeledFrom: 'validation',
+  trainSize: 0,
   shuffle: false,
   seed: 0,
 };
@@ -127,6 +130,12 @@ export function validateConfig(cfg: AAEConfig): void {
   positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
   if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
     throw new RangeError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
+  }
+  if (!Number.isInteger(cfg.trainSize) || cfg.trainSize < 0 || cfg.trainSize > 55000) {
+    throw new RangeError(`trainSize must be an integer from 0 (all) to 55000, got ${cfg.trainSize}`);
+  }
+  if (cfg.trainSize > 0 && cfg.trainSize < cfg.batchSize) {
+    throw new RangeError(`trainSize ${cfg.trainSize} is smaller than the batch size ${cfg.batchSize}`);
   }
   if (!Number.isInteger(cfg.seed)) throw new RangeError(`seed must be an integer, got ${cfg.seed}`);
 }

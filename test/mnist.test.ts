@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultMnistDir, loadMnist, loadMnistRaw, readIdxImages, readIdxLabels, readImageSet, DataError } from '../lib/data/mnist';
+import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch } from '../lib/data/batches';
+import { Rng } from '../lib/random';
+
+test('reads the real MNIST IDX files: counts, label histogram, pixel range', () => {
+  const t0 = performance.now();
+  const raw = loadMnistRaw();
+  const ms = performance.now() - t0;
+  console.log(`loaded 70,000 MNIST images in ${ms.toFixed(0)} ms`);
+  assert.equal(raw.train.count, 60000);
+  assert.equal(raw.test.count, 10000);
+  assert.equal(raw.train.images.length, 60000 * 784);
+  const hist = new Array(10).fill(0);
+  for (const l of raw.train.labels) hist[l]++;
+  // The well-known MNIST training histogram.
+  assert.deepEqual(hist, [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of raw.test.images) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  assert.equal(min, 0);
+  assert.equal(max, 1);
+  assert.deepEqual([raw.train.labels[0], raw.train.labels[1], raw.test.labels[0]], [5, 0, 7]);
+});
+
+test('the original split: 55,000 train (images 5000-59999), 5,000 validation, 10,000 test', () => {
+  const m = loadMnist();
+  const raw = loadMnistRaw();
+  assert.equal(m.train.count, 55000);
+  assert.equal(m.validation.count, 5000);
+  assert.equal(m.test.count, 10000);
+  assert.equal(m.train.labels[0], raw.train.labels[5000]);
+  assert.deepEqual(m.validation.images.subarray(0, 784), raw.train.images.subarray(0, 784));
+});
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'aae-mnist-'));
+}
+
+test('a missing, truncated or wrong-magic file is an error naming the file', () => {
+  const dir = tmpDir();
+  const src = defaultMnistDir();
+  assert.throws(() => readIdxImages(path.join(dir, 'nope-idx3-ubyte')), (e: Error) => e instanceof DataError && /missing: .*nope-idx3-ubyte/.test(e.message));
+  const truncated = path.join(dir, 't10k-images-idx3-ubyte');
+  fs.writeFileSync(truncated, fs.readFileSync(path.join(src, 't10k-images-idx3-ubyte')).subarray(0, 5000));
+  assert.throws(() => readIdxImages(truncated), /t10k-images-idx3-ubyte: truncated IDX image file: 5000 bytes, expected 7840016/);
+  const swapped = path.join(dir, 'labels-as-images');
+  fs.copyFileSync(path.join(src, 't10k-labels-idx1-ubyte'), swapped);
+  assert.throws(() => readIdxImages(swapped), /labels-as-images: wrong magic number 2049, expected 2051/);
+  assert.throws(() => readIdxLabels(path.join(src, 't10k-images-idx3-ubyte')), /wrong magic number 2051, expected 2049/);
+  const shortLabels = path.join(dir, 'short-labels');
+  fs.writeFileSync(shortLabels, fs.readFileSync(path.join(src, 't10k-labels-idx1-ubyte')).subarray(0, 100));
+  assert.throws(() => readImageSet(path.join(src, 't10k-images-idx3-ubyte'), shortLabels), /short-labels: truncated IDX label file/);
+});
+
+test('batching: in order or seeded shuffle; full batches only; noise on the encoder input only', () => {
+  const m = loadMnist();
+  assert.equal(batchesPerEpoch(55000, 128), 429);
+  const inOrder = epochOrder(10, null);
+  assert.deepEqual(Array.from(inOrder), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const a = epochOrder(1000, new Rng(3));
+  const b = epochOrder(1000, new Rng(3));
+  const c = epochOrder(1000, new Rng(4));
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.deepEqual(Array.from(a).sort((x, y) => x - y), Array.from(inOrder.length ? epochOrder(1000, null) : []));
+  const batch = makeBatch(m.test, epochOrder(m.test.count, null), 2, 64, 0.3, new Rng(1));
+  assert.equal(batch.labels[0], m.test.labels[128]);
+  assert.deepEqual(batch.x.subarray(0, 784), m.test.images.subarray(128 * 784, 129 * 784));
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < batch.x.length; i++) {
+    const d = batch.xNoised[i] - batch.x[i];
+    sum += d;
+    sq += d * d;
+  }
+  const mean = sum / batch.x.length;
+  const std = Math.sqrt(sq / batch.x.length - mean * mean);
+  assert.ok(Math.abs(mean) < 0.01, `noise mean ${mean}`);
+  assert.ok(Math.abs(std - 0.3) < 0.01, `noise std ${std}`);
+  const clean = makeBatch(m.test, epochOrder(m.test.count, null), 0, 8, 0, new Rng(1));
+  assert.equal(clean.xNoised, clean.x);
+});
+
+test('balanced labeled subset: N/10 per class, seeded, the rest unlabeled', () => {
+  const m = loadMnist();
+  const { labeled, unlabeled } = balancedSubset(m.train.labels, 100, new Rng(7));
+  assert.equal(labeled.length, 100);
+  assert.equal(unlabeled.length, 55000 - 100);
+  const hist = new Array(10).fill(0);
+  for (const i of labeled) hist[m.train.labels[i]]++;
+  assert.deepEqual(hist, new Array(10).fill(10));
+  const again = balancedSubset(m.train.labels, 100, new Rng(7));
+  assert.deepEqual(again.labeled, labeled);
+  const set = new Set(labeled);
+  assert.ok(!unlabeled.some((i) => set.has(i)));
+  assert.throws(() => balancedSubset(m.train.labels, 105, new Rng(1)), /multiple of 10/);
+});

@@ -1,0 +1,269 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../lib/backend';
+import { makeConfig, createModel, SupervisedAAE, SemiSupervisedAAE, learningRate } from '../lib/models';
+import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../lib/nn/losses';
+import { loadMnist, subset, PIXELS } from '../lib/data/mnist';
+import { oneHot, type Batch } from '../lib/data/batches';
+import { sampleLabelled, sampleUnlabelled, categorical } from '../lib/priors';
+import { Rng } from '../lib/random';
+import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { saveCheckpoint, loadCheckpoint, CheckpointError } from '../lib/train/checkpoint';
+
+before(async () => {
+  const info = await initBackend();
+  console.log(`backend: ${info.description}`);
+});
+
+// ------------------------------------------------------------ plain-JS reference forward pass
+type Mat = { data: Float32Array; rows: number; cols: number };
+function dense(x: Mat, w: Float32Array, b: Float32Array, out: number, act: (v: number) => number): Mat {
+  const y = new Float32Array(x.rows * out);
+  for (let i = 0; i < x.rows; i++)
+    for (let j = 0; j < out; j++) {
+      let s = b[j];
+      for (let k = 0; k < x.cols; k++) s += x.data[i * x.cols + k] * w[k * out + j];
+      y[i * out + j] = act(s);
+    }
+  return { data: y, rows: x.rows, cols: out };
+}
+const relu = (v: number) => Math.max(0, v);
+const lin = (v: number) => v;
+const sig = (v: number) => 1 / (1 + Math.exp(-v));
+function concat(a: Mat, b: Mat): Mat {
+  const d = new Float32Array(a.rows * (a.cols + b.cols));
+  for (let i = 0; i < a.rows; i++) {
+    d.set(a.data.subarray(i * a.cols, (i + 1) * a.cols), i * (a.cols + b.cols));
+    d.set(b.data.subarray(i * b.cols, (i + 1) * b.cols), i * (a.cols + b.cols) + a.cols);
+  }
+  return { data: d, rows: a.rows, cols: a.cols + b.cols };
+}
+function W(model: { namedWeights(): [string, tf.Variable][] }): Map<string, Float32Array> {
+  return new Map(model.namedWeights().map(([n, v]) => [n, v.dataSync() as Float32Array]));
+}
+function mlp(w: Map<string, Float32Array>, name: string, x: Mat, sizes: number[], last: (v: number) => number): Mat {
+  let h = x;
+  for (let i = 0; i < sizes.length; i++) {
+    h = dense(h, w.get(`${name}/dense_${i + 1}/kernel`)!, w.get(`${name}/dense_${i + 1}/bias`)!, sizes[i], i === sizes.length - 1 ? last : relu);
+  }
+  return h;
+}
+const mean = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0) / a.length;
+const bceOnes = (logits: Mat) => mean(Array.from(logits.data, (x) => Math.log(1 + Math.exp(-x))));
+const bceZeros = (logits: Mat) => mean(Array.from(logits.data, (x) => Math.log(1 + Math.exp(x))));
+
+/** Deterministic small weights (not the random init) so the hand computation is checkable. */
+function setFixedWeights(model: { namedWeights(): [string, tf.Variable][] }): void {
+  let k = 1;
+  tf.tidy(() => {
+    for (const [, v] of model.namedWeights()) {
+      const n = v.size;
+      const vals = Float32Array.from({ length: n }, () => 0.3 * Math.sin(1.7 * k++));
+      v.assign(tf.tensor(vals, v.shape));
+    }
+  });
+}
+
+function tinyBatch(n: number): Batch {
+  const m = loadMnist();
+  const x = m.test.images.slice(0, n * PIXELS);
+  const xNoised = Float32Array.from(x, (v, i) => v + 0.1 * Math.cos(i));
+  return { x, xNoised, labels: m.test.labels.slice(0, n), size: n };
+}
+
+test('loss functions match hand computations', () => {
+  tf.tidy(() => {
+    const a = tf.tensor2d([[0.1, 0.9], [0.4, 0.2]]);
+    const b = tf.tensor2d([[0, 1], [1, 0]]);
+    assert.ok(Math.abs(meanSquaredError(a, b).dataSync()[0] - (0.01 + 0.01 + 0.36 + 0.04) / 4) < 1e-7);
+    const logits = tf.tensor2d([[2], [-1], [0], [30]]);
+    const ones = mean([2, -1, 0, 30].map((x) => Math.log(1 + Math.exp(-x))));
+    const zeros = mean([2, -1, 0, 30].map((x) => Math.log(1 + Math.exp(x))));
+    assert.ok(Math.abs(sigmoidCrossEntropy(logits, 1).dataSync()[0] - ones) < 1e-6);
+    assert.ok(Math.abs(sigmoidCrossEntropy(logits, 0).dataSync()[0] - zeros) < 1e-5);
+    const l = tf.tensor2d([[1, 2, 3], [0, 0, 5]]);
+    const y = tf.tensor2d([[0, 0, 1], [1, 0, 0]]);
+    const lse = (r: number[]) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
+    const want = (lse([1, 2, 3]) - 3 + lse([0, 0, 5]) - 0) / 2;
+    assert.ok(Math.abs(softmaxCrossEntropy(l, y).dataSync()[0] - want) < 1e-5);
+  });
+});
+
+test('supervised AAE: reconstruction, discriminator and generator losses equal a hand computation on fixed weights', () => {
+  const cfg = makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 5, keepProb: 1 });
+  const model = createModel(cfg) as SupervisedAAE;
+  setFixedWeights(model);
+  const B = 4;
+  const batch = tinyBatch(B);
+  const w = W(model);
+  const xn: Mat = { data: batch.xNoised, rows: B, cols: PIXELS };
+  const z = mlp(w, 'encoder', xn, [5, 5, 2], lin);
+  const rec = mlp(w, 'decoder', z, [5, 5, PIXELS], sig);
+  const recon = mean(Array.from(rec.data, (v, i) => (v - batch.x[i]) ** 2));
+  const prior = sampleLabelled('gaussian_mixture', B, 2, new Rng(11));
+  const real = concat({ data: prior.z, rows: B, cols: 2 }, { data: oneHot(prior.labels), rows: B, cols: 10 });
+  const fake = concat(z, { data: oneHot(batch.labels), rows: B, cols: 10 });
+  const dReal = mlp(w, 'discriminator', real, [5, 5, 1], lin);
+  const dFake = mlp(w, 'discriminator', fake, [5, 5, 1], lin);
+  const dLoss = bceZeros(dFake) + bceOnes(dReal);
+  const losses = model.trainStep(batch, null, 1e-3, new Rng(11));
+  assert.ok(Math.abs(losses.reconstruction - recon) < 1e-5, `recon ${losses.reconstruction} vs ${recon}`);
+  assert.ok(Math.abs(losses.discriminator - dLoss) < 1e-4, `D ${losses.discriminator} vs ${dLoss}`);
+  // The generator loss is computed after the reconstruction update moved the encoder; recompute with those weights.
+  model.dispose();
+  const m2 = createModel(cfg) as SupervisedAAE;
+  setFixedWeights(m2);
+  const g = tf.tidy(() =>
+    sigmoidCrossEntropy(m2.discriminator.apply(tf.concat([m2.encoder.apply(tf.tensor2d(batch.xNoised, [B, PIXELS]), null), tf.tensor2d(oneHot(batch.labels), [B, 10])], 1), null), 1).dataSync()[0],
+  );
+  assert.ok(Math.abs(g - bceOnes(dFake)) < 1e-5, `G ${g} vs ${bceOnes(dFake)}`);
+  m2.dispose();
+});
+
+test('semi-supervised AAE: all five losses equal a hand computation on fixed weights', () => {
+  const cfg = makeConfig({ model: 'semi_supervised', prior: 'gaussian', nZ: 3, nHidden: 4, keepProb: 1 });
+  const model = createModel(cfg) as SemiSupervisedAAE;
+  setFixedWeights(model);
+  const B = 3;
+  const batch = tinyBatch(B);
+  const w = W(model);
+  const xn: Mat = { data: batch.xNoised, rows: B, cols: PIXELS };
+  const h = mlp(w, 'encoder', xn, [4, 4], relu);
+  const style = dense(h, w.get('encoder/style/kernel')!, w.get('encoder/style/bias')!, 3, lin);
+  const logits = dense(h, w.get('encoder/labels/kernel')!, w.get('encoder/labels/bias')!, 10, lin);
+  const soft = new Float32Array(B * 10);
+  for (let i = 0; i < B; i++) {
+    const row = Array.from(logits.data.subarray(i * 10, i * 10 + 10));
+    const mx = Math.max(...row);
+    const e = row.map((v) => Math.exp(v - mx));
+    const s = e.reduce((a, b) => a + b, 0);
+    e.forEach((v, k) => (soft[i * 10 + k] = v / s));
+  }
+  const y: Mat = { data: soft, rows: B, cols: 10 };
+  const rec = mlp(w, 'decoder', concat(style, y), [4, 4, PIXELS], sig);
+  const recon = mean(Array.from(rec.data, (v, i) => (v - batch.x[i]) ** 2));
+  const rng = new Rng(21);
+  const prior = sampleUnlabelled('gaussian', B, 3, rng);
+  const cat = categorical(B, rng);
+  const zD = bceOnes(mlp(w, 'z_discriminator', { data: prior.z, rows: B, cols: 3 }, [4, 4, 1], lin)) + bceZeros(mlp(w, 'z_discriminator', style, [4, 4, 1], lin));
+  const yD = bceOnes(mlp(w, 'y_discriminator', { data: cat.y, rows: B, cols: 10 }, [4, 4, 1], lin)) + bceZeros(mlp(w, 'y_discriminator', y, [4, 4, 1], lin));
+  const losses = model.trainStep(batch, null, 1e-3, new Rng(21));
+  assert.ok(Math.abs(losses.reconstruction - recon) < 1e-5, `recon ${losses.reconstruction} vs ${recon}`);
+  // z- and y-discriminator losses are computed after the reconstruction update of the encoder; with a
+  // zero learning rate nothing moves, so compare on a second model stepped at lr 0.
+  const m2 = createModel(cfg) as SemiSupervisedAAE;
+  setFixedWeights(m2);
+  const l2 = m2.trainStep(batch, batch, 0, new Rng(21));
+  assert.ok(Math.abs(l2.zDiscriminator - zD) < 1e-4, `zD ${l2.zDiscriminator} vs ${zD}`);
+  assert.ok(Math.abs(l2.yDiscriminator - yD) < 1e-4, `yD ${l2.yDiscriminator} vs ${yD}`);
+  const g = bceOnes(mlp(w, 'y_discriminator', y, [4, 4, 1], lin)) + bceOnes(mlp(w, 'z_discriminator', style, [4, 4, 1], lin));
+  assert.ok(Math.abs(l2.generator - g) < 1e-4, `G ${l2.generator} vs ${g}`);
+  // cross-entropy on the labeled batch (clean input is what the trainer feeds; here xNoised of `batch`)
+  let ce = 0;
+  for (let i = 0; i < B; i++) ce += -Math.log(soft[i * 10 + batch.labels[i]]);
+  assert.ok(Math.abs(l2.crossEntropy - ce / B) < 1e-4, `CE ${l2.crossEntropy} vs ${ce / B}`);
+  model.dispose();
+  m2.dispose();
+});
+
+test('the original learning-rate schedule: 1e-3 for epochs 0-50, then 1e-4', () => {
+  const cfg = makeConfig({}, 'original');
+  assert.equal(learningRate(cfg, 0), 1e-3);
+  assert.equal(learningRate(cfg, 50), 1e-3);
+  assert.equal(learningRate(cfg, 51), 1e-4);
+  assert.equal(cfg.nHidden, 3000);
+  assert.equal(cfg.batchSize, 128);
+});
+
+function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {
+  return makeConfig({ model, prior: 'gaussian_mixture', nZ: 2, nHidden: 64, batchSize: 50, trainSize: 2000, epochs: 2, nLabeled: 500, ...over });
+}
+
+test('a short training run lowers the test reconstruction loss; tensors do not leak per step', async () => {
+  for (const kind of ['supervised', 'semi_supervised'] as const) {
+    const exp = createExperiment(quickConfig(kind));
+    const before = exp.trainer.evaluateTest(1000);
+    const counts: number[] = [];
+    await exp.trainer.run({ evalSize: 1000, callbacks: { onBatchEnd: () => void counts.push(tf.memory().numTensors) } });
+    const after = exp.trainer.history.at(-1)!;
+    console.log(`${kind}: test reconstruction ${before.test_reconstruction.toFixed(4)} -> ${after.test_reconstruction.toFixed(4)}` + (after.test_error !== undefined ? `, test error ${(100 * after.test_error).toFixed(1)}%` : ''));
+    assert.ok(after.test_reconstruction < 0.75 * before.test_reconstruction);
+    if (kind === 'semi_supervised') assert.ok(after.test_error! < 0.8, `test error ${after.test_error}`);
+    assert.equal(counts[counts.length - 1], counts[5], 'tensor count grows during training');
+    exp.model.dispose();
+  }
+});
+
+test('seeded runs are deterministic', async () => {
+  const run = async () => {
+    const exp = createExperiment(quickConfig('supervised', { epochs: 1, trainSize: 500 }));
+    await exp.trainer.run({ evalSize: 200 });
+    const w = exp.model.namedWeights()[0][1].dataSync().slice();
+    exp.model.dispose();
+    return w;
+  };
+  const a = await run();
+  const b = await run();
+  assert.deepEqual(a, b);
+});
+
+test('checkpoint round trip: same outputs, same optimizer state, exact resume', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-ckpt-'));
+  const file = path.join(dir, 'checkpoint.aae');
+  const cfg = quickConfig('semi_supervised', { epochs: 2, trainSize: 600 });
+  // uninterrupted
+  const full = createExperiment(cfg);
+  await full.trainer.run({ evalSize: 200 });
+  // interrupted after 5 batches of epoch 0, saved, reloaded, resumed
+  const part = createExperiment(cfg);
+  const ctrl = new AbortController();
+  const outcome = await part.trainer.run({ evalSize: 200, signal: ctrl.signal, callbacks: { onBatchEnd: (i) => { if (i.batch === 5) ctrl.abort(); } } });
+  assert.equal(outcome, 'interrupted');
+  saveCheckpoint(file, part.model, part.trainer.snapshot());
+  const probe = loadMnist().test.images.subarray(0, 20 * PIXELS);
+  const loaded = loadCheckpoint(file);
+  assert.deepEqual(loaded.model.encode(probe), part.model.encode(probe));
+  assert.deepEqual(loaded.model.reconstruct(probe), part.model.reconstruct(probe));
+  assert.deepEqual(loaded.model.optimizers.generator.getState(), part.model.optimizers.generator.getState());
+  loaded.model.dispose();
+  const resumed = resumeExperiment(file);
+  await resumed.trainer.run({ evalSize: 200 });
+  const wa = full.model.namedWeights();
+  const wb = resumed.model.namedWeights();
+  for (let i = 0; i < wa.length; i++) {
+    const a = wa[i][1].dataSync();
+    const b = wb[i][1].dataSync();
+    let maxDiff = 0;
+    for (let j = 0; j < a.length; j++) maxDiff = Math.max(maxDiff, Math.abs(a[j] - b[j]));
+    assert.ok(maxDiff < 1e-5, `${wa[i][0]} differs by ${maxDiff}`);
+  }
+  assert.equal(resumed.trainer.history.length, 2);
+  for (const e of [full, part, resumed]) e.model.dispose();
+  // mismatches and damage are clear errors
+  assert.throws(() => loadCheckpoint(file, { model: 'supervised' }), (e: Error) => e instanceof CheckpointError && /model = semi_supervised, not supervised/.test(e.message));
+  assert.throws(() => loadCheckpoint(file, { nZ: 8 }), /nZ = 2, not 8/);
+  const bytes = fs.readFileSync(file);
+  fs.writeFileSync(file, bytes.subarray(0, bytes.length - 1000));
+  assert.throws(() => loadCheckpoint(file), /truncated or damaged|CRC-32/);
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length - 7] ^= 0xff;
+  fs.writeFileSync(file, flipped);
+  assert.throws(() => loadCheckpoint(file), /damaged \(CRC-32 mismatch\)/);
+  fs.writeFileSync(file, 'hello');
+  assert.throws(() => loadCheckpoint(file), /not an aae-lab checkpoint/);
+});
+
+test('encode / decode / classify APIs have the right shapes', () => {
+  const m = createModel(quickConfig('semi_supervised')) as SemiSupervisedAAE;
+  const imgs = subset(loadMnist().test, 0, 7).images;
+  assert.equal(m.encode(imgs).length, 7 * 2);
+  assert.equal(m.decode(new Float32Array(6), [1, 2, 3]).length, 3 * PIXELS);
+  assert.equal(m.classify(imgs).length, 7);
+  const p = m.classProbabilities(imgs);
+  assert.ok(Math.abs(p.subarray(0, 10).reduce((a, b) => a + b, 0) - 1) < 1e-5);
+  m.dispose();
+});
