@@ -11,3 +11,5 @@ export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './experiment';
 export * from './backend';
+export * from './notebook';
+export * from './separation';
