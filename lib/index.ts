@@ -13,3 +13,5 @@ export * from './experiment';
 export * from './backend';
 export * from './notebook';
 export * from './separation';
+export * from './figures';
+export * from './display';

@@ -1,5 +1,25 @@
+/**
+ * The figures of a finished run, written by the CLI into its output folder: PNG for every figure
+ * (2x scale), plus SVG where it is small (not the 10,000-point scatter or the prior samples).
+ * The semi-supervised per-label manifold is written as a grid of all ten labels.
+ */
+import * as path from 'node:path';
 import type { Experiment } from './experiment';
-export interface RunFigureOptions { pmlr: boolean; parr: boolean }
-export async function writeRunFigures(_exp: Experiment, _out: string, _o: RunFigureOptions): Promise<string[]> {
-  return [];
+import { experimentFigures, type ExperimentFigureOptions } from './figures/experiment';
+import { writeFigure } from './display/render';
+
+export interface RunFigureOptions extends Omit<ExperimentFigureOptions, 'pmlr' | 'parr'> {
+  pmlr: boolean;
+  parr: boolean;
+  /** Print skipped figures and their reason to stderr (default true). */
+  verbose?: boolean;
+}
+
+/** Writes the run's figures into `out`; returns the paths written. */
+export async function writeRunFigures(exp: Experiment, out: string, o: RunFigureOptions): Promise<string[]> {
+  const { figures, skipped } = experimentFigures(exp, o);
+  const written: string[] = [];
+  for (const f of figures) written.push(...(await writeFigure(f.staticSpec ?? f.spec, path.join(out, f.name))));
+  if (o.verbose !== false) for (const s of skipped) console.error(`figure ${s.name} skipped: ${s.reason}`);
+  return written;
 }

@@ -1,0 +1,246 @@
+/**
+ * Figures and live training progress inline in a tslab (TypeScript Jupyter) notebook.
+ *
+ * Each figure is ONE display_data carrying three representations: the Vega-Lite spec as a JSON
+ * object (`application/vnd.vegalite.v5+json`, rendered interactively by JupyterLab, Notebook 7,
+ * VS Code), a 2x PNG (`image/png`, what nbconvert, GitHub and Notebook 6 show) and `text/plain`.
+ * tslab's public `display.raw` sends only one mime type (and JSON as a string), so the bundle goes
+ * through tslab's internal `lastWriteDisplayData`, which exists only inside a running kernel.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FigureSpec, HistoryRow } from '../figures/specs';
+import { trainingCurvesSpec, NON_METRIC_COLUMNS } from '../figures/specs';
+import { renderPng, type PngOptions } from './render';
+import type { TrainCallbacks, Trainer } from '../train/trainer';
+
+export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
+
+/** A Jupyter display_data message's content. */
+export interface DisplayData {
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+  transient: { display_id?: string };
+}
+
+/** Sends display data to the front-end; `update` replaces the output with the same display_id. */
+export type DisplayWriter = (content: DisplayData, update: boolean) => void;
+
+export class NotInNotebookError extends Error {
+  constructor() {
+    super(
+      'not running inside a tslab Jupyter kernel: notebook displays need tslab (npm install tslab) and a notebook cell; ' +
+        'outside a notebook, render figures to files with writeFigure / renderPng / renderSvg',
+    );
+    this.name = 'NotInNotebookError';
+  }
+}
+
+export interface FigureBundleOptions extends PngOptions {
+  /** Spec rendered for the PNG fallback instead of `spec` (e.g. a static layout of an interactive chart). */
+  fallback?: FigureSpec;
+  /** The text/plain representation (default: the title and the PNG size). */
+  text?: string;
+  /** display_id, for a display updated in place. */
+  displayId?: string;
+}
+
+function specTitle(spec: FigureSpec): string {
+  const t = (spec as { title?: unknown }).title;
+  if (typeof t === 'string') return t;
+  if (t && typeof t === 'object' && 'text' in t) {
+    const text = (t as { text: unknown }).text;
+    return Array.isArray(text) ? text.join(' ') : String(text);
+  }
+  return 'figure';
+}
+
+/**
+ * The display bundle of a figure: Vega-Lite JSON object + base64 PNG (metadata width/height in
+ * CSS pixels, so a 2x PNG shows sharp at its natural size) + text/plain. Works outside Jupyter.
+ */
+export async function figureBundle(spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<DisplayData> {
+  const scale = opts.scale ?? 2;
+  const png = await renderPng(opts.fallback ?? spec, { ...opts, scale });
+  return {
+    data: {
+      [VEGALITE_MIME]: JSON.parse(JSON.stringify(spec)) as object,
+      'image/png': png.png.toString('base64'),
+      'text/plain': opts.text ?? `<Vega-Lite figure: ${specTitle(spec)} (${png.cssWidth}x${png.cssHeight})>`,
+    },
+    metadata: { 'image/png': { width: png.cssWidth, height: png.cssHeight } },
+    transient: opts.displayId ? { display_id: opts.displayId } : {},
+  };
+}
+
+/** tslab's writer of the cell being run, or null outside a kernel. Looked up at each call: it changes per cell. */
+function kernelWriter(): DisplayWriter | null {
+  const candidates: (() => unknown)[] = [
+    // The kernel's own copy of tslab first (the one whose writer is set), then ours.
+    () => require.main?.require('tslab/dist/jupyter'),
+    () => require('tslab/dist/jupyter'),
+  ];
+  for (const load of candidates) {
+    try {
+      const mod = load() as { lastWriteDisplayData?: unknown } | undefined;
+      if (mod && typeof mod.lastWriteDisplayData === 'function') return mod.lastWriteDisplayData as DisplayWriter;
+    } catch {
+      // tslab not installed or not resolvable from here: try the next place
+    }
+  }
+  return null;
+}
+
+/** True inside a running tslab kernel (where displays can be sent). */
+export function inNotebook(): boolean {
+  return kernelWriter() !== null;
+}
+
+/** Sends one display_data (or update_display_data when `update`); throws NotInNotebookError outside a kernel. */
+export function sendDisplayData(content: DisplayData, update = false): void {
+  const write = kernelWriter();
+  if (!write) throw new NotInNotebookError();
+  write(content, update);
+}
+
+/** Shows a figure inline in the notebook (Vega-Lite + PNG fallback + text). */
+export async function showFigure(spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
+  const write = kernelWriter();
+  if (!write) throw new NotInNotebookError();
+  write(await figureBundle(spec, opts), false);
+}
+
+/** One output area updated in place (a display_id): the first `show` creates it, later ones replace it. */
+export class LiveDisplay {
+  readonly id: string;
+  private shown = false;
+
+  constructor(private readonly writer?: DisplayWriter, id = randomBytes(8).toString('hex')) {
+    this.id = id;
+  }
+
+  /** Replaces the display's content with `data` (mime type → payload). */
+  show(data: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
+    const write = this.writer ?? kernelWriter();
+    if (!write) throw new NotInNotebookError();
+    write({ data, metadata, transient: { display_id: this.id } }, this.shown);
+    this.shown = true;
+  }
+
+  showHtml(html: string, text: string): void {
+    this.show({ 'text/html': html, 'text/plain': text });
+  }
+
+  async showFigure(spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
+    const b = await figureBundle(spec, opts);
+    this.show(b.data, b.metadata);
+  }
+}
+
+// ------------------------------------------------------------------ live training progress
+
+export interface NotebookProgressOptions {
+  /** Also show the training curves chart, updated after every epoch (default true). */
+  curves?: boolean;
+  /** Least time between two progress updates within an epoch, ms (default 1000). */
+  intervalMs?: number;
+  /** Epochs the run will reach (default: the model config's epochs). */
+  totalEpochs?: number;
+  /** Where the displays go (default: the notebook kernel; for tests or other front-ends). */
+  writer?: DisplayWriter;
+}
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A metric value for tables: 4 significant digits, errors as percentages. */
+export function formatMetric(name: string, v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '-';
+  if (name.endsWith('_error')) return `${(100 * v).toFixed(2)}%`;
+  return Math.abs(v) >= 1e-3 || v === 0 ? v.toPrecision(4) : v.toExponential(2);
+}
+
+interface ProgressState {
+  epoch: number;
+  totalEpochs: number;
+  batch: number;
+  batches: number;
+  losses: Record<string, number>;
+  elapsed: number;
+  history: readonly HistoryRow[];
+  /** Shown after the position, e.g. "done" or "interrupted". */
+  status?: string;
+}
+
+/** HTML and text of the progress display: a bar, the last batch's losses and a per-epoch table. */
+export function progressView(s: ProgressState): { html: string; text: string } {
+  const cols = [...new Set(s.history.flatMap((h) => Object.keys(h)))].filter((k) => !NON_METRIC_COLUMNS.includes(k));
+  const done = s.epoch * s.batches + s.batch;
+  const all = Math.max(1, s.totalEpochs * s.batches);
+  const head = `epoch ${s.epoch + 1}/${s.totalEpochs}, batch ${s.batch}/${s.batches}, ${s.elapsed.toFixed(0)} s${s.status ? ` (${s.status})` : ''}`;
+  const losses = Object.entries(s.losses).map(([k, v]) => `${k} ${formatMetric(k, v)}`).join(', ');
+  const rows = s.history.map((h) => [String(h.epoch + 1), ...cols.map((c) => formatMetric(c, h[c])), (h.seconds ?? 0).toFixed(1)]);
+  const header = ['epoch', ...cols, 'seconds'];
+  const cell = (t: string, tag: string) => `<${tag} style="text-align:right;padding:2px 8px">${esc(t)}</${tag}>`;
+  const html =
+    `<div style="font-family:sans-serif;font-size:13px">` +
+    `<div><progress value="${done}" max="${all}" style="width:320px"></progress> ${esc(head)}</div>` +
+    (losses ? `<div>last batch: ${esc(losses)}</div>` : '') +
+    (rows.length
+      ? `<table style="border-collapse:collapse;margin-top:4px"><tr>${header.map((h) => cell(h, 'th')).join('')}</tr>` +
+        rows.map((r) => `<tr>${r.map((c) => cell(c, 'td')).join('')}</tr>`).join('') +
+        `</table>`
+      : '') +
+    `</div>`;
+  const text = [head, losses && `last batch: ${losses}`, ...(rows.length ? [header.join('\t'), ...rows.map((r) => r.join('\t'))] : [])].filter(Boolean).join('\n');
+  return { html, text };
+}
+
+/**
+ * Trainer callbacks that show training live in the notebook: one output with a progress bar, the
+ * latest losses and a table of per-epoch metrics (updated in place at most every intervalMs and at
+ * each epoch's end), and optionally a second output with the training curves, redrawn per epoch.
+ */
+export function notebookProgress(opts: NotebookProgressOptions = {}): TrainCallbacks {
+  const table = new LiveDisplay(opts.writer);
+  const chart = opts.curves === false ? null : new LiveDisplay(opts.writer);
+  const interval = opts.intervalMs ?? 1000;
+  let started = 0;
+  let lastShown = 0;
+  let total = 0;
+  const state = (trainer: Trainer, epoch: number, batch: number, losses: Record<string, number>, status?: string): ProgressState => ({
+    epoch,
+    status,
+    totalEpochs: total,
+    batch,
+    batches: trainer.batchesPerEpoch,
+    losses,
+    elapsed: (performance.now() - started) / 1000,
+    history: trainer.history as HistoryRow[],
+  });
+  const render = (s: ProgressState) => {
+    const v = progressView(s);
+    table.showHtml(v.html, v.text);
+    lastShown = performance.now();
+  };
+  let lastLosses: Record<string, number> = {};
+  return {
+    onTrainStart(trainer) {
+      started = performance.now();
+      total = Math.max(opts.totalEpochs ?? trainer.model.config.epochs, trainer.state.epoch + 1);
+      render(state(trainer, trainer.state.epoch, trainer.state.batch, {}));
+    },
+    onBatchEnd(info, trainer) {
+      lastLosses = info.losses;
+      if (performance.now() - lastShown >= interval) render(state(trainer, info.epoch, info.batch, info.losses));
+    },
+    async onEpochEnd(m, trainer) {
+      render(state(trainer, m.epoch, trainer.batchesPerEpoch, lastLosses, m.epoch + 1 === total ? 'done' : undefined));
+      if (chart) await chart.showFigure(trainingCurvesSpec(trainer.history as HistoryRow[]), { scale: 1.5 });
+    },
+    onTrainEnd(trainer, outcome) {
+      const s = trainer.state;
+      // after a finished epoch the state points at batch 0 of the next one: show the finished epoch
+      const [epoch, batch] = s.batch === 0 && s.epoch > 0 ? [s.epoch - 1, trainer.batchesPerEpoch] : [s.epoch, s.batch];
+      render(state(trainer, epoch, batch, lastLosses, outcome === 'interrupted' ? 'interrupted' : 'done'));
+    },
+  };
+}

@@ -1,0 +1,489 @@
+/**
+ * One typed function per figure of the original project: plain data in, a Vega-Lite v5 spec out
+ * (no model, no rendering here; lib/figures/data.ts computes the data from a model, lib/display
+ * renders specs to SVG / PNG / notebook outputs).
+ *
+ * Digit images are composed into one PNG per grid (see images.ts) and drawn by a single image
+ * mark stretched over x/x2/y/y2, so even a 400-digit manifold stays a small, sharp spec.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { IMAGE_SIZE, N_LABELS, PIXELS } from '../data/mnist';
+import { DIGITS, digitColor } from './palette';
+import { digitGrid, type DigitGrid } from './images';
+
+/** A Vega-Lite v5 top-level spec (the JSON a front-end or vega-embed renders). */
+export type FigureSpec = TopLevelSpec;
+
+export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** Pair of latent dimensions shown by 2-D figures. */
+export type DimPair = [number, number];
+
+const BASE_CONFIG = { background: 'white', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+
+/** Rounds a coordinate to 4 decimals: keeps inline data small without visible change. */
+const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+
+function checkDims(dims: DimPair, nZ: number, what: string): void {
+  const [a, b] = dims;
+  for (const d of dims) {
+    if (!Number.isInteger(d) || d < 0 || d >= nZ) throw new RangeError(`${what}: dimension ${d} is not in 0..${nZ - 1} (n_z = ${nZ})`);
+  }
+  if (a === b) throw new RangeError(`${what}: the two dimensions must differ, got ${a} and ${b}`);
+}
+
+function dimsNote(dims: DimPair, nZ: number): string | undefined {
+  return nZ > 2 ? `dimensions ${dims[0]} and ${dims[1]} of n_z = ${nZ}` : undefined;
+}
+
+function title(text: string, subtitle?: string) {
+  return subtitle ? { text, subtitle } : { text };
+}
+
+// ------------------------------------------------------------------ latent scatter
+
+export interface LatentCodes {
+  /** n * nZ values, row-major (the encoder's output). */
+  codes: ArrayLike<number>;
+  nZ: number;
+  /** The true digit of each code. */
+  labels: ArrayLike<number>;
+}
+
+export interface LatentScatterOptions {
+  /** Which two dimensions to plot (default [0, 1]; stated in the subtitle when n_z > 2). */
+  dims?: DimPair;
+  title?: string;
+  width?: number;
+  height?: number;
+  /** Point area in px² (default 9). */
+  pointSize?: number;
+  opacity?: number;
+}
+
+/** Scatter of latent codes coloured by digit, with a 10-entry legend. */
+export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions = {}): FigureSpec {
+  const { nZ } = data;
+  const n = data.labels.length;
+  if (data.codes.length !== n * nZ) throw new RangeError(`latentScatterSpec: ${n} labels need ${n * nZ} code values, got ${data.codes.length}`);
+  const dims = opts.dims ?? [0, 1];
+  checkDims(dims, nZ, 'latentScatterSpec');
+  const values = new Array(n);
+  for (let i = 0; i < n; i++) values[i] = { x: r4(data.codes[i * nZ + dims[0]]), y: r4(data.codes[i * nZ + dims[1]]), digit: data.labels[i] };
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, dimsNote(dims, nZ)),
+    width: opts.width ?? 420,
+    height: opts.height ?? 420,
+    data: { values },
+    mark: { type: 'circle', size: opts.pointSize ?? 9, opacity: opts.opacity ?? 0.6, aria: false },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: `z[${dims[0]}]`, scale: { zero: false, nice: true } },
+      y: { field: 'y', type: 'quantitative', title: `z[${dims[1]}]`, scale: { zero: false, nice: true } },
+      color: digitColor('digit', 'digit'),
+    },
+    config: BASE_CONFIG,
+  };
+}
+
+// ------------------------------------------------------------------ target priors
+
+export interface PriorPanel {
+  /** Panel heading, e.g. "gaussian (labelled)". */
+  title: string;
+  /** n * nZ samples, row-major. */
+  z: ArrayLike<number>;
+  nZ: number;
+  /** Mode / label of each sample (0-9). */
+  labels: ArrayLike<number>;
+  dims?: DimPair;
+}
+
+export interface PriorSamplesOptions {
+  title?: string;
+  /** Size of each panel in px (default 260). */
+  size?: number;
+  pointSize?: number;
+  /** Legend title (default "label / mode"). */
+  colorTitle?: string;
+}
+
+/** Samples of one or more target priors side by side, coloured by their label / mode. */
+export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSamplesOptions = {}): FigureSpec {
+  if (panels.length === 0) throw new RangeError('priorSamplesSpec: no panels');
+  const values: { panel: string; x: number; y: number; label: number }[] = [];
+  const notes: string[] = [];
+  for (const p of panels) {
+    const n = p.labels.length;
+    if (p.z.length !== n * p.nZ) throw new RangeError(`priorSamplesSpec: panel "${p.title}": ${n} labels need ${n * p.nZ} values, got ${p.z.length}`);
+    const dims = p.dims ?? [0, 1];
+    checkDims(dims, p.nZ, `priorSamplesSpec: panel "${p.title}"`);
+    const note = dimsNote(dims, p.nZ);
+    if (note) notes.push(note);
+    for (let i = 0; i < n; i++) values.push({ panel: p.title, x: r4(p.z[i * p.nZ + dims[0]]), y: r4(p.z[i * p.nZ + dims[1]]), label: p.labels[i] });
+  }
+  const size = opts.size ?? 260;
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? (panels.length > 1 ? 'Target priors' : `Target prior: ${panels[0].title}`), [...new Set(notes)].join('; ') || undefined),
+    data: { values },
+    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels.map((p) => p.title), header: { labelFontSize: 13 } } },
+    spec: {
+      width: size,
+      height: size,
+      mark: { type: 'circle', size: opts.pointSize ?? 8, opacity: 0.6, aria: false },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: 'z[0]', scale: { zero: false, nice: true } },
+        y: { field: 'y', type: 'quantitative', title: 'z[1]', scale: { zero: false, nice: true } },
+        color: digitColor('label', opts.colorTitle ?? 'label / mode'),
+      },
+    },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    config: BASE_CONFIG,
+  };
+}
+
+// ------------------------------------------------------------------ image panels
+
+interface ImagePanel {
+  grid: DigitGrid;
+  x: [number, number];
+  y: [number, number];
+  width: number;
+  height: number;
+  title?: string;
+  xTitle?: string | null;
+  yTitle?: string | null;
+  /** Tick values (null = no axis). */
+  xTicks?: number[] | null;
+  yTicks?: number[] | null;
+  yReverse?: boolean;
+}
+
+/** One image mark covering [x0, x1] x [y0, y1]; the image's top row is at y1 (or y0 when yReverse). */
+function imagePanel(p: ImagePanel) {
+  const axis = (ticks: number[] | null | undefined, t: string | null | undefined) =>
+    ticks === null ? null : { title: t ?? null, grid: false, ...(ticks ? { values: ticks } : {}) };
+  return {
+    ...(p.title ? { title: p.title } : {}),
+    width: p.width,
+    height: p.height,
+    data: { values: [{ url: p.grid.url, x0: p.x[0], x1: p.x[1], y0: p.y[0], y1: p.y[1] }] },
+    mark: { type: 'image' as const, aspect: false, smooth: false, aria: false },
+    encoding: {
+      url: { field: 'url', type: 'nominal' as const },
+      x: { field: 'x0', type: 'quantitative' as const, scale: { domain: p.x, nice: false, zero: false }, axis: axis(p.xTicks, p.xTitle) },
+      x2: { field: 'x1' },
+      y: {
+        field: p.yReverse ? 'y0' : 'y1',
+        type: 'quantitative' as const,
+        scale: { domain: p.y, nice: false, zero: false, reverse: !!p.yReverse },
+        axis: axis(p.yTicks, p.yTitle),
+      },
+      y2: { field: p.yReverse ? 'y1' : 'y0' },
+    },
+  };
+}
+
+function checkImages(images: ArrayLike<number>, count: number, what: string): void {
+  if (images.length !== count * PIXELS) throw new RangeError(`${what}: ${count} images need ${count * PIXELS} values, got ${images.length}`);
+}
+
+// ------------------------------------------------------------------ restoration
+
+export interface RestorationData {
+  /** count images (784 values each) and their reconstructions, same order. */
+  originals: ArrayLike<number>;
+  reconstructions: ArrayLike<number>;
+  count: number;
+}
+
+export interface RestorationOptions {
+  /** Digits per canvas row (default 10: a 10x10 canvas for 100 images, like the original). */
+  cols?: number;
+  /** Display pixels per digit (default 28: one image pixel per screen pixel). */
+  cellSize?: number;
+  title?: string;
+}
+
+/** Two canvases side by side: the original images and their reconstructions (same positions). */
+export function restorationSpec(data: RestorationData, opts: RestorationOptions = {}): FigureSpec {
+  const cols = opts.cols ?? 10;
+  if (!(Number.isInteger(data.count) && data.count > 0)) throw new RangeError(`restorationSpec: count must be a positive integer, got ${data.count}`);
+  if (data.count % cols !== 0) throw new RangeError(`restorationSpec: ${data.count} images do not fill rows of ${cols}`);
+  checkImages(data.originals, data.count, 'restorationSpec originals');
+  checkImages(data.reconstructions, data.count, 'restorationSpec reconstructions');
+  const rows = data.count / cols;
+  const cell = opts.cellSize ?? IMAGE_SIZE;
+  const panel = (images: ArrayLike<number>, t: string) =>
+    imagePanel({ grid: digitGrid(images, rows, cols, { pad: 1 }), x: [0, cols], y: [0, rows], width: cols * cell, height: rows * cell, title: t, xTicks: null, yTicks: null });
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? `Restoration of ${data.count} test images`),
+    hconcat: [panel(data.originals, 'original'), panel(data.reconstructions, 'reconstruction')],
+    spacing: 16,
+    config: { ...BASE_CONFIG, view: { stroke: null } },
+  };
+}
+
+// ------------------------------------------------------------------ manifold (PMLR)
+
+export interface ManifoldGrid {
+  /** gridSize² decoded images: image r * gridSize + c decodes z[dims[0]] = range[0] + c * step, z[dims[1]] = range[1] - r * step. */
+  images: ArrayLike<number>;
+  gridSize: number;
+  /** The grid's first and last latent value on both axes. */
+  range: [number, number];
+  dims?: DimPair;
+  nZ?: number;
+}
+
+/** Latent coordinates of a manifold grid: the values along each axis (ascending). */
+export function gridValues(gridSize: number, range: [number, number]): number[] {
+  if (!(Number.isInteger(gridSize) && gridSize >= 1)) throw new RangeError(`grid size must be a positive integer, got ${gridSize}`);
+  if (!(range[1] > range[0])) throw new RangeError(`grid range must be [lo, hi] with lo < hi, got [${range}]`);
+  if (gridSize === 1) return [(range[0] + range[1]) / 2];
+  const step = (range[1] - range[0]) / (gridSize - 1);
+  return Array.from({ length: gridSize }, (_, i) => range[0] + i * step);
+}
+
+/** Extent of the image: each digit is centred on its grid point. */
+function gridExtent(gridSize: number, range: [number, number]): [number, number] {
+  const half = gridSize > 1 ? (range[1] - range[0]) / (gridSize - 1) / 2 : (range[1] - range[0]) / 2;
+  return [range[0] - half, range[1] + half];
+}
+
+function manifoldPanel(m: ManifoldGrid, size: number, panelTitle?: string) {
+  checkImages(m.images, m.gridSize * m.gridSize, 'manifold');
+  const dims = m.dims ?? [0, 1];
+  const ext = gridExtent(m.gridSize, m.range);
+  return imagePanel({
+    grid: digitGrid(m.images, m.gridSize, m.gridSize),
+    x: ext,
+    y: ext,
+    width: size,
+    height: size,
+    title: panelTitle,
+    xTitle: `z[${dims[0]}]`,
+    yTitle: `z[${dims[1]}]`,
+  });
+}
+
+function manifoldNote(m: Omit<ManifoldGrid, 'images'>): string {
+  const dims = m.dims ?? [0, 1];
+  const rest = m.nZ !== undefined && m.nZ > 2 ? `; the other ${m.nZ - 2} dimensions at 0` : '';
+  return `${m.gridSize} x ${m.gridSize} grid over [${m.range[0]}, ${m.range[1]}]² of z[${dims[0]}], z[${dims[1]}]${rest}`;
+}
+
+export interface ManifoldOptions {
+  title?: string;
+  /** Plot size in px (default gridSize * 28 clamped to 280-560). */
+  size?: number;
+}
+
+/** Decoded digits over a regular grid of two latent dimensions, on the latent axes. */
+export function manifoldSpec(data: ManifoldGrid, opts: ManifoldOptions = {}): FigureSpec {
+  const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? 'Learnt manifold', manifoldNote(data)),
+    ...manifoldPanel(data, size),
+    config: BASE_CONFIG,
+  };
+}
+
+export interface ConditionalManifolds {
+  /** One gridSize² image set per label 0-9 (same layout as ManifoldGrid.images). */
+  imagesByLabel: readonly ArrayLike<number>[];
+  gridSize: number;
+  range: [number, number];
+  dims?: DimPair;
+  nZ?: number;
+}
+
+export interface ConditionalManifoldOptions {
+  /**
+   * 'slider' (default) or 'dropdown': one manifold with a label selector inside the chart (a
+   * Vega-Lite param bound to an input, filtering the image marks; needs an interactive front-end,
+   * static renderings show `initialLabel`); 'grid': all ten manifolds as small multiples.
+   */
+  control?: 'slider' | 'dropdown' | 'grid';
+  initialLabel?: number;
+  /** Panels per row in the grid layout (default 5). */
+  columns?: number;
+  /** Size in px of the manifold (selector) or of each panel (grid; default 200). */
+  size?: number;
+  title?: string;
+}
+
+/** The name of the label param of conditionalManifoldSpec's selector. */
+export const LABEL_PARAM = 'label';
+
+/** Semi-supervised manifolds: the style grid decoded with each label (one manifold per label). */
+export function conditionalManifoldSpec(data: ConditionalManifolds, opts: ConditionalManifoldOptions = {}): FigureSpec {
+  if (data.imagesByLabel.length !== N_LABELS) throw new RangeError(`conditionalManifoldSpec: need ${N_LABELS} image sets (one per label), got ${data.imagesByLabel.length}`);
+  const control = opts.control ?? 'slider';
+  const ext = gridExtent(data.gridSize, data.range);
+  const dims = data.dims ?? [0, 1];
+  const values = data.imagesByLabel.map((images, label) => {
+    checkImages(images, data.gridSize * data.gridSize, `conditionalManifoldSpec label ${label}`);
+    return { label, url: digitGrid(images, data.gridSize, data.gridSize).url, x0: ext[0], x1: ext[1], y0: ext[0], y1: ext[1] };
+  });
+  const note = manifoldNote(data);
+  const head = title(opts.title ?? 'Learnt manifold per label (style grid decoded with each label)', note);
+  const scale = { domain: ext, nice: false, zero: false };
+  const encoding = {
+    url: { field: 'url', type: 'nominal' as const },
+    x: { field: 'x0', type: 'quantitative' as const, scale, axis: { title: `style z[${dims[0]}]`, grid: false } },
+    x2: { field: 'x1' },
+    y: { field: 'y1', type: 'quantitative' as const, scale, axis: { title: `style z[${dims[1]}]`, grid: false } },
+    y2: { field: 'y0' },
+  };
+  const mark = { type: 'image' as const, aspect: false, smooth: false, aria: false };
+  if (control === 'grid') {
+    const size = opts.size ?? 200;
+    return {
+      $schema: VEGA_LITE_SCHEMA,
+      title: head,
+      data: { values },
+      facet: { field: 'label', type: 'ordinal', title: null, header: { labelExpr: "'label ' + datum.value", labelFontSize: 13 } },
+      columns: opts.columns ?? 5,
+      spec: { width: size, height: size, mark, encoding },
+      config: BASE_CONFIG,
+    };
+  }
+  const initial = opts.initialLabel ?? 0;
+  if (!DIGITS.includes(initial)) throw new RangeError(`conditionalManifoldSpec: initialLabel must be 0-9, got ${initial}`);
+  const bind =
+    control === 'slider'
+      ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label ' }
+      : { input: 'select' as const, options: [...DIGITS], name: 'label ' };
+  const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: head,
+    width: size,
+    height: size,
+    params: [{ name: LABEL_PARAM, value: initial, bind }],
+    data: { values },
+    transform: [{ filter: `datum.label == ${LABEL_PARAM}` }],
+    mark,
+    encoding,
+    config: BASE_CONFIG,
+  };
+}
+
+// ------------------------------------------------------------------ conditional generation (PARR)
+
+export interface ConditionalGeneration {
+  /** styles * 10 images: image s * 10 + k decodes style vector s with label k. */
+  images: ArrayLike<number>;
+  styles: number;
+}
+
+export interface ConditionalGenerationOptions {
+  /** Display pixels per digit (default 32). */
+  cellSize?: number;
+  title?: string;
+}
+
+/** Style per row, label per column: each row one style vector decoded with every label. */
+export function conditionalGenerationSpec(data: ConditionalGeneration, opts: ConditionalGenerationOptions = {}): FigureSpec {
+  if (!(Number.isInteger(data.styles) && data.styles > 0)) throw new RangeError(`conditionalGenerationSpec: styles must be a positive integer, got ${data.styles}`);
+  checkImages(data.images, data.styles * N_LABELS, 'conditionalGenerationSpec');
+  const cell = opts.cellSize ?? 32;
+  const S = data.styles;
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? 'Conditional generation', `${S} style vectors (rows), each decoded with every label (columns)`),
+    ...imagePanel({
+      grid: digitGrid(data.images, S, N_LABELS, { pad: 1 }),
+      x: [-0.5, N_LABELS - 0.5],
+      y: [-0.5, S - 0.5],
+      yReverse: true,
+      width: N_LABELS * cell,
+      height: S * cell,
+      xTitle: 'label',
+      yTitle: 'style',
+      xTicks: [...DIGITS],
+      yTicks: Array.from({ length: S }, (_, s) => s),
+    }),
+    config: { ...BASE_CONFIG, axis: { ...BASE_CONFIG.axis, ticks: false, domain: false } },
+  };
+}
+
+// ------------------------------------------------------------------ training curves
+
+/** Per-epoch rows as the trainer's history: `epoch` (0-based) plus metric columns. */
+export type HistoryRow = { epoch: number } & Record<string, number>;
+
+/** Columns of a history row that are bookkeeping, not metrics. */
+export const NON_METRIC_COLUMNS: readonly string[] = ['epoch', 'lr', 'seconds'];
+
+export interface TrainingCurvesOptions {
+  /** Which columns to plot (default: every column but epoch, lr and seconds). */
+  metrics?: string[];
+  /**
+   * 'log' (default): one panel, log y (losses of very different sizes stay readable);
+   * 'linear': one panel, linear y; 'independent': one row per metric, each with its own y scale.
+   */
+  yScale?: 'log' | 'linear' | 'independent';
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Every metric per epoch in one chart (long format: epoch, metric, value), with a legend. */
+export function trainingCurvesSpec(history: readonly HistoryRow[], opts: TrainingCurvesOptions = {}): FigureSpec {
+  const metrics = opts.metrics ?? [...new Set(history.flatMap((h) => Object.keys(h)))].filter((k) => !NON_METRIC_COLUMNS.includes(k));
+  const values: { epoch: number; metric: string; split: string; value: number }[] = [];
+  for (const h of history) {
+    for (const m of metrics) {
+      const v = h[m];
+      if (typeof v === 'number' && Number.isFinite(v)) {
+        values.push({ epoch: h.epoch + 1, metric: m, split: m.startsWith('test_') ? 'test' : 'train', value: v });
+      }
+    }
+  }
+  const yScale = opts.yScale ?? 'log';
+  const lastEpoch = Math.max(1, ...values.map((v) => v.epoch));
+  const encoding = {
+    x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, Math.max(2, lastEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
+    y: {
+      field: 'value',
+      type: 'quantitative' as const,
+      title: yScale === 'independent' ? null : yScale === 'log' ? 'value (log scale)' : 'value',
+      scale: yScale === 'log' ? { type: 'log' as const } : { zero: false },
+    },
+    color: { field: 'metric', type: 'nominal' as const, title: 'metric', sort: metrics, scale: { scheme: 'dark2' }, legend: { orient: 'right' as const, labelLimit: 260 } },
+    strokeDash: { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: ['train', 'test'], range: [[1, 0], [5, 3]] }, legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
+    tooltip: [
+      { field: 'metric', type: 'nominal' as const },
+      { field: 'epoch', type: 'quantitative' as const },
+      { field: 'value', type: 'quantitative' as const, format: '.4g' },
+    ],
+  };
+  const mark = { type: 'line' as const, strokeWidth: 2, point: { filled: true, size: 30 } };
+  const head = title(opts.title ?? 'Training curves', `${history.length} epoch${history.length === 1 ? '' : 's'}`);
+  if (yScale === 'independent') {
+    return {
+      $schema: VEGA_LITE_SCHEMA,
+      title: head,
+      data: { values },
+      facet: { row: { field: 'metric', type: 'nominal', title: null, sort: metrics, header: { labelAngle: 0, labelAlign: 'left' } } },
+      spec: { width: opts.width ?? 420, height: opts.height ?? 90, mark, encoding },
+      resolve: { scale: { y: 'independent' } },
+      config: BASE_CONFIG,
+    } as FigureSpec;
+  }
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: head,
+    width: opts.width ?? 480,
+    height: opts.height ?? 300,
+    data: { values },
+    mark,
+    encoding,
+    config: BASE_CONFIG,
+  } as FigureSpec;
+}
