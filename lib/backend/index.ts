@@ -1,22 +1,156 @@
-// PLACEHOLDER written by the lead so the tree compiles; the backend engineer replaces this whole file.
+/**
+ * Backend choice. In order of preference, the first one that loads:
+ *   tensorflow-gpu  @tensorflow/tfjs-node-gpu (libtensorflow with CUDA), when the user installed it;
+ *   tensorflow      @tensorflow/tfjs-node (libtensorflow on the CPU), when the user installed it;
+ *   wasm-blas       the tfjs wasm backend with the project's native OpenBLAS kernels (native/);
+ *   wasm            the stock tfjs wasm backend (SIMD, one thread);
+ *   cpu             the tfjs pure-JavaScript backend.
+ * `initBackend({backend})` (the CLI's --backend) or the environment variable AAE_BACKEND picks one
+ * by name instead; a name that is unknown or not available here is an error naming the choices.
+ */
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import * as path from 'node:path';
+import { installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type NativeAddon } from './native';
 
-export interface BackendInfo { name: 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu'; tfBackend: string; native: boolean; description: string; hint?: string }
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
+
+/** The valid backend names, fastest first (the automatic choice takes the first available). */
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm-blas', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** The tfjs backend underneath ('tensorflow', 'wasm' or 'cpu'). */
+  tfBackend: string;
+  /** True when native code runs the heavy kernels (libtensorflow or the OpenBLAS addon). */
+  native: boolean;
+  /** One line for people: what runs the computation. */
+  description: string;
+  /** How to get a faster backend, when a faster one is missing only for want of an install. */
+  hint?: string;
+}
+
 export interface NativeAdam {
   update(variable: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lrT: number, beta1: number, beta2: number, epsilon: number): void;
 }
+
+export const FAST_PATH_HINT =
+  'for the fast native path install OpenBLAS (Debian/Ubuntu: `sudo apt-get install libopenblas-dev`; ' +
+  'macOS: `brew install openblas`), then run `npm install` again (or scripts/setup.sh) to build the aae-lab-native addon';
+
+/** Loads a package by name only if it is installed (these are optional and never bundled). */
+function tryRequire(id: string): string | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(id);
+    return null;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${id}'`)) return `${id} is not installed`;
+    return `${id} failed to load: ${err.message.split('\n')[0]}`;
+  }
+}
+
+/** Why each backend is unavailable (absent key: available). Computed once. */
+let availability: Map<BackendName, string | null> | null = null;
+
+function probe(): Map<BackendName, string | null> {
+  if (availability) return availability;
+  const native = loadNativeAddon();
+  availability = new Map<BackendName, string | null>([
+    ['tensorflow-gpu', tryRequire('@tensorflow/tfjs-node-gpu')],
+    // Both tfjs-node packages register the same 'tensorflow' backend: the GPU one also serves here.
+    ['tensorflow', null],
+    ['wasm-blas', native.addon ? null : `the aae-lab-native addon is not built (${native.error})`],
+    ['wasm', null],
+    ['cpu', null],
+  ]);
+  if (availability.get('tensorflow-gpu')) availability.set('tensorflow', tryRequire('@tensorflow/tfjs-node'));
+  return availability;
+}
+
+/** Backends that can run on this machine, fastest first. */
+export function availableBackends(): BackendName[] {
+  const a = probe();
+  return BACKEND_NAMES.filter((n) => !a.get(n));
+}
+
+let wasmReady = false;
+
+async function useWasm(): Promise<void> {
+  if (!wasmReady) {
+    setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
+    wasmReady = true;
+  }
+  if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
+}
+
 let info: BackendInfo | null = null;
+let addon: NativeAddon | null = null;
+
+/**
+ * Chooses and initialises the backend: opts.backend, else AAE_BACKEND, else the fastest available.
+ * Calling it again with another name switches backend (the native kernels are installed or removed).
+ */
 export async function initBackend(opts: { backend?: string; quiet?: boolean } = {}): Promise<BackendInfo> {
-  if (info) return info;
-  const want = opts.backend ?? process.env.AAE_BACKEND ?? 'wasm';
-  if (want === 'cpu') { await tf.setBackend('cpu'); info = { name: 'cpu', tfBackend: 'cpu', native: false, description: 'cpu' }; return info; }
-  setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/');
-  await tf.setBackend('wasm');
-  info = { name: 'wasm', tfBackend: 'wasm', native: false, description: 'wasm (placeholder)' };
+  const source = opts.backend ? 'backend' : process.env.AAE_BACKEND ? 'AAE_BACKEND' : null;
+  const want = (opts.backend || process.env.AAE_BACKEND || '').trim();
+  if (want && !(BACKEND_NAMES as readonly string[]).includes(want)) {
+    throw new Error(`unknown backend "${want}" (from ${source}); valid choices: ${BACKEND_NAMES.join(', ')}`);
+  }
+  const available = availableBackends();
+  if (want && !available.includes(want as BackendName)) {
+    throw new Error(
+      `backend "${want}" (from ${source}) is not available here: ${probe().get(want as BackendName)}. ` +
+        `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`,
+    );
+  }
+  const name = (want || available[0]) as BackendName;
+  if (info && info.name === name && tf.getBackend() === info.tfBackend) return info;
+  info = await activate(name);
   return info;
 }
-export function backendInfo(): BackendInfo | null { return info; }
-export function nativeAdam(): NativeAdam | null { return null; }
+
+async function activate(name: BackendName): Promise<BackendInfo> {
+  const fastMissing = probe().get('wasm-blas') ? FAST_PATH_HINT : undefined;
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('the tfjs-node "tensorflow" backend failed to initialise');
+      const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      return { name, tfBackend: 'tensorflow', native: true, description: `${name} (${pkg}: libtensorflow${name === 'tensorflow-gpu' ? ' with CUDA' : ' on the CPU'})` };
+    }
+    case 'wasm-blas': {
+      await useWasm();
+      addon = loadNativeAddon().addon!;
+      installNativeKernels(addon);
+      return {
+        name, tfBackend: 'wasm', native: true,
+        description: `wasm-blas (tfjs wasm + native OpenBLAS matmul/Adam kernels, ${addon.getThreads()} BLAS thread${addon.getThreads() === 1 ? '' : 's'})`,
+      };
+    }
+    case 'wasm':
+      await useWasm();
+      uninstallNativeKernels();
+      addon = null;
+      return { name, tfBackend: 'wasm', native: false, description: 'wasm (tfjs WebAssembly, SIMD, one thread)', hint: fastMissing };
+    case 'cpu':
+      if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
+      return { name, tfBackend: 'cpu', native: false, description: 'cpu (tfjs pure JavaScript; slow)', hint: fastMissing };
+  }
+}
+
+/** The backend chosen by the last initBackend, or null before it. */
+export function backendInfo(): BackendInfo | null {
+  return info;
+}
+
+/** The native Adam update when the wasm-blas backend is active, else null (Adam then uses tfjs ops). */
+export function nativeAdam(): NativeAdam | null {
+  if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
+  const a = addon;
+  return { update: (x, g, m, v, lrT, b1, b2, eps) => nativeAdamUpdate(a, x, g, m, v, lrT, b1, b2, eps) };
+}
+
+export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';

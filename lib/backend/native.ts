@@ -1,0 +1,216 @@
+/**
+ * The native fast path of the wasm backend ('wasm-blas'): the optional addon `aae-lab-native`
+ * (native/, built against OpenBLAS at install) takes over the wasm backend's matrix products
+ * (BatchMatMul, _FusedMatMul with bias and activation) and the leading-axes Sum that the bias
+ * gradient needs, and runs the Adam update of each variable as one native loop. Every native
+ * kernel works in place on the wasm heap: `backend.makeOutput` allocates the result there and
+ * `backend.typedArrayFromHeap` gives Float32Array views of inputs and output, so nothing is copied.
+ * Cases the native kernels do not cover (other dtypes, batch shapes that broadcast other than from
+ * one) go to the stock wasm kernels, kept at installation.
+ */
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** The addon's functions (native/src/aae_native.c documents each). */
+export interface NativeAddon {
+  fusedMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
+    transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  config(): string;
+}
+
+export interface AddonLoad {
+  addon: NativeAddon | null;
+  /** Why the addon could not be loaded (absent when it loaded). */
+  error?: string;
+}
+
+let loaded: AddonLoad | null = null;
+
+/**
+ * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in
+ * the project's own native/ folder (a checkout where `npm install` ran before the link existed).
+ */
+export function loadNativeAddon(): AddonLoad {
+  if (loaded) return loaded;
+  const errors: string[] = [];
+  for (const id of ['aae-lab-native', path.join(__dirname, '..', '..', 'native')]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      loaded = { addon: require(id) as NativeAddon };
+      return loaded;
+    } catch (e) {
+      errors.push(`${id}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  loaded = { addon: null, error: errors.join('; ') };
+  return loaded;
+}
+
+/** Activation codes of the addon's fusedMatMul; activations not listed run on the stock kernel. */
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4 };
+/** Activations applied after the native product by the wasm backend's own kernel. */
+const AFTER: Record<string, string> = { elu: 'Elu', prelu: 'Prelu' };
+
+type KernelArgs = { inputs: { [name: string]: tf.TensorInfo }; backend: BackendWasm; attrs: Record<string, unknown> };
+type Kernel = (args: KernelArgs) => tf.TensorInfo;
+
+const heap = (backend: BackendWasm, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+
+/** Shapes of a (batched) matrix product, as the stock kernels compute them; null if batches do not broadcast from one. */
+function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, transB: boolean) {
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+  if (k !== kb) {
+    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
+      `and transposeA=${transA} and transposeB=${transB} must match.`);
+  }
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  const outer = tf.broadcast_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batch = tf.util.sizeFromShape(outer);
+  if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
+  return {
+    m, n, k, batch,
+    strideA: batchA === 1 ? 0 : m * k,
+    strideB: batchB === 1 ? 0 : k * n,
+    outShape: [...outer, m, n],
+  };
+}
+
+function makeBatchMatMul(addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { a, b } = args.inputs;
+    const transA = !!args.attrs.transposeA;
+    const transB = !!args.attrs.transposeB;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return stock(args);
+    const s = productShape(a, b, transA, transB);
+    if (!s) return stock(args);
+    const backend = args.backend;
+    const out = backend.makeOutput(s.outShape, 'float32');
+    if (s.batch * s.m * s.n === 0) return out;
+    // Views are taken after makeOutput: allocating may grow (and replace) the wasm memory buffer.
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
+      s.strideA, s.strideB, null, ACTIVATIONS.linear, 0);
+    return out;
+  };
+}
+
+function makeFusedMatMul(addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs;
+    const transA = !!args.attrs.transposeA;
+    const transB = !!args.attrs.transposeB;
+    const activation = String(args.attrs.activation ?? 'linear');
+    const after = AFTER[activation];
+    const act = after ? ACTIVATIONS.linear : ACTIVATIONS[activation];
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || act === undefined) return stock(args);
+    const s = productShape(a, b, transA, transB);
+    if (!s) return stock(args);
+    if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || (bias.shape[0] !== s.n && bias.shape[0] !== 1))) return stock(args);
+    const backend = args.backend;
+    const out = backend.makeOutput(s.outShape, 'float32');
+    if (s.batch * s.m * s.n === 0) return out;
+    const alpha = Number(args.attrs.leakyreluAlpha ?? 0.2);
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
+      s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
+    if (!after) return out;
+    // elu / prelu: the product with its bias is native, the activation is the wasm backend's own kernel.
+    const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
+    const inputs: KernelArgs['inputs'] = after === 'Prelu' ? { x: out, alpha: preluActivationWeights } : { x: out };
+    try {
+      return kernel({ inputs, backend, attrs: {} });
+    } finally {
+      backend.disposeData(out.dataId);
+    }
+  };
+}
+
+/** Sum over leading axes (the bias gradient of a dense layer: rows summed in order); other sums are stock. */
+function makeSum(addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs;
+    if (x.dtype !== 'float32' || x.shape.length < 2) return stock(args);
+    const axes = tf.util.parseAxisParam(args.attrs.axis as number | number[], x.shape).sort((p, q) => p - q);
+    const r = axes.length;
+    if (r === 0 || r >= x.shape.length || axes.some((ax, i) => ax !== i)) return stock(args);
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, r));
+    const rest = x.shape.slice(r);
+    const n = tf.util.sizeFromShape(rest);
+    const outShape = args.attrs.keepDims ? [...x.shape.slice(0, r).map(() => 1), ...rest] : rest;
+    const backend = args.backend;
+    const out = backend.makeOutput(outShape, 'float32');
+    if (n === 0) return out;
+    if (rows === 0) heap(backend, out).fill(0);
+    else addon.biasGrad(heap(backend, x), heap(backend, out), rows, n);
+    return out;
+  };
+}
+
+const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
+  ['BatchMatMul', makeBatchMatMul],
+  ['_FusedMatMul', makeFusedMatMul],
+  ['Sum', makeSum],
+];
+
+/** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */
+let stockConfigs: tf.KernelConfig[] | null = null;
+
+/**
+ * Replaces the wasm backend's kernels by the native ones. The wasm backend must be initialised
+ * first (its stock kernels' set-up has run; they remain the fallback). Idempotent.
+ */
+export function installNativeKernels(addon: NativeAddon): void {
+  if (stockConfigs) return;
+  const saved: tf.KernelConfig[] = [];
+  for (const [name, make] of KERNELS) {
+    const stock = tf.getKernel(name, 'wasm');
+    if (!stock) throw new Error(`the wasm backend has no ${name} kernel to replace`);
+    saved.push(stock);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon, stock.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
+  }
+  stockConfigs = saved;
+}
+
+/** Puts the stock wasm kernels back (for side-by-side comparisons in one process). */
+export function uninstallNativeKernels(): void {
+  if (!stockConfigs) return;
+  for (const config of stockConfigs) {
+    tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  stockConfigs = null;
+}
+
+export function nativeKernelsInstalled(): boolean {
+  return stockConfigs !== null;
+}
+
+/**
+ * Adam update of one variable in place on the wasm heap (see NativeAdam in ./index). A variable
+ * (or moment) whose buffer is shared with another tensor (a variable made from a tensor still
+ * alive) first gets a buffer of its own, so the in-place write touches nothing else.
+ */
+export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor,
+  lrT: number, beta1: number, beta2: number, epsilon: number): void {
+  const backend = tf.backend() as BackendWasm;
+  for (const t of [x, m, v]) {
+    if (t.dtype !== 'float32') throw new Error(`native Adam: ${t.dtype} tensor, float32 expected`);
+    if (backend.refCount(t.dataId) > 1) {
+      if (!(t instanceof tf.Variable)) throw new Error('native Adam: the updated tensors must be variables');
+      tf.tidy(() => t.assign(tf.add(t, 0)));
+    }
+  }
+  if (g.dtype !== 'float32') throw new Error(`native Adam: ${g.dtype} gradient, float32 expected`);
+  if (x.size === 0) return;
+  addon.adam(heap(backend, x), heap(backend, g), heap(backend, m), heap(backend, v), lrT, beta1, beta2, epsilon);
+}

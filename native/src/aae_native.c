@@ -1,0 +1,257 @@
+/*
+ * aae-lab native kernels (N-API, C11). Every function works in place on Float32Array views that
+ * the caller takes of the tfjs wasm heap (backend.typedArrayFromHeap), so no data is copied.
+ *
+ *   fusedMatMul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB, bias, act, alpha)
+ *       out[i] = act(op(a[i]) op(b[i]) + bias) for i < batch, row-major; the product by OpenBLAS
+ *       cblas_sgemm. op(a[i]) is m x k (a[i] stored k x m when transA), op(b[i]) is k x n (stored
+ *       n x k when transB); strideA/strideB are the element offsets between batch entries (0
+ *       broadcasts a batch of one). bias is null or has n or 1 values; act 0 linear, 1 relu,
+ *       2 relu6, 3 leakyrelu (slope alpha), 4 sigmoid.
+ *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
+ *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
+ *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
+ *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
+ *
+ * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
+ * fixed thread count, so results repeat exactly for the same inputs and settings.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CHECK(call)                                                   \
+  do {                                                                \
+    if ((call) != napi_ok) {                                          \
+      napi_throw_error(env, NULL, "aae-lab-native: N-API call failed"); \
+      return NULL;                                                    \
+    }                                                                 \
+  } while (0)
+
+#define FAIL(msg)                                  \
+  do {                                             \
+    napi_throw_error(env, NULL, "aae-lab-native: " msg); \
+    return NULL;                                   \
+  } while (0)
+
+/* Declares argv[N] with the call's arguments; throws unless exactly N were given. */
+#define ARGS(N, NAME)                                                    \
+  size_t argc = N;                                                       \
+  napi_value argv[N];                                                    \
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));           \
+  if (argc != N) FAIL(NAME " takes " #N " arguments")
+
+/* A Float32Array argument: its data pointer (offset included) and length, or 0 on a type error. */
+static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  void *p = NULL;
+  size_t n = 0;
+  if (napi_get_typedarray_info(env, v, &type, &n, &p, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_float32_array) return 0;
+  *data = (float *)p;
+  *len = n;
+  return 1;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out) {
+  return napi_get_value_int64(env, v, out) == napi_ok;
+}
+
+static int get_f64(napi_env env, napi_value v, double *out) {
+  return napi_get_value_double(env, v, out) == napi_ok;
+}
+
+static int get_bool(napi_env env, napi_value v, int *out) {
+  bool b = false;
+  if (napi_get_value_bool(env, v, &b) != napi_ok) return 0;
+  *out = b ? 1 : 0;
+  return 1;
+}
+
+/* fusedMatMul's product arguments (0-10), checked. */
+typedef struct {
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  int64_t batch, m, n, k, sa, sb;
+  int ta, tb;
+} GemmArgs;
+
+static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
+  if (!get_f32(env, argv[0], &g->a, &g->la) || !get_f32(env, argv[1], &g->b, &g->lb) ||
+      !get_f32(env, argv[2], &g->out, &g->lo))
+    return "a, b and out must be Float32Arrays";
+  if (!get_i64(env, argv[3], &g->batch) || !get_i64(env, argv[4], &g->m) || !get_i64(env, argv[5], &g->n) ||
+      !get_i64(env, argv[6], &g->k) || !get_bool(env, argv[7], &g->ta) || !get_bool(env, argv[8], &g->tb) ||
+      !get_i64(env, argv[9], &g->sa) || !get_i64(env, argv[10], &g->sb))
+    return "batch, m, n, k, strideA, strideB must be numbers and transA, transB booleans";
+  if (g->batch < 0 || g->m < 0 || g->n < 0 || g->k < 0 || g->sa < 0 || g->sb < 0) return "negative size";
+  if ((size_t)(g->batch * g->m * g->n) > g->lo) return "out is too small";
+  if (g->batch > 0 && ((size_t)((g->batch - 1) * g->sa + g->m * g->k) > g->la ||
+                       (size_t)((g->batch - 1) * g->sb + g->k * g->n) > g->lb))
+    return "a or b is too small for the given sizes and strides";
+  return NULL;
+}
+
+static void run_gemm(const GemmArgs *g) {
+  const int64_t m = g->m, n = g->n, k = g->k;
+  if (g->batch == 0 || m == 0 || n == 0) return;
+  if (k == 0) {
+    memset(g->out, 0, sizeof(float) * (size_t)(g->batch * m * n));
+    return;
+  }
+  const enum CBLAS_TRANSPOSE ta = g->ta ? CblasTrans : CblasNoTrans;
+  const enum CBLAS_TRANSPOSE tb = g->tb ? CblasTrans : CblasNoTrans;
+  const int lda = g->ta ? (int)m : (int)k;
+  const int ldb = g->tb ? (int)k : (int)n;
+  /* One right-hand matrix for a contiguous batch of untransposed left ones: a single product of
+     (batch*m) x k by k x n. */
+  if (g->batch > 1 && g->sb == 0 && !g->ta && g->sa == m * k) {
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)(g->batch * m), (int)n, (int)k, 1.0f, g->a, lda, g->b, ldb, 0.0f,
+                g->out, (int)n);
+    return;
+  }
+  for (int64_t i = 0; i < g->batch; i++) {
+    cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, 1.0f, g->a + i * g->sa, lda, g->b + i * g->sb, ldb,
+                0.0f, g->out + i * m * n, (int)n);
+  }
+}
+
+enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3, ACT_SIGMOID = 4 };
+
+static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
+  ARGS(14, "fusedMatMul");
+  GemmArgs g;
+  const char *err = read_gemm(env, argv, &g);
+  if (err) {
+    napi_throw_error(env, NULL, err);
+    return NULL;
+  }
+  float *bias = NULL;
+  size_t lbias = 0;
+  napi_valuetype bt;
+  CHECK(napi_typeof(env, argv[11], &bt));
+  if (bt != napi_null && bt != napi_undefined) {
+    if (!get_f32(env, argv[11], &bias, &lbias)) FAIL("bias must be a Float32Array or null");
+    if (lbias != (size_t)g.n && lbias != 1) FAIL("bias must have n values or one");
+  }
+  int64_t act;
+  double alpha;
+  if (!get_i64(env, argv[12], &act) || !get_f64(env, argv[13], &alpha)) FAIL("act and alpha must be numbers");
+  if (act < ACT_LINEAR || act > ACT_SIGMOID) FAIL("unknown activation code");
+  run_gemm(&g);
+  if (!bias && act == ACT_LINEAR) return NULL;
+  const size_t rows = (size_t)(g.batch * g.m), n = (size_t)g.n;
+  const float al = (float)alpha;
+  for (size_t r = 0; r < rows; r++) {
+    float *o = g.out + r * n;
+    if (bias) {
+      if (lbias == 1)
+        for (size_t j = 0; j < n; j++) o[j] += bias[0];
+      else
+        for (size_t j = 0; j < n; j++) o[j] += bias[j];
+    }
+    switch (act) {
+      case ACT_RELU:
+        for (size_t j = 0; j < n; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
+        break;
+      case ACT_RELU6:
+        for (size_t j = 0; j < n; j++) o[j] = o[j] > 0.0f ? (o[j] < 6.0f ? o[j] : 6.0f) : 0.0f;
+        break;
+      case ACT_LEAKY:
+        for (size_t j = 0; j < n; j++) o[j] = o[j] < 0.0f ? al * o[j] : o[j];
+        break;
+      case ACT_SIGMOID:
+        for (size_t j = 0; j < n; j++) o[j] = 1.0f / (1.0f + expf(-o[j]));
+        break;
+      default:
+        break;
+    }
+  }
+  return NULL;
+}
+
+static napi_value Adam(napi_env env, napi_callback_info info) {
+  ARGS(8, "adam");
+  float *w, *g, *m, *v;
+  size_t lw, lg, lm, lv;
+  if (!get_f32(env, argv[0], &w, &lw) || !get_f32(env, argv[1], &g, &lg) || !get_f32(env, argv[2], &m, &lm) ||
+      !get_f32(env, argv[3], &v, &lv))
+    FAIL("adam: w, g, m, v must be Float32Arrays");
+  if (lg != lw || lm != lw || lv != lw) FAIL("adam: w, g, m, v must have the same length");
+  double lr, b1, b2, eps;
+  if (!get_f64(env, argv[4], &lr) || !get_f64(env, argv[5], &b1) || !get_f64(env, argv[6], &b2) ||
+      !get_f64(env, argv[7], &eps))
+    FAIL("adam: lrT, beta1, beta2, epsilon must be numbers");
+  const float flr = (float)lr, fb1 = (float)b1, fb2 = (float)b2, fe = (float)eps;
+  const float c1 = (float)(1.0 - b1), c2 = (float)(1.0 - b2);
+  for (size_t i = 0; i < lw; i++) {
+    const float gi = g[i];
+    const float mi = fb1 * m[i] + c1 * gi;
+    const float vi = fb2 * v[i] + c2 * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= (flr * mi) / (sqrtf(vi) + fe);
+  }
+  return NULL;
+}
+
+static napi_value BiasGrad(napi_env env, napi_callback_info info) {
+  ARGS(4, "biasGrad");
+  float *dy, *out;
+  size_t ld, lo;
+  int64_t rows, n;
+  if (!get_f32(env, argv[0], &dy, &ld) || !get_f32(env, argv[1], &out, &lo)) FAIL("biasGrad: dy, out must be Float32Arrays");
+  if (!get_i64(env, argv[2], &rows) || !get_i64(env, argv[3], &n) || rows < 0 || n < 0) FAIL("biasGrad: bad sizes");
+  if ((size_t)(rows * n) > ld || (size_t)n > lo) FAIL("biasGrad: arrays too small");
+  for (int64_t j = 0; j < n; j++) out[j] = 0.0f;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *d = dy + r * n;
+    for (int64_t j = 0; j < n; j++) out[j] += d[j];
+  }
+  return NULL;
+}
+
+static napi_value SetThreads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t n;
+  if (argc != 1 || !get_i64(env, argv[0], &n) || n < 1) FAIL("setThreads takes a positive integer");
+  openblas_set_num_threads((int)n);
+  return NULL;
+}
+
+static napi_value GetThreads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, openblas_get_num_threads(), &out));
+  return out;
+}
+
+static napi_value Config(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  const char *c = openblas_get_config();
+  CHECK(napi_create_string_utf8(env, c ? c : "", NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

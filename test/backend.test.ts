@@ -1,0 +1,283 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs';
+import {
+  initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
+} from '../lib/backend';
+import { Adam } from '../lib/nn/adam';
+import { Rng } from '../lib/random';
+
+/** Where Debian/Ubuntu (and most distributions) put OpenBLAS's cblas.h when libopenblas-dev is installed. */
+const CBLAS_HEADERS = [
+  '/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h',
+  '/usr/include/aarch64-linux-gnu/openblas-pthread/cblas.h',
+  '/usr/include/openblas/cblas.h',
+];
+const openblasInstalled = CBLAS_HEADERS.some((p) => fs.existsSync(p));
+const addon = loadNativeAddon().addon;
+const skipNative = addon ? false : `the aae-lab-native addon is not built (${loadNativeAddon().error}); install libopenblas-dev and run npm install`;
+
+before(async () => {
+  if (skipNative) console.log(`skipping native kernel tests: ${skipNative}`);
+});
+
+after(async () => {
+  // Leave the default (fastest available) backend for any test file that runs after this one.
+  await initBackend({});
+});
+
+test('the native addon is built wherever OpenBLAS is installed', (t) => {
+  if (!openblasInstalled) {
+    t.skip(`no cblas.h in ${CBLAS_HEADERS.join(', ')}`);
+    return;
+  }
+  assert.ok(addon, `OpenBLAS is installed but the addon did not load: ${loadNativeAddon().error}`);
+  assert.ok(availableBackends().includes('wasm-blas'));
+  assert.match(addon.config(), /OpenBLAS/);
+});
+
+test('backend choice: fastest available by default, AAE_BACKEND and opts.backend override, clear errors', async () => {
+  const avail = availableBackends();
+  assert.ok(avail.includes('wasm') && avail.includes('cpu'));
+  assert.deepEqual(avail, BACKEND_NAMES.filter((n) => avail.includes(n)), 'availability keeps the preference order');
+  const saved = process.env.AAE_BACKEND;
+  try {
+    delete process.env.AAE_BACKEND;
+    const auto = await initBackend({});
+    assert.equal(auto.name, avail[0]);
+    if (auto.name === 'wasm' || auto.name === 'cpu') assert.match(auto.hint ?? '', /libopenblas-dev/);
+    else assert.equal(auto.hint, undefined);
+
+    process.env.AAE_BACKEND = 'cpu';
+    const cpu = await initBackend({});
+    assert.equal(cpu.name, 'cpu');
+    assert.equal(tf.getBackend(), 'cpu');
+    assert.equal(nativeAdam(), null);
+    // opts.backend (the CLI flag) wins over the environment variable.
+    const wasm = await initBackend({ backend: 'wasm' });
+    assert.equal(wasm.name, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.equal(nativeKernelsInstalled(), false);
+
+    process.env.AAE_BACKEND = 'gpu';
+    await assert.rejects(initBackend({}), (e: Error) => {
+      assert.match(e.message, /unknown backend "gpu" \(from AAE_BACKEND\)/);
+      for (const n of BACKEND_NAMES) assert.ok(e.message.includes(n), `${n} named in: ${e.message}`);
+      return true;
+    });
+    delete process.env.AAE_BACKEND;
+    for (const missing of BACKEND_NAMES.filter((n) => !avail.includes(n))) {
+      await assert.rejects(initBackend({ backend: missing }), (e: Error) => {
+        assert.match(e.message, new RegExp(`backend "${missing}" \\(from backend\\) is not available here`));
+        assert.match(e.message, /Available: .*wasm.*cpu/);
+        return true;
+      });
+    }
+  } finally {
+    if (saved === undefined) delete process.env.AAE_BACKEND;
+    else process.env.AAE_BACKEND = saved;
+  }
+});
+
+// ------------------------------------------------------------------ native vs stock wasm kernels
+
+function randn(shape: number[], rng: Rng): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+}
+
+/** Runs f on the stock wasm kernels and on the native ones; returns both results as arrays (and shapes). */
+async function stockAndNative(f: () => tf.Tensor | tf.Tensor[]): Promise<{ stock: tf.Tensor[]; native: tf.Tensor[] }> {
+  const run = () => {
+    const r = f();
+    return (Array.isArray(r) ? r : [r]).map((t) => {
+      const c = tf.tensor(t.dataSync().slice(), t.shape);
+      t.dispose();
+      return c;
+    });
+  };
+  await initBackend({ backend: 'wasm' });
+  const stock = run();
+  await initBackend({ backend: 'wasm-blas' });
+  assert.ok(nativeKernelsInstalled());
+  const native = run();
+  return { stock, native };
+}
+
+function assertClose(native: tf.Tensor, stock: tf.Tensor, what: string, rel = 1e-4): void {
+  assert.deepEqual(native.shape, stock.shape, `${what}: shape`);
+  const a = native.dataSync();
+  const b = stock.dataSync();
+  let scale = 1e-6;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < a.length; i++) {
+    if (!(Math.abs(a[i] - b[i]) <= rel * scale)) assert.fail(`${what}: element ${i}: native ${a[i]} vs stock ${b[i]} (scale ${scale})`);
+  }
+}
+
+const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
+const M = 13, K = 29, N = 11;
+/** Stored shapes of a and b for an m x k by k x n product with batch dims, per transpose flags. */
+const shapes = (ta: boolean, tb: boolean, batchA: number[], batchB: number[]) => [
+  [...batchA, ...(ta ? [K, M] : [M, K])],
+  [...batchB, ...(tb ? [N, K] : [K, N])],
+];
+
+test('BatchMatMul: native equals stock wasm for every transpose combination, batched, broadcast and not', { skip: skipNative }, async () => {
+  const rng = new Rng(1);
+  const batchCases: [number[], number[]][] = [[[], []], [[3], [3]], [[1], [4]], [[4], [1]], [[2, 3], [2, 3]], [[2, 1], [1]]];
+  for (const [ta, tb] of TRANSPOSES) {
+    for (const [ba, bb] of batchCases) {
+      const [sa, sb] = shapes(ta, tb, ba, bb);
+      const a = randn(sa, rng);
+      const b = randn(sb, rng);
+      const { stock, native } = await stockAndNative(() => tf.matMul(a, b, ta, tb));
+      assertClose(native[0], stock[0], `matMul ${sa} x ${sb} transposeA=${ta} transposeB=${tb}`);
+      tf.dispose([a, b, ...stock, ...native]);
+    }
+  }
+});
+
+test('BatchMatMul: empty operands and a zero inner size', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const e = tf.matMul(tf.zeros([0, 5]), tf.ones([5, 3]));
+  assert.deepEqual(e.shape, [0, 3]);
+  const z = tf.matMul(tf.ones([2, 0]), tf.ones([0, 3]));
+  assert.deepEqual(Array.from(z.dataSync()), [0, 0, 0, 0, 0, 0]);
+  tf.dispose([e, z]);
+});
+
+const ACT: Record<string, (y: tf.Tensor) => tf.Tensor> = {
+  linear: (y) => y,
+  relu: (y) => tf.relu(y),
+  relu6: (y) => tf.relu6(y),
+  leakyrelu: (y) => tf.leakyRelu(y, 0.3),
+  sigmoid: (y) => tf.sigmoid(y),
+  elu: (y) => tf.elu(y),
+  prelu: (y) => tf.prelu(y, alphas),
+};
+let alphas: tf.Tensor1D; // prelu slopes, made once the backend is up
+
+test('_FusedMatMul: native equals stock wasm with bias and every activation, batched and not', { skip: skipNative }, async () => {
+  const rng = new Rng(2);
+  alphas = tf.tensor1d(Array.from({ length: N }, (_, i) => 0.05 * i));
+  const activations = ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu'] as const;
+  for (const [ta, tb] of TRANSPOSES) {
+    for (const [ba, bb] of [[[], []], [[3], [3]], [[1], [3]]] as [number[], number[]][]) {
+      const [sa, sb] = shapes(ta, tb, ba, bb);
+      const a = randn(sa, rng);
+      const b = tf.mul(randn(sb, rng), 3);
+      const bias = randn([N], rng);
+      const one = randn([1], rng);
+      for (const activation of activations) {
+        for (const [label, bb2] of [['bias', bias], ['scalar bias', one], ['no bias', undefined]] as const) {
+          // [fused, the same by separate ops]. The separate ops are the reference: tfjs-backend-wasm
+          // 4.22's own fused kernel adds a bias correctly only to one untransposed product with n bias
+          // values (batched or transposed, or with a one-value bias, it adds it at wrong places); where
+          // it is right (that case, or no bias) the native result equals it too.
+          const { stock, native } = await stockAndNative(() => [
+            tf.fused.matMul({ a, b, transposeA: ta, transposeB: tb, bias: bb2, activation, leakyreluAlpha: 0.3, preluActivationWeights: alphas }),
+            ACT[activation](bb2 ? tf.add(tf.matMul(a, b, ta, tb), bb2) : tf.matMul(a, b, ta, tb)),
+          ]);
+          const what = `fused ${activation} ${label} ${sa} x ${sb} tA=${ta} tB=${tb}`;
+          assertClose(native[0], stock[1], `${what} (vs separate ops)`);
+          if (label === 'no bias' || (label === 'bias' && ba.length === 0 && !ta && !tb)) assertClose(native[0], stock[0], what);
+          tf.dispose([...stock, ...native]);
+        }
+      }
+      tf.dispose([a, b, bias, one]);
+    }
+  }
+});
+
+test('gradients of a fused dense relu layer (matMul transposes, leading-axes Sum) match stock wasm', { skip: skipNative }, async () => {
+  const rng = new Rng(3);
+  const x = randn([17, 23], rng);
+  const w = randn([23, 19], rng);
+  const b = randn([19], rng);
+  const { stock, native } = await stockAndNative(() =>
+    tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      tf.sum(tf.square(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: 'relu' }))),
+    )([x, w, b]),
+  );
+  ['dx', 'dw', 'db'].forEach((what, i) => assertClose(native[i], stock[i], what));
+  tf.dispose([x, w, b, ...stock, ...native]);
+});
+
+test('Sum: native leading-axes reduction equals stock; other axes still correct', { skip: skipNative }, async () => {
+  const rng = new Rng(4);
+  const x = randn([4, 5, 6], rng);
+  const cases: [number | number[], boolean][] = [[0, false], [[0, 1], false], [[1, 0], true], [1, false], [[1, 2], false], [-1, true], [[0, 1, 2], false]];
+  for (const [axis, keepDims] of cases) {
+    const { stock, native } = await stockAndNative(() => tf.sum(x, axis, keepDims));
+    assertClose(native[0], stock[0], `sum axis=${axis} keepDims=${keepDims}`, 1e-6);
+    tf.dispose([...stock, ...native]);
+  }
+  x.dispose();
+});
+
+test('native kernels are deterministic: the same product twice is bit-identical', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const rng = new Rng(5);
+  const a = randn([128, 300], rng);
+  const b = randn([300, 200], rng);
+  const r1 = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, activation: 'relu' });
+  const r2 = tf.fused.matMul({ a: a as tf.Tensor2D, b: b as tf.Tensor2D, activation: 'relu' });
+  assert.deepEqual(Array.from(r1.dataSync()), Array.from(r2.dataSync()));
+  tf.dispose([a, b, r1, r2]);
+});
+
+/** Three Adam steps on fixed variables and gradients; returns the variables' final values. */
+function adamSteps(native: boolean, keepSource: boolean): Float32Array[] {
+  assert.equal(nativeAdam() !== null, native, 'native Adam active exactly on wasm-blas');
+  const rng = new Rng(6);
+  const sources = [randn([7, 5], rng), randn([5], rng), randn([3, 4, 2], rng)];
+  const vars = sources.map((s, i) => tf.variable(s, true, `adam_test_${native}_${keepSource}_${i}`));
+  if (!keepSource) tf.dispose(sources);
+  const opt = new Adam(vars);
+  for (let step = 0; step < 3; step++) {
+    const grads: tf.NamedTensorMap = {};
+    vars.forEach((v) => (grads[v.name] = randn(v.shape, rng)));
+    opt.apply(grads, 1e-2);
+    tf.dispose(grads);
+  }
+  if (keepSource) {
+    // A variable made from a tensor shares its buffer at first: the in-place update must not touch the source.
+    const again = new Rng(6);
+    sources.forEach((s) => {
+      const want = Float32Array.from({ length: s.size }, () => again.normal());
+      assert.deepEqual(Array.from(s.dataSync()), Array.from(want), 'source tensor unchanged');
+    });
+    tf.dispose(sources);
+  }
+  const out = vars.map((v) => v.dataSync().slice() as Float32Array);
+  const st = opt.getState();
+  assert.equal(st.t, 3);
+  opt.dispose();
+  tf.dispose(vars);
+  return [...out, ...st.m, ...st.v];
+}
+
+test('Adam: the native in-place update equals the tfjs-op update', { skip: skipNative }, async () => {
+  for (const keepSource of [false, true]) {
+    await initBackend({ backend: 'wasm' });
+    const stock = adamSteps(false, keepSource);
+    await initBackend({ backend: 'wasm-blas' });
+    const before = tf.memory().numTensors;
+    const native = adamSteps(true, keepSource);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    stock.forEach((s, i) => assertClose(tf.tensor(native[i]), tf.tensor(s), `Adam slot ${i} (keepSource=${keepSource})`, 1e-5));
+  }
+});
+
+test('native Adam rejects mismatched sizes', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const x = tf.variable(tf.zeros([4]));
+  const m = tf.variable(tf.zeros([4]));
+  const v = tf.variable(tf.zeros([4]));
+  const g = tf.ones([3]);
+  assert.throws(() => nativeAdam()!.update(x, g, m, v, 1e-3, 0.9, 0.999, 1e-8), /same length/);
+  tf.dispose([x, m, v, g]);
+});
