@@ -12,7 +12,8 @@ import { loadCheckpoint } from './train/checkpoint';
 /**
  * The data of a config: the original's split; for the semi-supervised model the labeled examples
  * are the first nLabeled validation images (labeledFrom 'validation', the original) or a balanced,
- * seeded subset of the training images whose remainder is the unlabeled training set ('balanced').
+ * seeded subset of the training images whose remainder is the unlabeled training set ('balanced');
+ * nLabeled = the training set's size means all labels (labeled and unlabeled = the whole set).
  */
 export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
   if (cfg.trainSize > 0 && cfg.trainSize < mnist.train.count) {
@@ -27,6 +28,11 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
   }
   if (cfg.nLabeled > mnist.train.count) {
     throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
+  }
+  if (cfg.nLabeled === mnist.train.count) {
+    // "All labels": the whole training set is labeled (MNIST's classes are not of equal size, so
+    // no balanced subset can be the whole set), and it is the unlabeled stream as well.
+    return { train: mnist.train, test: mnist.test, labeled: mnist.train };
   }
   const { labeled, unlabeled } = balancedSubset(mnist.train.labels, cfg.nLabeled, new Rng(cfg.seed + 2));
   return {

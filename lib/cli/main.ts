@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { MODEL_NAMES, PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type ModelName, type PresetName, type LabeledSource } from '../models/config';
+import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, makeConfig, type AAEConfig, type ModelName, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { initBackend } from '../backend';
 import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
@@ -23,7 +23,7 @@ export class UsageError extends Error {
   }
 }
 
-function intOption(name: string, min: number, max: number) {
+export function intOption(name: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^[-+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
@@ -43,7 +43,8 @@ function boolOption(value: string): boolean {
 export interface CliOptions {
   model: ModelName;
   prior: PriorName;
-  n_z: number;
+  /** Undefined = the preset's (20; paper: 10). */
+  n_z?: number;
   PMLR: boolean;
   PARR: boolean;
   preset: PresetName;
@@ -69,12 +70,12 @@ export function buildProgram(): Command {
   )
     .addOption(new Option('--model <name>', 'which AAE').choices(MODEL_NAMES).default('semi_supervised'))
     .addOption(new Option('--prior <name>', 'target prior of the latent code').choices(PRIOR_NAMES).default('gaussian'))
-    .addOption(new Option('--n_z <n>', 'latent (style) dimensions').argParser(intOption('--n_z', 1, 1000)).default(20))
+    .addOption(new Option('--n_z <n>', 'latent (style) dimensions (default: the preset\'s: 20, paper 10)').argParser(intOption('--n_z', 1, 1000)))
     .addOption(new Option('--PMLR [bool]', 'plot the manifold learning result (decoded 2-D latent grid)').argParser(boolOption).default(true))
     .addOption(new Option('--pmlr [bool]', 'same as --PMLR').argParser(boolOption))
     .addOption(new Option('--PARR [bool]', 'semi-supervised: plot conditional generation (10 styles x 10 labels)').argParser(boolOption).default(true))
     .addOption(new Option('--parr [bool]', 'same as --PARR').argParser(boolOption))
-    .addOption(new Option('--preset <name>', 'hyper-parameter preset: original (3000 units, 100 epochs, batch 128) or fast (1000 units, 10 epochs, batch 100)').choices(PRESET_NAMES).default('fast'))
+    .addOption(new Option('--preset <name>', 'hyper-parameter preset: original (3000 units, 100 epochs, batch 128), fast (1000 units, 10 epochs, batch 100) or paper (the AAE paper\'s semi-supervised setup: 1000 units, style n_z 10, batch 100, 1000 balanced labels, 100 epochs)').choices(PRESET_NAMES).default('fast'))
     .addOption(new Option('--epochs <n>', 'training epochs (default: the preset\'s)').argParser(intOption('--epochs', 1, 10000)))
     .addOption(new Option('--batch-size <n>', 'batch size (default: the preset\'s)').argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--hidden <n>', 'units per hidden layer (default: the preset\'s)').argParser(intOption('--hidden', 1, 20000)))
@@ -96,12 +97,13 @@ export function buildProgram(): Command {
 
 /** Cross-option checks, before any work: each failure names the option, the value and the valid choices. */
 export function resolveConfig(o: CliOptions): AAEConfig {
+  const nZ = o.n_z ?? PRESETS[o.preset].nZ;
   try {
-    checkPrior(o.prior, o.n_z, o.model === 'supervised');
+    checkPrior(o.prior, nZ, o.model === 'supervised');
   } catch (e) {
-    throw new UsageError(`--n_z ${o.n_z} does not fit --prior ${o.prior}: ${(e as Error).message}`);
+    throw new UsageError(`--n_z ${nZ} does not fit --prior ${o.prior}: ${(e as Error).message}`);
   }
-  const labeledFrom = o.labeledFrom ?? 'validation';
+  const labeledFrom = o.labeledFrom ?? PRESETS[o.preset].labeledFrom;
   if (o.labels !== undefined) {
     const max = labeledFrom === 'validation' ? 5000 : 55000;
     if (o.labels > max) {
@@ -116,7 +118,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
       {
         model: o.model,
         prior: o.prior,
-        nZ: o.n_z,
+        nZ,
         epochs: o.epochs,
         batchSize: o.batchSize,
         nHidden: o.hidden,
