@@ -10,6 +10,8 @@ export * from './models';
 export * from './train/trainer';
 export * from './train/checkpoint';
 export * from './experiment';
+export * from './eval/metrics';
+export * from './eval/results';
 export * from './backend';
 export * from './notebook';
 export * from './separation';

@@ -1,0 +1,238 @@
+/**
+ * Result files of the reporting commands (results/*.json) and the tables built from them:
+ *  - semi-supervised-N<labels>-seed<seed>.json: test classification error of one training run;
+ *  - prior-match-<prior>-seed<seed>.json: MMD and mode accuracy of one supervised model.
+ * The aggregator groups runs that differ only in their seed and prints mean ± sample standard
+ * deviation (n - 1) over the seeds next to the AAE paper's numbers.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AAEConfig, PresetName } from '../models/config';
+import type { EpochMetrics } from '../train/trainer';
+import type { PriorMatch } from './metrics';
+
+export interface RunInfo {
+  seed: number;
+  /** Preset the run started from; null when measured from a checkpoint (`--from`). */
+  preset: PresetName | null;
+  epochs: number;
+  config: AAEConfig;
+  history: EpochMetrics[];
+  /** Seconds from start to the file's writing (summed over resumed sessions). */
+  wallSeconds: number;
+  backend: string;
+  versions: { node: string; tfjs: string; aaeLab: string };
+  /** ISO date of writing. */
+  date: string;
+  /** False while training is still going (the file is rewritten after every epoch). */
+  complete: boolean;
+}
+
+export interface ClassifyResult extends RunInfo {
+  kind: 'semi-supervised-classification';
+  labels: number;
+  /** Error on the whole 10,000-image test set after the last epoch (null until complete). */
+  testError: number | null;
+}
+
+export interface PriorMatchResult extends RunInfo, PriorMatch {
+  kind: 'prior-match';
+  /** 'trained' or the checkpoint file the model came from. */
+  source: string;
+}
+
+export type ResultFile = ClassifyResult | PriorMatchResult;
+
+export function classifyResultName(labels: number, seed: number): string {
+  return `semi-supervised-N${labels}-seed${seed}.json`;
+}
+
+export function priorMatchResultName(prior: string, seed: number): string {
+  return `prior-match-${prior}-seed${seed}.json`;
+}
+
+/** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */
+export const PAPER_ERRORS: Record<number, { mean: number; spread: number }> = {
+  100: { mean: 0.019, spread: 0.001 },
+  1000: { mean: 0.016, spread: 0.0008 },
+  55000: { mean: 0.0085, spread: 0.0002 },
+};
+
+export interface Spread {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (n - 1); null for a single run. */
+  std: number | null;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  if (values.length === 0) throw new RangeError('spread: no values');
+  const n = values.length;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const std = n > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1)) : null;
+  return { n, mean, std, min: Math.min(...values), max: Math.max(...values) };
+}
+
+export interface ReadResults {
+  classification: ClassifyResult[];
+  priorMatch: PriorMatchResult[];
+  /** Files left out, with the reason (unreadable, unknown kind, not complete). */
+  skipped: { file: string; reason: string }[];
+}
+
+/** Reads every *.json result file of a folder (not recursive). */
+export function readResults(dir: string): ReadResults {
+  const out: ReadResults = { classification: [], priorMatch: [], skipped: [] };
+  if (!fs.existsSync(dir)) return out;
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const file = path.join(dir, name);
+    let r: ResultFile;
+    try {
+      r = JSON.parse(fs.readFileSync(file, 'utf8')) as ResultFile;
+    } catch (e) {
+      out.skipped.push({ file, reason: `not readable JSON: ${(e as Error).message}` });
+      continue;
+    }
+    if (r === null || typeof r !== 'object' || !('kind' in r)) {
+      out.skipped.push({ file, reason: 'not a result file (no kind)' });
+    } else if (!r.complete) {
+      out.skipped.push({ file, reason: 'run not complete' });
+    } else if (r.kind === 'semi-supervised-classification' && typeof r.testError === 'number') {
+      out.classification.push(r);
+    } else if (r.kind === 'prior-match' && typeof r.mmd2 === 'number') {
+      out.priorMatch.push(r);
+    } else {
+      out.skipped.push({ file, reason: `unknown kind or missing value (${String((r as { kind?: unknown }).kind)})` });
+    }
+  }
+  return out;
+}
+
+/** What makes runs comparable (everything but the seed): the config without seed, as a key. */
+function setupKey(r: RunInfo, extra: unknown): string {
+  const { seed: _seed, ...rest } = r.config;
+  return JSON.stringify([extra, r.preset, rest]);
+}
+
+function groupBy<T extends RunInfo>(runs: T[], key: (r: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const r of runs) {
+    const k = key(r);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.values()];
+}
+
+export interface ClassificationRow {
+  labels: number;
+  preset: PresetName | null;
+  epochs: number;
+  nHidden: number;
+  seeds: number[];
+  /** Test error (fraction) over the seeds. */
+  error: Spread;
+  /** Mean wall time per run, seconds. */
+  wallSeconds: number;
+  backends: string[];
+}
+
+/** One row per setup (labels + config apart from the seed), sorted by labels then preset. */
+export function summarizeClassification(results: ClassifyResult[]): ClassificationRow[] {
+  return groupBy(results, (r) => setupKey(r, r.labels))
+    .map((g) => ({
+      labels: g[0].labels,
+      preset: g[0].preset,
+      epochs: g[0].config.epochs,
+      nHidden: g[0].config.nHidden,
+      seeds: g.map((r) => r.seed).sort((a, b) => a - b),
+      error: spread(g.map((r) => r.testError as number)),
+      wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
+      backends: [...new Set(g.map((r) => r.backend))].sort(),
+    }))
+    .sort((a, b) => a.labels - b.labels || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
+}
+
+export interface PriorMatchRow {
+  prior: string;
+  nZ: number;
+  preset: PresetName | null;
+  epochs: number;
+  seeds: number[];
+  mmd2: Spread;
+  modeAccuracy: Spread | null;
+}
+
+export function summarizePriorMatch(results: PriorMatchResult[]): PriorMatchRow[] {
+  return groupBy(results, (r) => setupKey(r, [r.prior, r.source === 'trained' ? 'trained' : 'checkpoint']))
+    .map((g) => {
+      const acc = g.map((r) => r.modeAccuracy).filter((v): v is number => typeof v === 'number');
+      return {
+        prior: g[0].prior,
+        nZ: g[0].nZ,
+        preset: g[0].preset,
+        epochs: g[0].config.epochs,
+        seeds: g.map((r) => r.seed).sort((a, b) => a - b),
+        mmd2: spread(g.map((r) => r.mmd2)),
+        modeAccuracy: acc.length ? spread(acc) : null,
+      };
+    })
+    .sort((a, b) => a.prior.localeCompare(b.prior) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
+}
+
+function pm(s: Spread, scale: number, digits: number): string {
+  const mean = (s.mean * scale).toFixed(digits);
+  return s.std === null ? mean : `${mean} ± ${(s.std * scale).toFixed(digits)}`;
+}
+
+function hours(seconds: number): string {
+  return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`;
+}
+
+/** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
+export function classificationTable(rows: ClassificationRow[]): string {
+  const lines = [
+    '| labels | preset | epochs | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    const paper = PAPER_ERRORS[r.labels];
+    lines.push(
+      `| ${r.labels} | ${r.preset ?? 'checkpoint'} | ${r.epochs} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+        `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Markdown table of the prior-match rows (MMD^2 x 1000, mode accuracy in percent). */
+export function priorMatchTable(rows: PriorMatchRow[]): string {
+  const lines = [
+    '| prior | n_z | preset | epochs | seeds | MMD² (×10³) | mode accuracy (%) |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.prior} | ${r.nZ} | ${r.preset ?? 'checkpoint'} | ${r.epochs} | ${r.seeds.length} | ${pm(r.mmd2, 1000, 2)} | ${r.modeAccuracy ? pm(r.modeAccuracy, 100, 1) : '-'} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Both tables (those that have rows) for the results of a folder. */
+export function resultsMarkdown(read: ReadResults): string {
+  const parts: string[] = [];
+  const cls = summarizeClassification(read.classification);
+  if (cls.length) {
+    parts.push('Semi-supervised classification, MNIST test set (mean ± sample std over seeds):\n\n' + classificationTable(cls));
+  }
+  const pmr = summarizePriorMatch(read.priorMatch);
+  if (pmr.length) {
+    parts.push('Prior matching of the supervised model, MNIST test codes (mean ± sample std over seeds):\n\n' + priorMatchTable(pmr));
+  }
+  if (!parts.length) parts.push('No complete result files.');
+  return parts.join('\n\n') + '\n';
+}

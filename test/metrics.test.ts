@@ -1,0 +1,215 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../lib/backend';
+import { Rng } from '../lib/random';
+import { N_LABELS, loadMnist, subset } from '../lib/data/mnist';
+import { gaussian, modeCentres, sampleLabelled, PRIOR_NAMES } from '../lib/priors';
+import { makeConfig, createModel } from '../lib/models';
+import { prepareData } from '../lib/experiment';
+import { classError, mmd, medianDistance, assignModes, modeAccuracy, priorMatch } from '../lib/eval/metrics';
+import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, spread, type ClassifyResult } from '../lib/eval/results';
+import { resultsMain } from '../lib/cli/results';
+
+before(async () => {
+  await initBackend();
+});
+
+test('classError: a perfect classifier has 0 error; known mistakes are counted', () => {
+  const labels = Uint8Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(classError(labels, labels), 0);
+  assert.equal(classError([0, 1, 2, 3, 4, 5, 6, 7, 9, 8], labels), 0.2);
+  assert.equal(classError(new Uint8Array(10).fill(3), labels), 0.9);
+  assert.throws(() => classError([1, 2], labels), /2 predictions for 10 labels/);
+});
+
+test('mmd: the unbiased estimator matches a hand computation', () => {
+  // x = y = {0, 1} in 1-D, one kernel of bandwidth 1, e = exp(-1/2):
+  // within-sample off-diagonal means are e each; the cross mean over all 4 pairs is (1 + e) / 2;
+  // MMD^2_u = e + e - 2 (1 + e) / 2 = e - 1.
+  const x = Float32Array.from([0, 1]);
+  const r = mmd(x, x, 1, { bandwidths: [1] });
+  assert.ok(Math.abs(r.mmd2 - (Math.exp(-0.5) - 1)) < 1e-12, `mmd2 ${r.mmd2}`);
+  assert.equal(r.mmd, 0);
+  // two kernels add up
+  const r2 = mmd(x, x, 1, { bandwidths: [1, 2] });
+  assert.ok(Math.abs(r2.mmd2 - (Math.exp(-0.5) - 1 + Math.exp(-1 / 8) - 1)) < 1e-12);
+  assert.throws(() => mmd(Float32Array.from([1, 2, 3]), x, 2), /not a whole number/);
+});
+
+test('mmd: identical distributions give about 0, separated ones clearly not', () => {
+  const n = 800;
+  const a = gaussian(n, 2, new Rng(1)).z;
+  const b = gaussian(n, 2, new Rng(2)).z;
+  const same = mmd(a, b, 2, { rng: new Rng(3) });
+  const shifted = Float32Array.from(b, (v, i) => (i % 2 === 0 ? v + 1 : v));
+  const apart = mmd(a, shifted, 2, { rng: new Rng(3) });
+  const wider = mmd(a, Float32Array.from(b, (v) => 2 * v), 2, { rng: new Rng(3) });
+  assert.ok(Math.abs(same.mmd2) < 0.01, `same distribution: mmd2 ${same.mmd2}`);
+  assert.ok(apart.mmd2 > 0.1, `mean shifted by 1: mmd2 ${apart.mmd2}`);
+  assert.ok(wider.mmd2 > 0.1, `twice the spread: mmd2 ${wider.mmd2}`);
+  // the median heuristic is taken on the second sample: sqrt(2) * 2-D normal median distance ~ 1.67
+  assert.equal(same.bandwidths.length, 3);
+  assert.ok(Math.abs(same.bandwidths[1] - 1.67) < 0.1, `median ${same.bandwidths[1]}`);
+  assert.ok(Math.abs(medianDistance(Float32Array.from([0, 0, 3, 4, 6, 8]), 2) - 5) < 1e-12);
+});
+
+test('assignModes: each mode centre belongs to its own label', () => {
+  for (const prior of ['gaussian_mixture', 'swiss_roll'] as const) {
+    assert.deepEqual(Array.from(assignModes(modeCentres(prior), 2, prior)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], prior);
+  }
+  // labelled gaussian: inside the unit circle is label 0; sectors of 40 degrees from angle 0 are 1..9
+  const pts = Float32Array.from([0.1, 0.2, 2, 0.1, 0, 2, -2, -0.1, 0.5, -2]);
+  assert.deepEqual(Array.from(assignModes(pts, 2, 'gaussian')), [0, 1, 3, 5, 8]);
+  assert.throws(() => assignModes(pts, 3, 'gaussian_mixture'), /even n_z/);
+});
+
+test('modeAccuracy: ~1 for prior samples with their labels, chance level for shuffled labels', () => {
+  const n = 3000;
+  for (const prior of PRIOR_NAMES) {
+    for (const nZ of [2, 4]) {
+      const s = sampleLabelled(prior, n, nZ, new Rng(7));
+      const acc = modeAccuracy(s.z, s.labels, nZ, prior);
+      // the gaussian sectors are exact; swiss-roll segments are exact up to the curve's sampling;
+      // mixture modes overlap near the origin, so a few samples sit closer to a neighbour
+      const floor = prior === 'gaussian' ? 1 : prior === 'swiss_roll' ? 0.998 : 0.95;
+      assert.ok(acc >= floor, `${prior} n_z ${nZ}: accuracy ${acc}`);
+      const shuffled = Uint8Array.from(s.labels);
+      new Rng(8).shuffle(shuffled);
+      // chance = sum_k p_k^2 (0.1 for uniform labels; more for the labelled gaussian, whose
+      // label 0 covers the unit disc, 39% of the mass)
+      const counts = new Array(N_LABELS).fill(0);
+      for (const l of s.labels) counts[l]++;
+      const chance = counts.reduce((t, c) => t + (c / n) ** 2, 0);
+      const accShuffled = modeAccuracy(s.z, shuffled, nZ, prior);
+      assert.ok(Math.abs(accShuffled - chance) < 0.03, `${prior} n_z ${nZ}: shuffled ${accShuffled}, chance ${chance}`);
+      if (prior !== 'gaussian') assert.ok(Math.abs(chance - 0.1) < 0.01);
+    }
+  }
+});
+
+test('"all labels": the whole training set is labeled and is the unlabeled set too', () => {
+  const mnist = loadMnist();
+  const cfg = makeConfig({ nLabeled: 55000, labeledFrom: 'balanced' }, 'paper');
+  const d = prepareData(cfg, mnist);
+  assert.equal(d.labeled!.count, 55000);
+  assert.equal(d.train.count, 55000);
+  // a balanced subset is N/10 per class, and the rest is unlabeled
+  const b = prepareData(makeConfig({ nLabeled: 100, labeledFrom: 'balanced', seed: 4 }, 'paper'), mnist);
+  const counts = new Array(N_LABELS).fill(0);
+  for (const l of b.labeled!.labels) counts[l]++;
+  assert.deepEqual(counts, new Array(N_LABELS).fill(10));
+  assert.equal(b.train.count, 55000 - 100);
+});
+
+test('the paper preset: 1000-unit layers, style n_z 10, batch 100, balanced labels', () => {
+  const c = makeConfig({}, 'paper');
+  assert.equal(c.model, 'semi_supervised');
+  assert.deepEqual([c.nHidden, c.nZ, c.batchSize, c.labeledFrom, c.shuffle], [1000, 10, 100, 'balanced', true]);
+});
+
+test('priorMatch on a small model: numbers in range; no mode accuracy for the semi-supervised style', () => {
+  const test = subset(loadMnist().test, 0, 300);
+  const sup = createModel(makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 8 }), new Rng(0));
+  const semi = createModel(makeConfig({ model: 'semi_supervised', prior: 'gaussian', nZ: 4, nHidden: 8 }), new Rng(0));
+  try {
+    const a = priorMatch(sup, test, 'gaussian_mixture', 0);
+    assert.equal(a.count, 300);
+    assert.ok(a.mmd2 > 0 && a.mmd === Math.sqrt(a.mmd2), `untrained codes are not the prior: ${a.mmd2}`);
+    assert.ok(a.modeAccuracy !== null && a.modeAccuracy >= 0 && a.modeAccuracy <= 1);
+    assert.deepEqual(priorMatch(sup, test, 'gaussian_mixture', 0), a, 'seeded: same numbers again');
+    const b = priorMatch(semi, test, 'gaussian', 0);
+    assert.equal(b.modeAccuracy, null);
+    assert.equal(b.nZ, 4);
+  } finally {
+    sup.dispose();
+    semi.dispose();
+  }
+});
+
+function fakeRun(labels: number, seed: number, testError: number | null, extra: Partial<ClassifyResult> = {}): ClassifyResult {
+  return {
+    kind: 'semi-supervised-classification',
+    labels,
+    seed,
+    preset: 'paper',
+    epochs: 100,
+    config: makeConfig({ nLabeled: labels, seed }, 'paper'),
+    history: [],
+    wallSeconds: 7200,
+    backend: 'wasm-blas',
+    versions: { node: 'v20', tfjs: '4.22.0', aaeLab: '0.1.0' },
+    date: '2025-01-01T00:00:00.000Z',
+    complete: true,
+    testError,
+    ...extra,
+  };
+}
+
+test('results aggregator: mean and sample std over seeds from hand-made files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-results-'));
+  try {
+    const write = (name: string, v: unknown) => fs.writeFileSync(path.join(dir, name), typeof v === 'string' ? v : JSON.stringify(v));
+    write('semi-supervised-N100-seed0.json', fakeRun(100, 0, 0.02));
+    write('semi-supervised-N100-seed1.json', fakeRun(100, 1, 0.03));
+    write('semi-supervised-N100-seed2.json', fakeRun(100, 2, 0.04));
+    write('semi-supervised-N1000-seed0.json', fakeRun(1000, 0, 0.025));
+    write('semi-supervised-N1000-seed1.json', fakeRun(1000, 1, null, { complete: false }));
+    write('broken.json', '{ not json');
+    write('notes.txt', 'ignored');
+    const read = readResults(dir);
+    assert.equal(read.classification.length, 4);
+    assert.deepEqual(read.skipped.map((s) => path.basename(s.file)).sort(), ['broken.json', 'semi-supervised-N1000-seed1.json']);
+    const rows = summarizeClassification(read.classification);
+    assert.equal(rows.length, 2);
+    assert.equal(rows[0].labels, 100);
+    assert.deepEqual(rows[0].seeds, [0, 1, 2]);
+    assert.ok(Math.abs(rows[0].error.mean - 0.03) < 1e-12);
+    assert.ok(Math.abs((rows[0].error.std as number) - 0.01) < 1e-12);
+    assert.equal(rows[1].error.std, null);
+    const md = classificationTable(rows);
+    assert.match(md, /\| 100 \| paper \| 100 \| 1000 \| 3 \| 3\.00 ± 1\.00 \| 1\.90 ± 0\.10 \| 2\.0 h \| wasm-blas \|/);
+    assert.match(md, /\| 1000 \| paper \| 100 \| 1000 \| 1 \| 2\.50 \| 1\.60 ± 0\.08 \|/);
+    // runs of another setup (here: other epochs) are not pooled with these
+    const other = fakeRun(100, 3, 0.5, { config: makeConfig({ nLabeled: 100, seed: 3, epochs: 5 }, 'paper') });
+    assert.equal(summarizeClassification([...read.classification, other]).length, 3);
+    assert.deepEqual(spread([1, 2, 3, 4]), { n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4 });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('end to end: `aae-results classify` then `prior-match` write valid result files, and `table` reads them', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-classify-'));
+  const results = path.join(dir, 'results');
+  const common = ['--seed', '1', '--hidden', '8', '--train-size', '200', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
+  try {
+    assert.equal(await resultsMain(['classify', '--labels', '100', ...common]), 0);
+    const r = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-seed1.json'), 'utf8')) as ClassifyResult;
+    assert.equal(r.kind, 'semi-supervised-classification');
+    assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset], [100, 1, 1, true, 'paper']);
+    assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
+    assert.equal(r.history.length, 1);
+    assert.ok(typeof r.history[0].test_error === 'number');
+    assert.ok(r.wallSeconds > 0);
+    assert.equal(r.versions.tfjs, '4.22.0');
+    assert.ok(!Number.isNaN(Date.parse(r.date)));
+    assert.deepEqual([r.config.nLabeled, r.config.labeledFrom, r.config.nHidden, r.config.trainSize], [100, 'balanced', 8, 200]);
+    // a complete result is not overwritten without --force; bad options are usage errors
+    assert.equal(await resultsMain(['classify', '--labels', '100', ...common]), 2);
+    assert.equal(await resultsMain(['classify', '--labels', '105', ...common.slice(2)]), 2);
+    assert.equal(await resultsMain(['classify', '--labels', '300', ...common.slice(2)]), 2, 'more labels than --train-size');
+
+    assert.equal(await resultsMain(['prior-match', '--prior', 'swiss_roll', ...common]), 0);
+    const p = JSON.parse(fs.readFileSync(path.join(results, 'prior-match-swiss_roll-seed1.json'), 'utf8'));
+    assert.deepEqual([p.kind, p.prior, p.nZ, p.count, p.complete, p.config.model], ['prior-match', 'swiss_roll', 2, 10000, true, 'supervised']);
+    assert.ok(typeof p.mmd2 === 'number' && p.modeAccuracy >= 0 && p.modeAccuracy <= 1);
+    const read = readResults(results);
+    assert.equal(read.classification.length, 1);
+    assert.equal(summarizePriorMatch(read.priorMatch)[0].prior, 'swiss_roll');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
