@@ -59,6 +59,9 @@ function pngInfo(buf: Buffer): { width: number; height: number } {
   return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
 }
 
+/** IHDR colour type: 0 grayscale, 6 RGBA. */
+const pngColorType = (buf: Buffer) => buf[25];
+
 /** Contents of every <g class="<cls>..."> group of an SVG (vega writes marks flat inside their group). */
 function groups(svg: string, cls: string): string[] {
   const out: string[] = [];
@@ -112,6 +115,7 @@ test('latent scatter: one point per test code, ten digits in the legend with the
   for (const m of main.matchAll(/fill="([^"]+)"/g)) perColour.set(m[1], (perColour.get(m[1]) ?? 0) + 1);
   for (let k = 0; k < 10; k++) assert.equal(perColour.get(DIGIT_COLORS[k]), mnist.test.labels.filter((l) => l === k).length, `points of digit ${k}`);
   const png = svgToPng(svg);
+  assert.equal(pngColorType(png.png), 6, 'colour figure stays RGBA');
   const info = pngInfo(png.png);
   assert.deepEqual(info, { width: png.width, height: png.height });
   assert.equal(png.cssWidth * 2, png.width);
@@ -154,6 +158,13 @@ test('restoration: originals beside reconstructions, pixel for pixel', async () 
   assert.ok(texts(svg).includes('original') && texts(svg).includes('reconstruction'));
   const png = await renderPng(restorationSpec(data));
   assert.ok(png.width >= 2 * 2 * 280, `two 280-px canvases at 2x: ${png.width}`);
+  assert.equal(pngColorType(png.png), 0, 'an all-gray figure is written as a grayscale PNG');
+  const rgba = await renderPng(restorationSpec(data), { grayscale: false });
+  assert.equal(pngColorType(rgba.png), 6);
+  assert.ok(png.png.length < rgba.png.length);
+  const a = PNG.sync.read(png.png);
+  const b = PNG.sync.read(rgba.png);
+  assert.ok(a.data.equals(b.data), 'same pixels either way');
 });
 
 test('manifold: decoded grid on the latent axes, digit (r, c) decodes grid point (c, r)', async () => {

@@ -109,6 +109,11 @@ export async function showFigure(spec: FigureSpec, opts: FigureBundleOptions = {
   write(await figureBundle(spec, opts), false);
 }
 
+/** Shows several figures, each with its static fallback when it has one (e.g. experimentFigures(...).figures). */
+export async function showFigures(figures: readonly { spec: FigureSpec; staticSpec?: FigureSpec }[], opts: Omit<FigureBundleOptions, 'fallback' | 'displayId'> = {}): Promise<void> {
+  for (const f of figures) await showFigure(f.spec, { ...opts, fallback: f.staticSpec });
+}
+
 /** One output area updated in place (a display_id): the first `show` creates it, later ones replace it. */
 export class LiveDisplay {
   readonly id: string;

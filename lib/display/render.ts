@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
+import { PNG } from 'pngjs';
 import type { FigureSpec } from '../figures/specs';
 
 /** Compiles a Vega-Lite spec to a Vega spec. */
@@ -51,6 +52,23 @@ export interface PngOptions {
   scale?: number;
   /** Font files to use instead of the system's (for machines without DejaVu fonts). */
   fontFiles?: string[];
+  /**
+   * Write an 8-bit grayscale PNG when every pixel is an opaque gray (digit grids with black
+   * text: about half the size of RGBA). Default true; colour figures are written as RGBA.
+   */
+  grayscale?: boolean;
+}
+
+/** The grayscale PNG of RGBA pixels, or null when any pixel has colour or transparency. */
+function grayscalePng(rgba: Buffer, width: number, height: number): Buffer | null {
+  const n = width * height;
+  const g = Buffer.alloc(n);
+  for (let i = 0, j = 0; i < n; i++, j += 4) {
+    const r = rgba[j];
+    if (r !== rgba[j + 1] || r !== rgba[j + 2] || rgba[j + 3] !== 255) return null;
+    g[i] = r;
+  }
+  return PNG.sync.write({ width, height, data: g } as unknown as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
 }
 
 /** PNG of an SVG (resvg), white background, sans-serif text in DejaVu Sans where installed. */
@@ -67,7 +85,7 @@ export function svgToPng(svg: string, opts: PngOptions = {}): RenderedPng {
     },
   });
   const img = resvg.render();
-  const png = Buffer.from(img.asPng());
+  const png = (opts.grayscale ?? true) ? (grayscalePng(img.pixels, img.width, img.height) ?? Buffer.from(img.asPng())) : Buffer.from(img.asPng());
   return { png, width: img.width, height: img.height, cssWidth: Math.round(img.width / scale), cssHeight: Math.round(img.height / scale) };
 }
 

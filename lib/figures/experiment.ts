@@ -81,6 +81,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   const nZ = config.nZ;
   const rng = new Rng((opts.seed ?? config.seed) + 1000);
   const kindName = model.kind === 'supervised' ? 'supervised' : 'semi-supervised';
+  const about = `${kindName} AAE, ${config.prior} prior, n_z = ${nZ}`;
   const twoD = nZ >= 2;
   const no2D = `n_z = ${nZ}: there is no pair of latent dimensions to plot`;
   const test = exp.data.test;
@@ -96,7 +97,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
       const what = model.kind === 'supervised' ? 'Latent codes' : 'Style codes';
       figures.push({
         name: 'latent_scatter',
-        spec: latentScatterSpec(latentCodes(model, test, count), { dims, title: `${what} of ${count.toLocaleString('en-US')} test images (${kindName}, ${config.prior} prior)` }),
+        spec: latentScatterSpec(latentCodes(model, test, count), { dims, title: `${what} of ${count.toLocaleString('en-US')} test images`, subtitle: about }),
       });
     }
   }
@@ -109,7 +110,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
     else {
       const grid = { gridSize: opts.gridSize, range: opts.range, dims };
       if (model.kind === 'supervised') {
-        figures.push({ name: 'manifold', spec: manifoldSpec(manifoldGrid(model, grid), { title: `Learnt manifold (supervised, ${config.prior} prior)` }) });
+        figures.push({ name: 'manifold', spec: manifoldSpec(manifoldGrid(model, grid), { subtitle: about }) });
       } else {
         const data = conditionalManifolds(model, grid);
         figures.push({

@@ -36,6 +36,10 @@ function dimsNote(dims: DimPair, nZ: number): string | undefined {
   return nZ > 2 ? `dimensions ${dims[0]} and ${dims[1]} of n_z = ${nZ}` : undefined;
 }
 
+function joinNotes(...notes: (string | undefined)[]): string | undefined {
+  return notes.filter(Boolean).join('; ') || undefined;
+}
+
 function title(text: string, subtitle?: string) {
   return subtitle ? { text, subtitle } : { text };
 }
@@ -54,6 +58,8 @@ export interface LatentScatterOptions {
   /** Which two dimensions to plot (default [0, 1]; stated in the subtitle when n_z > 2). */
   dims?: DimPair;
   title?: string;
+  /** Second title line (the dimensions shown are appended when n_z > 2). */
+  subtitle?: string;
   width?: number;
   height?: number;
   /** Point area in px² (default 9). */
@@ -72,7 +78,7 @@ export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions 
   for (let i = 0; i < n; i++) values[i] = { x: r4(data.codes[i * nZ + dims[0]]), y: r4(data.codes[i * nZ + dims[1]]), digit: data.labels[i] };
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, dimsNote(dims, nZ)),
+    title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, joinNotes(opts.subtitle, dimsNote(dims, nZ))),
     width: opts.width ?? 420,
     height: opts.height ?? 420,
     data: { values },
@@ -277,6 +283,8 @@ function manifoldNote(m: Omit<ManifoldGrid, 'images'>): string {
 
 export interface ManifoldOptions {
   title?: string;
+  /** Second title line, before the grid description. */
+  subtitle?: string;
   /** Plot size in px (default gridSize * 28 clamped to 280-560). */
   size?: number;
 }
@@ -286,7 +294,7 @@ export function manifoldSpec(data: ManifoldGrid, opts: ManifoldOptions = {}): Fi
   const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Learnt manifold', manifoldNote(data)),
+    title: title(opts.title ?? 'Learnt manifold', joinNotes(opts.subtitle, manifoldNote(data))),
     ...manifoldPanel(data, size),
     config: BASE_CONFIG,
   };
