@@ -123,6 +123,7 @@ function checkExisting(file: string, ckpt: string, o: TrainOpts): number {
   const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo) : null;
   if (o.resume) {
     if (!fs.existsSync(ckpt)) throw new UsageError(`--resume: no checkpoint ${ckpt} to continue from`);
+    if (old?.complete) throw new UsageError(`--resume: ${file} is already complete; use --force to run it again`);
     return old && !old.complete ? old.wallSeconds : 0;
   }
   if (old && !o.force) {
