@@ -10,6 +10,8 @@ import { loadMnist, type Mnist } from './data/mnist';
 import { createExperiment, resumeExperiment, type Experiment } from './experiment';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, saveCheckpoint } from './train/checkpoint';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
+import { figureBundle, sendDisplayData, type FigureBundleOptions } from './display/notebook';
+import type { FigureSpec } from './figures/specs';
 
 /** True when the environment asks for quick mode (AAE_QUICK=1, true or yes). */
 export function isQuickMode(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -58,15 +60,15 @@ export function notebookParams(p: NotebookParams, quick = isQuickMode()): Resolv
 }
 
 /**
- * Folder of a notebook run: `<root>/runs/full/<name>`, or `<root>/runs/quick/<name>` in quick mode,
- * so quick runs never overwrite the models of full runs. `root` defaults to the working folder,
- * which in a notebook is the notebook's own folder.
+ * Folder of a notebook run: `<runs>/full/<name>`, or `<runs>/quick/<name>` in quick mode, so quick
+ * runs never overwrite the models of full runs. `<runs>` is env AAE_RUNS_ROOT when set (the notebook
+ * tests use a fresh one), else `runs` in the working folder, which in a notebook is its own folder.
  */
-export function runDir(name: string, quick = isQuickMode(), root = process.cwd()): string {
+export function runDir(name: string, quick = isQuickMode(), runsRoot = process.env.AAE_RUNS_ROOT || path.join(process.cwd(), 'runs')): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) {
     throw new RangeError(`run name "${name}" must be letters, digits, '.', '_' or '-' (it names a folder)`);
   }
-  return path.join(root, 'runs', quick ? 'quick' : 'full', name);
+  return path.join(runsRoot, quick ? 'quick' : 'full', name);
 }
 
 /** The config fields that decide what a model is; `epochs` is left out (a shorter run can be continued). */
@@ -166,4 +168,17 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     }
   }
   return { experiment: exp, source, file, history: exp.trainer.history };
+}
+
+/** Key of the display_data metadata entry that names a notebook figure (read by the notebook tests). */
+export const FIGURE_METADATA_KEY = 'aae_lab';
+
+/**
+ * Shows a figure inline (Vega-Lite + PNG fallback + text, see showFigure) with its name in the
+ * output's metadata (`metadata.aae_lab.figure`), so tests and tools can find each expected figure.
+ */
+export async function showNamedFigure(name: string, spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
+  const bundle = await figureBundle(spec, opts);
+  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name } };
+  sendDisplayData(bundle);
 }

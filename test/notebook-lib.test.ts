@@ -43,8 +43,8 @@ test('notebookParams: the notebook overrides the preset; quick mode shrinks the 
 });
 
 test('runDir keeps quick-mode models apart from full-run models', () => {
-  assert.equal(runDir('a', false, '/r'), path.join('/r', 'runs', 'full', 'a'));
-  assert.equal(runDir('a', true, '/r'), path.join('/r', 'runs', 'quick', 'a'));
+  assert.equal(runDir('a', false, '/r'), path.join('/r', 'full', 'a'));
+  assert.equal(runDir('a', true, '/r'), path.join('/r', 'quick', 'a'));
   assert.throws(() => runDir('../x', false, '/r'), /run name/);
 });
 
