@@ -9,7 +9,7 @@
         "/usr/include/openblas"
       ],
       "libraries": ["-lopenblas"],
-      "cflags": ["-O3", "-std=c11", "-ffp-contract=off"],
+      "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno"],
       "conditions": [
         ["OS=='mac'", {
           "include_dirs": ["/opt/homebrew/opt/openblas/include", "/usr/local/opt/openblas/include"],

@@ -7,6 +7,10 @@ import {
   initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
 } from '../lib/backend';
 import { Adam } from '../lib/nn/adam';
+import { dropout } from '../lib/nn/layers';
+import { createModel, makeConfig } from '../lib/models';
+import { loadMnist } from '../lib/data/mnist';
+import { epochOrder, makeBatch } from '../lib/data/batches';
 import { Rng } from '../lib/random';
 
 /** Where Debian/Ubuntu (and most distributions) put OpenBLAS's cblas.h when libopenblas-dev is installed. */
@@ -280,4 +284,60 @@ test('native Adam rejects mismatched sizes', { skip: skipNative }, async () => {
   const g = tf.ones([3]);
   assert.throws(() => nativeAdam()!.update(x, g, m, v, 1e-3, 0.9, 0.999, 1e-8), /same length/);
   tf.dispose([x, m, v, g]);
+});
+
+test('dropout: the native mask gives tf.dropout\'s result bit for bit', { skip: skipNative }, async () => {
+  const rng = new Rng(7);
+  const x = tf.add(randn([37, 53], rng), 0) as tf.Tensor2D;
+  for (const [rate, seed] of [[0.1, 1], [0.5, 123456], [0.1, 2147483647], [0.3, 0]] as const) {
+    // The layer's dropout takes its seed from the Rng: equal Rngs give the same seed to both paths.
+    const { stock, native } = await stockAndNative(() => dropout(x, { rate, rng: new Rng(seed) }));
+    assert.deepEqual(Array.from(native[0].dataSync()), Array.from(stock[0].dataSync()), `rate ${rate} seed ${seed}`);
+    const kept = Array.from(native[0].dataSync()).filter((v) => v !== 0).length / x.size;
+    assert.ok(Math.abs(kept - (1 - rate)) < 0.05, `kept fraction ${kept} for rate ${rate}`);
+    tf.dispose([...stock, ...native]);
+  }
+  x.dispose();
+});
+
+test('Identity shares buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const w = tf.variable(tf.tensor1d([1, 2, 3]));
+  const c = w.clone();
+  const opt = new Adam([w]);
+  opt.apply({ [w.name]: tf.ones([3]) }, 0.5);
+  assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
+  assert.ok(w.dataSync()[0] < 1, 'the variable moved');
+  const d = tf.clone(c);
+  c.dispose();
+  assert.deepEqual(Array.from(d.dataSync()), [1, 2, 3]);
+  opt.dispose();
+  tf.dispose([w, d]);
+});
+
+test('AAE training steps on wasm-blas follow the stock wasm ones (both models, dropout on)', { skip: skipNative }, async () => {
+  const data = loadMnist();
+  const order = epochOrder(data.train.count, null);
+  for (const model of ['supervised', 'semi_supervised'] as const) {
+    const run = async (backend: string) => {
+      await initBackend({ backend });
+      const cfg = makeConfig({ model, nHidden: 48, nZ: 2, batchSize: 20, keepProb: 0.9, seed: 3 });
+      const m = createModel(cfg);
+      const rng = new Rng(4);
+      const losses: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const batch = makeBatch(data.train, order, i, 20, 0.3, rng);
+        const labeled = model === 'semi_supervised' ? makeBatch(data.validation, order, i, 20, 0, rng) : null;
+        losses.push(...Object.values(m.trainStep(batch, labeled, 1e-3, rng)));
+      }
+      const w = m.namedWeights().map(([, v]) => tf.tensor(v.dataSync().slice(), v.shape));
+      m.dispose();
+      return { losses, w };
+    };
+    const stock = await run('wasm');
+    const native = await run('wasm-blas');
+    stock.losses.forEach((l, i) => assert.ok(Math.abs(native.losses[i] - l) <= 1e-4 * Math.max(1, Math.abs(l)), `${model} loss ${i}: ${native.losses[i]} vs ${l}`));
+    stock.w.forEach((w, i) => assertClose(native.w[i], w, `${model} weight ${i}`, 1e-3));
+    tf.dispose([...stock.w, ...native.w]);
+  }
 });

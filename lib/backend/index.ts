@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type NativeAddon } from './native';
+import { installNativeKernels, loadNativeAddon, nativeAdamUpdate, nativeDropoutMask, uninstallNativeKernels, type NativeAddon } from './native';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -33,6 +33,11 @@ export interface BackendInfo {
 
 export interface NativeAdam {
   update(variable: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+}
+
+export interface NativeDropout {
+  /** The tensor tf.dropout(x, rate, undefined, seed) multiplies an x of this shape by. */
+  mask(shape: number[], rate: number, seed: number): tf.Tensor;
 }
 
 export const FAST_PATH_HINT =
@@ -151,6 +156,13 @@ export function nativeAdam(): NativeAdam | null {
   if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
   const a = addon;
   return { update: (x, g, m, v, lrT, b1, b2, eps) => nativeAdamUpdate(a, x, g, m, v, lrT, b1, b2, eps) };
+}
+
+/** Makes tf.dropout's multiplier natively (same values) when wasm-blas is active, else null. */
+export function nativeDropout(): NativeDropout | null {
+  if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
+  const a = addon;
+  return { mask: (shape, rate, seed) => nativeDropoutMask(a, shape, rate, seed) };
 }
 
 export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';

@@ -1,8 +1,9 @@
 /**
  * The native fast path of the wasm backend ('wasm-blas'): the optional addon `aae-lab-native`
  * (native/, built against OpenBLAS at install) takes over the wasm backend's matrix products
- * (BatchMatMul, _FusedMatMul with bias and activation) and the leading-axes Sum that the bias
- * gradient needs, and runs the Adam update of each variable as one native loop. Every native
+ * (BatchMatMul, _FusedMatMul with bias and activation), the leading-axes Sum that the bias
+ * gradient needs and Identity (shared, not copied), runs the Adam update of each variable as one
+ * native loop, and makes dropout masks. Every native
  * kernel works in place on the wasm heap: `backend.makeOutput` allocates the result there and
  * `backend.typedArrayFromHeap` gives Float32Array views of inputs and output, so nothing is copied.
  * Cases the native kernels do not cover (other dtypes, batch shapes that broadcast other than from
@@ -18,6 +19,7 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
+  dropoutMask(out: Float32Array, seed: string, keepProb: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -155,10 +157,26 @@ function makeSum(addon: NativeAddon, stock: Kernel): Kernel {
   };
 }
 
+/**
+ * Identity without a copy: the output shares the input's buffer (as the cpu backend does). tfjs
+ * clones every tensor it saves for the backward pass, so the stock copy cost a full pass over every
+ * saved weight matrix and activation. Buffers are never written in place except by the native Adam
+ * update, which first gives a shared variable a buffer of its own.
+ */
+function makeIdentity(_addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs;
+    if (x.dtype === 'string') return stock(args);
+    args.backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
 const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['BatchMatMul', makeBatchMatMul],
   ['_FusedMatMul', makeFusedMatMul],
   ['Sum', makeSum],
+  ['Identity', makeIdentity],
 ];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */
@@ -213,4 +231,16 @@ export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor,
   if (g.dtype !== 'float32') throw new Error(`native Adam: ${g.dtype} gradient, float32 expected`);
   if (x.size === 0) return;
   addon.adam(heap(backend, x), heap(backend, g), heap(backend, m), heap(backend, v), lrT, beta1, beta2, epsilon);
+}
+
+/**
+ * The multiplier tf.dropout(x, rate, undefined, seed) multiplies x by (floor(u + keep) / keep, u from
+ * seedrandom's Alea seeded with String(seed)), made natively on the wasm heap: the same values bit
+ * for bit, without the JavaScript random loop and four element-wise kernels.
+ */
+export function nativeDropoutMask(addon: NativeAddon, shape: number[], rate: number, seed: number): tf.Tensor {
+  const backend = tf.backend() as BackendWasm;
+  const info = backend.makeOutput(shape, 'float32');
+  if (tf.util.sizeFromShape(shape) > 0) addon.dropoutMask(heap(backend, info), String(seed), 1 - rate);
+  return tf.engine().makeTensorFromTensorInfo(info);
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
+import { nativeDropout } from '../backend';
 
 /** Dropout for one forward pass: rate = 1 - keep_prob; each call takes a fresh seed from rng. */
 export interface Dropout {
@@ -41,7 +42,14 @@ export class Dense {
 
 export function dropout(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
   if (!drop || drop.rate <= 0) return x;
-  return tf.dropout(x, drop.rate, undefined, drop.rng.seed()) as tf.Tensor2D;
+  const seed = drop.rng.seed();
+  // The native backend makes tf.dropout's multiplier (the same values) without its JavaScript loop.
+  const native = nativeDropout();
+  if (!native) return tf.dropout(x, drop.rate, undefined, seed) as tf.Tensor2D;
+  const mask = native.mask(x.shape, drop.rate, seed);
+  const y = tf.mul(x, mask) as tf.Tensor2D;
+  mask.dispose();
+  return y;
 }
 
 /**

@@ -11,6 +11,7 @@
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
+ *   dropoutMask(out, seed, keepProb)   the multiplier of tf.dropout (see DropoutMask)
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
  * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
@@ -216,6 +217,70 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- tf.dropout's keep mask, bit for bit: seedrandom's Alea (Baagoe) seeded with the seed string. */
+
+typedef struct {
+  double n;
+} Mash;
+
+/* JavaScript's ToUint32 of a finite number. */
+static double js_uint32(double x) {
+  double f = fmod(trunc(x), 4294967296.0);
+  return f < 0 ? f + 4294967296.0 : f;
+}
+
+static double mash(Mash *st, const uint16_t *data, size_t len) {
+  double n = st->n;
+  for (size_t i = 0; i < len; i++) {
+    n += data[i];
+    double h = 0.02519603282416938 * n;
+    n = js_uint32(h);
+    h -= n;
+    h *= n;
+    n = js_uint32(h);
+    h -= n;
+    n += h * 4294967296.0;
+  }
+  st->n = n;
+  return js_uint32(n) * 2.3283064365386963e-10;
+}
+
+/* dropoutMask(out, seed, keepProb): out[i] = floor(u_i + keepProb) / keepProb in float32, with u_i the
+   float32-rounded i-th number of Alea(seed): the multiplier tf.dropout(x, 1 - keepProb, _, seed) builds. */
+static napi_value DropoutMask(napi_env env, napi_callback_info info) {
+  ARGS(3, "dropoutMask");
+  float *out;
+  size_t lo;
+  if (!get_f32(env, argv[0], &out, &lo)) FAIL("dropoutMask: out must be a Float32Array");
+  uint16_t seed[64];
+  size_t slen = 0;
+  if (napi_get_value_string_utf16(env, argv[1], (char16_t *)seed, 64, &slen) != napi_ok || slen >= 63)
+    FAIL("dropoutMask: seed must be a string of at most 62 characters");
+  double keep;
+  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutMask: keepProb must be in (0, 1]");
+  const uint16_t space = ' ';
+  Mash m = {4022871197.0}; /* 0xefc8249d */
+  double s0 = mash(&m, &space, 1), s1 = mash(&m, &space, 1), s2 = mash(&m, &space, 1);
+  s0 -= mash(&m, seed, slen);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(&m, seed, slen);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(&m, seed, slen);
+  if (s2 < 0) s2 += 1;
+  double c = 1;
+  const float kp = (float)keep;
+  for (size_t i = 0; i < lo; i++) {
+    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    s0 = s1;
+    s1 = s2;
+    c = (double)(int32_t)t; /* t | 0, with 0 <= t < 2^31 */
+    s2 = t - c;
+    const float u = (float)s2;
+    out[i] = floorf(u + kp) / kp;
+  }
+  return NULL;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -246,6 +311,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},

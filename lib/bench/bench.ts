@@ -1,0 +1,316 @@
+/**
+ * `npm run bench`: training speed on this machine, for every available backend side by side.
+ *
+ *   - ms per training step (median of several) of the supervised and semi-supervised AAE at
+ *     1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
+ *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100;
+ *   - the speed-up over the stock wasm backend and the seconds per epoch (55,000 images);
+ *   - memory over many steps (tensor count, wasm heap, RSS), which must stay flat;
+ *   - the figure-rendering benchmark (./figures).
+ *
+ * Options: --quick (fewer repetitions, no stock-wasm run at the original's sizes, 200 memory
+ * steps), --backends a,b (default: every available one), --cases a,b (default: all; ids below),
+ * --memory-steps N (0 skips),
+ * --no-figures, --json FILE (the results as JSON).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs';
+import { availableBackends, BACKEND_NAMES, initBackend, loadNativeAddon, type BackendName } from '../backend';
+import { createModel, makeConfig, type AAEConfig } from '../models';
+import { loadMnist, PIXELS, type Mnist } from '../data/mnist';
+import { batchesPerEpoch, epochOrder, makeBatch } from '../data/batches';
+import { MLP } from '../nn/layers';
+import { Adam } from '../nn/adam';
+import { meanSquaredError } from '../nn/losses';
+import { Rng } from '../random';
+import { benchFigures } from './figures';
+
+const EPOCH_IMAGES = 55000;
+
+interface Stepper {
+  step(i: number): void;
+  dispose(): void;
+}
+
+interface Case {
+  id: string;
+  label: string;
+  batchSize: number;
+  /** Large cases get fewer repetitions, and none on stock wasm with --quick. */
+  large: boolean;
+  make(data: Mnist): Stepper;
+}
+
+/** One AAE training step per call (all phases), on batches taken in order from the training set. */
+function aaeStepper(cfg: AAEConfig, data: Mnist): Stepper {
+  const model = createModel(cfg);
+  const rng = new Rng(1);
+  const order = epochOrder(data.train.count, null);
+  const labOrder = epochOrder(data.validation.count, null);
+  const semi = cfg.model === 'semi_supervised';
+  return {
+    step: (i) => {
+      const batch = makeBatch(data.train, order, i, cfg.batchSize, cfg.noiseStd, rng);
+      const labeled = semi ? makeBatch(data.validation, labOrder, i, cfg.batchSize, 0, rng) : null;
+      model.trainStep(batch, labeled, 1e-3, rng);
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
+/** The fixed autoencoder: 784-1000-1000-20 relu encoder, 20-1000-1000-784 sigmoid decoder, MSE, one Adam, no dropout. */
+function autoencoderStepper(data: Mnist): Stepper {
+  const rng = new Rng(2);
+  const enc = new MLP('ae_encoder', [PIXELS, 1000, 1000, 20], rng, 'linear');
+  const dec = new MLP('ae_decoder', [20, 1000, 1000, PIXELS], rng, 'sigmoid');
+  const opt = new Adam([...enc.variables, ...dec.variables]);
+  const B = 100;
+  const order = epochOrder(data.train.count, null);
+  return {
+    step: (i) => {
+      const batch = makeBatch(data.train, order, i, B, 0, rng);
+      const x = tf.tensor2d(batch.x, [B, PIXELS]);
+      opt.minimize(() => meanSquaredError(dec.apply(enc.apply(x, null), null), x), 1e-3);
+      x.dispose();
+    },
+    dispose: () => {
+      tf.dispose([...enc.variables, ...dec.variables]);
+      opt.dispose();
+    },
+  };
+}
+
+const CASES: Case[] = [
+  { id: 'sup-1000', label: 'supervised AAE, 1000 units, n_z 2, batch 100', batchSize: 100, large: false,
+    make: (d) => aaeStepper(makeConfig({ model: 'supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d) },
+  { id: 'semi-1000', label: 'semi-supervised AAE, 1000 units, n_z 2, batch 100', batchSize: 100, large: false,
+    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d) },
+  { id: 'sup-orig', label: 'supervised AAE, original sizes: 3000 units, n_z 20, batch 128', batchSize: 128, large: true,
+    make: (d) => aaeStepper(makeConfig({ model: 'supervised' }, 'original'), d) },
+  { id: 'semi-orig', label: 'semi-supervised AAE, original sizes: 3000 units, n_z 20, batch 128', batchSize: 128, large: true,
+    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised' }, 'original'), d) },
+  { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false,
+    make: (d) => autoencoderStepper(d) },
+];
+
+interface Options {
+  quick: boolean;
+  cases: Case[];
+  backends: BackendName[];
+  memorySteps: number;
+  figures: boolean;
+  json: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, cases: CASES, backends: availableBackends(), memorySteps: 1000, figures: true, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--quick') o.quick = true;
+    else if (a === '--no-figures') o.figures = false;
+    else if (a === '--memory-steps') o.memorySteps = Number(value());
+    else if (a === '--json') o.json = value();
+    else if (a === '--cases') {
+      const ids = value().split(',').map((x) => x.trim());
+      const bad = ids.filter((id) => !CASES.some((c) => c.id === id));
+      if (bad.length) throw new Error(`unknown case ${bad.join(', ')}; cases: ${CASES.map((c) => c.id).join(', ')}`);
+      o.cases = CASES.filter((c) => ids.includes(c.id));
+    }
+    else if (a === '--backends') {
+      const names = value().split(',').map((s) => s.trim());
+      for (const n of names) {
+        if (!(BACKEND_NAMES as readonly string[]).includes(n)) throw new Error(`unknown backend "${n}"; valid choices: ${BACKEND_NAMES.join(', ')}`);
+        if (!availableBackends().includes(n as BackendName)) throw new Error(`backend "${n}" is not available here (available: ${availableBackends().join(', ')})`);
+      }
+      o.backends = names as BackendName[];
+    } else throw new Error(`unknown option ${a}; options: --quick, --backends a,b, --cases a,b, --memory-steps N, --no-figures, --json FILE`);
+  }
+  if (o.quick && !argv.includes('--memory-steps')) o.memorySteps = 200;
+  if (!Number.isInteger(o.memorySteps) || o.memorySteps < 0) throw new Error('--memory-steps must be a whole number');
+  return o;
+}
+
+/** Warm-up and timed steps for a case on a backend, or a reason to skip it. */
+function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; reps: number } | string {
+  if (backend === 'cpu') {
+    if (c.id !== 'ae') return 'cpu: only the fixed autoencoder is timed (an AAE step takes many seconds in plain JavaScript)';
+    return quick ? 'cpu skipped with --quick' : { warm: 1, reps: 2 };
+  }
+  if (backend === 'wasm') {
+    if (c.large) return quick ? 'stock wasm at the original sizes skipped with --quick' : { warm: 1, reps: 2 };
+    return { warm: 1, reps: quick ? 2 : 3 };
+  }
+  if (c.large) return { warm: 2, reps: quick ? 3 : 5 };
+  return { warm: 3, reps: quick ? 5 : 11 };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+interface Timing {
+  backend: BackendName;
+  caseId: string;
+  /** Median wall-clock ms per step, and the single steps. */
+  ms: number;
+  steps: number[];
+  /** Median process CPU ms (all threads) per step: shows how much other load on the machine stretched the wall time. */
+  cpuMs: number;
+}
+
+function timeCase(backend: BackendName, c: Case, data: Mnist, warm: number, reps: number): Timing {
+  const s = c.make(data);
+  try {
+    for (let i = 0; i < warm; i++) s.step(i);
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      s.step(warm + i);
+      wall.push(performance.now() - t0);
+      const d = process.cpuUsage(c0);
+      cpu.push((d.user + d.system) / 1000);
+    }
+    return { backend, caseId: c.id, ms: median(wall), steps: wall, cpuMs: median(cpu) };
+  } finally {
+    s.dispose();
+  }
+}
+
+/** GFLOP/s of one 512x784 by 784x1000 product (median of 5), a gauge of the machine's matmul speed right now. */
+function matmulGflops(): number {
+  const a = tf.randomUniform([512, 784], -1, 1, 'float32', 1);
+  const b = tf.randomUniform([784, 1000], -1, 1, 'float32', 2);
+  const times: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const t0 = performance.now();
+    const c = tf.matMul(a, b);
+    c.dataSync();
+    if (i > 0) times.push(performance.now() - t0);
+    c.dispose();
+  }
+  tf.dispose([a, b]);
+  return (2 * 512 * 784 * 1000) / (median(times) * 1e6);
+}
+
+interface MemoryCheck {
+  backend: BackendName;
+  steps: number;
+  samples: { step: number; numTensors: number; tensorMB: number; heapMB: number; rssMB: number }[];
+  steady: boolean;
+}
+
+/** Runs the supervised AAE (1000 units) for n steps and samples memory; steady = no tensor growth, RSS and heap within 5% (+16 MB). */
+function memoryCheck(backend: BackendName, data: Mnist, n: number): MemoryCheck {
+  const s = CASES[0].make(data);
+  const samples: MemoryCheck['samples'] = [];
+  const wasmHeap = () => {
+    const b = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
+    return b.wasm ? b.wasm.HEAPU8.length / 2 ** 20 : 0;
+  };
+  const sample = (step: number) => {
+    const m = tf.memory();
+    samples.push({ step, numTensors: m.numTensors, tensorMB: m.numBytes / 2 ** 20, heapMB: wasmHeap(), rssMB: process.memoryUsage().rss / 2 ** 20 });
+  };
+  const warm = Math.min(50, Math.floor(n / 4));
+  const every = Math.max(1, Math.floor((n - warm) / 4));
+  try {
+    for (let i = 0; i < n; i++) {
+      s.step(i);
+      if (i + 1 === warm || (i + 1 > warm && (i + 1 - warm) % every === 0) || i + 1 === n) sample(i + 1);
+    }
+  } finally {
+    s.dispose();
+  }
+  const first = samples[0];
+  const last = samples[samples.length - 1];
+  const within = (a: number, b: number) => b <= a * 1.05 + 16;
+  const steady = samples.every((x) => x.numTensors === first.numTensors) && within(first.rssMB, last.rssMB) && within(first.heapMB, last.heapMB);
+  return { backend, steps: n, samples, steady };
+}
+
+function table(header: string[], rows: string[][]): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `| ${r.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join(' | ')} |`;
+  return [line(header), `| ${w.map((n, i) => (i === 0 ? '-'.repeat(n) : '-'.repeat(n - 1) + ':')).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const t0 = performance.now();
+  const addon = loadNativeAddon().addon;
+  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(`OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`);
+  const data = loadMnist();
+  const timings: Timing[] = [];
+  const gflops: Record<string, number> = {};
+  const notes: string[] = [];
+  for (const backend of o.backends) {
+    const info = await initBackend({ backend });
+    gflops[backend] = matmulGflops();
+    console.log(`\n${info.description}: matmul 512x784x1000 at ${gflops[backend].toFixed(1)} GFLOP/s`);
+    for (const c of o.cases) {
+      const p = plan(backend, c, o.quick);
+      if (typeof p === 'string') {
+        if (!notes.includes(p)) notes.push(p);
+        continue;
+      }
+      const t = timeCase(backend, c, data, p.warm, p.reps);
+      timings.push(t);
+      console.log(`  ${c.label}: ${t.ms.toFixed(1)} ms/step (cpu ${t.cpuMs.toFixed(0)} ms; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`);
+    }
+  }
+
+  const rows: string[][] = [];
+  for (const c of o.cases) {
+    const stock = timings.find((t) => t.caseId === c.id && t.backend === 'wasm');
+    for (const t of timings.filter((x) => x.caseId === c.id)) {
+      const epoch = (t.ms * batchesPerEpoch(EPOCH_IMAGES, c.batchSize)) / 1000;
+      rows.push([
+        `${c.id} ${t.backend}`,
+        t.ms.toFixed(1),
+        t.cpuMs.toFixed(0),
+        stock ? `${(stock.ms / t.ms).toFixed(1)}x` : '-',
+        epoch >= 600 ? `${epoch.toFixed(0)} (${(epoch / 60).toFixed(0)} min)` : epoch.toFixed(1),
+      ]);
+    }
+  }
+  console.log('\nCases: ' + o.cases.map((c) => `${c.id} = ${c.label}`).join('; '));
+  console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)'], rows));
+  for (const n of notes) console.log(`note: ${n}`);
+
+  let memory: MemoryCheck | null = null;
+  if (o.memorySteps > 0) {
+    const backend = o.backends[0];
+    await initBackend({ backend });
+    console.log(`\nmemory over ${o.memorySteps} steps of ${CASES[0].label} on ${backend}:`);
+    memory = memoryCheck(backend, data, o.memorySteps);
+    console.log(table(['after step', 'tensors', 'tensor MB', 'wasm heap MB', 'RSS MB'],
+      memory.samples.map((x) => [String(x.step), String(x.numTensors), x.tensorMB.toFixed(1), x.heapMB.toFixed(0), x.rssMB.toFixed(0)])));
+    console.log(`memory steady: ${memory.steady ? 'yes' : 'NO'}`);
+  }
+
+  console.log(`\nload average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  if (o.json) {
+    fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, timings, memory, notes }, null, 2));
+    console.log(`results written to ${o.json}`);
+  }
+  if (o.figures) {
+    console.log('');
+    await benchFigures();
+  }
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
