@@ -295,6 +295,9 @@ test('writeRunFigures writes every figure of a semi-supervised run as PNG (SVG w
     }
     assert.ok(names.includes('manifold.svg'));
     assert.equal(images(fs.readFileSync(path.join(out, 'manifold.svg'), 'utf8')).length, 10, 'all ten label conditions in the file');
+    const interactive = JSON.parse(fs.readFileSync(path.join(out, 'manifold.interactive.vl.json'), 'utf8')) as { params: { name: string }[]; data: { values: unknown[] } };
+    assert.equal(interactive.params[0].name, 'label');
+    assert.equal(interactive.data.values.length, 10);
     for (const f of files) assert.ok(fs.existsSync(f));
   } finally {
     fs.rmSync(out, { recursive: true, force: true });
