@@ -52,7 +52,7 @@ function tryRequire(id: string): string | null {
     return null;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${id}'`)) return `${id} is not installed`;
+    if (err.code === 'MODULE_NOT_FOUND' && err.message.includes(`'${id}'`)) return `${id} is not installed (npm install ${id})`;
     return `${id} failed to load: ${err.message.split('\n')[0]}`;
   }
 }
@@ -99,15 +99,16 @@ let addon: NativeAddon | null = null;
  * Calling it again with another name switches backend (the native kernels are installed or removed).
  */
 export async function initBackend(opts: { backend?: string; quiet?: boolean } = {}): Promise<BackendInfo> {
-  const source = opts.backend ? 'backend' : process.env.AAE_BACKEND ? 'AAE_BACKEND' : null;
+  const fromEnv = !opts.backend && !!process.env.AAE_BACKEND;
   const want = (opts.backend || process.env.AAE_BACKEND || '').trim();
+  const named = `backend "${want}"${fromEnv ? ' (from AAE_BACKEND)' : ''}`;
   if (want && !(BACKEND_NAMES as readonly string[]).includes(want)) {
-    throw new Error(`unknown backend "${want}" (from ${source}); valid choices: ${BACKEND_NAMES.join(', ')}`);
+    throw new Error(`unknown ${named}; valid choices: ${BACKEND_NAMES.join(', ')}`);
   }
   const available = availableBackends();
   if (want && !available.includes(want as BackendName)) {
     throw new Error(
-      `backend "${want}" (from ${source}) is not available here: ${probe().get(want as BackendName)}. ` +
+      `${named} is not available here: ${probe().get(want as BackendName)}. ` +
         `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`,
     );
   }

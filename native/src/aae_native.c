@@ -267,13 +267,22 @@ static napi_value DropoutMask(napi_env env, napi_callback_info info) {
   if (s1 < 0) s1 += 1;
   s2 -= mash(&m, seed, slen);
   if (s2 < 0) s2 += 1;
-  double c = 1;
+  /* Alea's step: t = 2091639 s0 + c 2^-32; c = t | 0; s = t - c. The carry c enters the next step,
+     so the loop is one long dependency chain; it is kept short here: with h = 2091639 s0 (known
+     three steps ahead) and 0 <= c 2^-32 < 2^-10, t | 0 is floor(h) except in the rare case
+     t >= floor(h) + 1 (a branch the processor predicts), and c 2^-32 is carried instead of c.
+     The values are exactly Alea's. */
+  const double two32 = 2.3283064365386963e-10;
+  double cs = two32; /* c = 1 */
   const float kp = (float)keep;
   for (size_t i = 0; i < lo; i++) {
-    const double t = 2091639.0 * s0 + c * 2.3283064365386963e-10;
+    const double h = 2091639.0 * s0;
+    double c = (double)(int32_t)h; /* floor(h): 0 <= h < 2^31 */
+    const double t = h + cs;
+    if (t >= c + 1.0) c += 1.0;
+    cs = c * two32;
     s0 = s1;
     s1 = s2;
-    c = (double)(int32_t)t; /* t | 0, with 0 <= t < 2^31 */
     s2 = t - c;
     const float u = (float)s2;
     out[i] = floorf(u + kp) / kp;
