@@ -1,7 +1,7 @@
 /**
  * An experiment = config + data + model + trainer. Used by the CLI and the notebooks alike.
  */
-import type { AAEConfig } from './models/config';
+import { validateConfig, type AAEConfig } from './models/config';
 import { createModel, type AAEModel } from './models';
 import { loadMnist, select, subset, type Mnist } from './data/mnist';
 import { balancedSubset } from './data/batches';
@@ -16,6 +16,7 @@ import { loadCheckpoint } from './train/checkpoint';
  * nLabeled = the training set's size means all labels (labeled and unlabeled = the whole set).
  */
 export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
+  validateConfig(cfg);
   if (cfg.trainSize > 0 && cfg.trainSize < mnist.train.count) {
     mnist = { ...mnist, train: subset(mnist.train, 0, cfg.trainSize) };
   }
@@ -49,19 +50,34 @@ export interface Experiment {
   trainer: Trainer;
 }
 
-/** A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1). */
-export function createExperiment(cfg: AAEConfig, mnist?: Mnist): Experiment {
-  const data = prepareData(cfg, mnist);
+/**
+ * A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1).
+ * `data`: the result of prepareData(cfg, mnist), when already made (the CLI checks it first).
+ */
+export function createExperiment(cfg: AAEConfig, mnist?: Mnist, data?: TrainData): Experiment {
+  validateConfig(cfg);
+  data ??= prepareData(cfg, mnist);
   const model = createModel(cfg, new Rng(cfg.seed));
   return { config: cfg, data, model, trainer: new Trainer(model, data, new Rng(cfg.seed + 1)) };
 }
 
-/** An experiment restored from a checkpoint, positioned to continue training exactly. */
-export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number): Experiment {
+/**
+ * An experiment restored from a checkpoint, positioned to continue training exactly. `epochs`: a new
+ * total; `data`: prepareData of the checkpoint's config, when already made.
+ */
+export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number, data?: TrainData): Experiment {
+  if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
+    throw new RangeError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
+  }
   const ck = loadCheckpoint(file, expect);
   const cfg = epochs !== undefined ? { ...ck.config, epochs } : ck.config;
-  const data = prepareData(cfg, mnist);
-  const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));
-  if (ck.trainer) trainer.restore(ck.trainer);
-  return { config: cfg, data, model: ck.model, trainer };
+  try {
+    data ??= prepareData(cfg, mnist);
+    const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));
+    if (ck.trainer) trainer.restore(ck.trainer);
+    return { config: cfg, data, model: ck.model, trainer };
+  } catch (e) {
+    ck.model.dispose();
+    throw e;
+  }
 }

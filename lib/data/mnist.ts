@@ -50,19 +50,25 @@ export function defaultMnistDir(): string {
   return path.join(path.dirname(pkg), 'data');
 }
 
-function readFile(file: string): Buffer {
+/** `expected` describes the file, for the error when it cannot be read. */
+function readFile(file: string, expected: string): Buffer {
   try {
     return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new DataError(`MNIST file missing: ${file}`);
+    if (code === 'ENOENT') {
+      throw new DataError(
+        `MNIST file missing: ${file} (expected ${expected}` +
+          `${process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : ''})`,
+      );
+    }
     throw new DataError(`cannot read MNIST file ${file}: ${(e as Error).message}`);
   }
 }
 
 /** Reads an IDX3 image file: big-endian magic 2051, count, rows, cols, then count*rows*cols bytes. */
 export function readIdxImages(file: string): { pixels: Uint8Array; count: number; rows: number; cols: number } {
-  const buf = readFile(file);
+  const buf = readFile(file, `an IDX3 image file, magic number ${IMAGES_MAGIC}`);
   if (buf.length < 16) throw new DataError(`${file}: truncated IDX image file (${buf.length} bytes, header needs 16)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== IMAGES_MAGIC) {
@@ -83,7 +89,7 @@ export function readIdxImages(file: string): { pixels: Uint8Array; count: number
 
 /** Reads an IDX1 label file: big-endian magic 2049, count, then count bytes (0-9). */
 export function readIdxLabels(file: string): Uint8Array {
-  const buf = readFile(file);
+  const buf = readFile(file, `an IDX1 label file, magic number ${LABELS_MAGIC}`);
   if (buf.length < 8) throw new DataError(`${file}: truncated IDX label file (${buf.length} bytes, header needs 8)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== LABELS_MAGIC) {

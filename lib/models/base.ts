@@ -18,6 +18,13 @@ export interface Evaluation {
   classError?: number;
 }
 
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (Array.isArray(v)) return `an Array of ${v.length}`;
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of ${(v as unknown as ArrayLike<number>).length}`;
+  return typeof v;
+}
+
 export abstract class AAEBase {
   abstract readonly kind: 'supervised' | 'semi_supervised';
   /** Optimizers by phase name, in the order the phases run. */
@@ -53,8 +60,23 @@ export abstract class AAEBase {
     return out;
   }
 
-  encode(images: Float32Array): Float32Array {
+  /**
+   * Checks `images` (a Float32Array of n * 784 pixels, n >= 1) for method `what`; returns n.
+   * Errors name the argument, what was given and what is valid.
+   */
+  protected checkImages(what: string, images: Float32Array): number {
+    if (!(images instanceof Float32Array)) {
+      throw new TypeError(`${what}: images must be a Float32Array of n * ${PIXELS} pixels (28x28, row-major), got ${describe(images)}`);
+    }
     const n = images.length / PIXELS;
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`${what}: images has ${images.length} values, not a whole number of ${PIXELS}-pixel (28x28) images; valid: n * ${PIXELS}, n >= 1`);
+    }
+    return n;
+  }
+
+  encode(images: Float32Array): Float32Array {
+    const n = this.checkImages('encode', images);
     return this.chunked(n, this.config.nZ, 1000, (s, e) =>
       this.encodeTensor(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS])),
     );
@@ -62,8 +84,22 @@ export abstract class AAEBase {
 
   decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
     const nZ = this.config.nZ;
+    if (!(codes instanceof Float32Array)) {
+      throw new TypeError(`decode: codes must be a Float32Array of n * ${nZ} values (n_z = ${nZ}), got ${describe(codes)}`);
+    }
     const n = codes.length / nZ;
-    if (!Number.isInteger(n)) throw new RangeError(`decode: ${codes.length} values is not a whole number of ${nZ}-dim codes`);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new RangeError(`decode: codes has ${codes.length} values, not a whole number of ${nZ}-dim codes; valid: n * ${nZ}, n >= 1`);
+    }
+    if (labels !== undefined) {
+      if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number' || labels.length !== n) {
+        throw new RangeError(`decode: labels must hold one label per code (${n}), got ${labels === null || typeof labels !== 'object' ? describe(labels) : `${labels.length} labels`}`);
+      }
+      for (let i = 0; i < n; i++) {
+        const l = labels[i];
+        if (!Number.isInteger(l) || l < 0 || l > 9) throw new RangeError(`decode: labels[${i}] is ${l}; valid labels: 0 to 9`);
+      }
+    }
     return this.chunked(n, PIXELS, 1000, (s, e) =>
       this.decodeTensor(
         tf.tensor2d(codes.subarray(s * nZ, e * nZ), [e - s, nZ]),
@@ -76,6 +112,11 @@ export abstract class AAEBase {
   abstract reconstruct(images: Float32Array): Float32Array;
 
   evaluate(set: ImageSet): Evaluation {
+    if (!set || typeof set !== 'object') throw new TypeError(`evaluate: set must be an ImageSet {images, labels, count}, got ${describe(set)}`);
+    const n = this.checkImages('evaluate', set.images);
+    if (set.count !== n || !set.labels || set.labels.length !== n) {
+      throw new RangeError(`evaluate: set.count (${set.count}) and set.labels (${set.labels?.length}) must equal the number of images (${n})`);
+    }
     const rec = this.reconstruct(set.images);
     let se = 0;
     for (let i = 0; i < rec.length; i++) {

@@ -117,6 +117,10 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
     throw new RangeError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
   }
   const cfg: AAEConfig = { ...PRESETS[preset], lrSchedule: PRESETS[preset].lrSchedule.map((s) => ({ ...s })) };
+  if (overrides === null || typeof overrides !== 'object') throw new TypeError(`makeConfig: overrides must be an object, got ${String(overrides)}`);
+  for (const k of Object.keys(overrides)) {
+    if (!(k in cfg)) throw new RangeError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
+  }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   validateConfig(cfg);
   return cfg;

@@ -140,7 +140,7 @@ export class SemiSupervisedAAE extends AAEBase {
   }
 
   reconstruct(images: Float32Array): Float32Array {
-    const n = images.length / PIXELS;
+    const n = this.checkImages('reconstruct', images);
     return this.chunked(n, PIXELS, 1000, (s, e) => {
       const { style, logits } = this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null);
       return this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), null);
@@ -149,7 +149,7 @@ export class SemiSupervisedAAE extends AAEBase {
 
   /** Class probabilities (softmax of the label head), n*10. */
   classProbabilities(images: Float32Array): Float32Array {
-    const n = images.length / PIXELS;
+    const n = this.checkImages('classProbabilities', images);
     return this.chunked(n, N_LABELS, 1000, (s, e) =>
       tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits),
     );

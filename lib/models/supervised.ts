@@ -82,7 +82,7 @@ export class SupervisedAAE extends AAEBase {
   }
 
   reconstruct(images: Float32Array): Float32Array {
-    const n = images.length / PIXELS;
+    const n = this.checkImages('reconstruct', images);
     return this.chunked(n, PIXELS, 1000, (s, e) =>
       this.decoder.apply(this.encoder.apply(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null), null),
     );

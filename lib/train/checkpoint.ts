@@ -52,20 +52,66 @@ function crc32(buf: Uint8Array): number {
   return ~c >>> 0;
 }
 
-/** Writes bytes to file atomically: temp file + fsync + rename. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files `.<name>.<pid>.<time>.tmp` that writeFileAtomic left next to `file`
+ * when a process died mid-write (those of running processes stay). Returns the removed paths.
+ */
+export function removeStaleTemporaries(file: string): string[] {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const n of names) {
+    const m = n.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(n.slice(prefix.length)) : null;
+    if (!m || isRunning(Number(m[1]))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, n));
+      removed.push(path.join(dir, n));
+    } catch {
+      // gone already
+    }
+  }
+  return removed;
+}
+
+/**
+ * Writes bytes to file atomically: temporary file in the same folder + fsync + rename, so readers
+ * see the old file or the new one, never a part. A failed write removes its temporary file; the
+ * temporaries of earlier writers that died are removed after a successful write.
+ */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const dir = path.dirname(file);
   fs.mkdirSync(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = fs.openSync(tmp, 'w');
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      if (typeof data === 'string') fs.writeSync(fd, data);
+      else fs.writeSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
-  fs.renameSync(tmp, file);
+  removeStaleTemporaries(file);
 }
 
 export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerState | null, meta: Record<string, unknown> = {}): void {
@@ -77,7 +123,15 @@ export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerSt
     offset += data.length;
     return e;
   };
-  const weights = model.namedWeights().map(([name, v]) => add(name, v.shape, v.dataSync() as Float32Array));
+  const weights = model.namedWeights().map(([name, v]) => {
+    const data = v.dataSync() as Float32Array;
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i])) {
+        throw new CheckpointError(`not saving a checkpoint to ${file}: weight ${name} holds ${data[i]} (training diverged); the previous checkpoint is kept`);
+      }
+    }
+    return add(name, v.shape, data);
+  });
   const optimizers = Object.entries(model.optimizers).map(([name, opt]) => {
     const st = opt.getState();
     return {
@@ -132,7 +186,15 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
   if (crc32(body) !== buf.readUInt32LE(12)) {
     throw new CheckpointError(`checkpoint ${file} is damaged (CRC-32 mismatch); it was not loaded`);
   }
-  const header = JSON.parse(body.subarray(0, hlen).toString('utf8')) as Header;
+  let header: Header;
+  try {
+    header = JSON.parse(body.subarray(0, hlen).toString('utf8')) as Header;
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${file} has an unreadable header (${(e as Error).message})`);
+  }
+  if (!header || typeof header !== 'object' || typeof header.config !== 'object' || !Array.isArray(header.weights) || !Array.isArray(header.optimizers)) {
+    throw new CheckpointError(`checkpoint ${file} has an incomplete header (config, weights or optimizers missing)`);
+  }
   if (header.format !== 1) throw new CheckpointError(`checkpoint ${file} has format ${header.format}, this version reads format 1`);
   const aligned = new Uint8Array(body.length - hlen);
   aligned.set(body.subarray(hlen));
@@ -144,6 +206,11 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
  * must match the checkpoint's config, else a CheckpointError names the mismatch.
  */
 export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}): LoadedCheckpoint {
+  if (typeof file !== 'string' || file === '') throw new TypeError(`loadCheckpoint: file must be a path (string), got ${String(file)}`);
+  const EXPECT = ['model', 'prior', 'nZ', 'nHidden'];
+  for (const k of Object.keys(expect ?? {})) {
+    if (!EXPECT.includes(k)) throw new RangeError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
+  }
   const { header, floats } = readCheckpoint(file);
   const cfg = header.config;
   for (const [k, v] of Object.entries(expect)) {
@@ -153,7 +220,11 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
       );
     }
   }
-  validateConfig(cfg);
+  try {
+    validateConfig(cfg);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${file} holds an invalid config: ${(e as Error).message}`);
+  }
   const model = createModel(cfg, new Rng(cfg.seed));
   try {
     const weights = model.namedWeights();

@@ -42,9 +42,10 @@ export interface TrainCallbacks {
 
 export type TrainOutcome = 'completed' | 'interrupted';
 
+/** A NaN or infinite loss. `epoch` and `batch` are 0-based; the message counts from 1, as the CLI does. */
 export class DivergenceError extends Error {
   constructor(readonly phase: string, readonly epoch: number, readonly batch: number, readonly value: number) {
-    super(`training diverged: the ${phase} loss is ${value} at epoch ${epoch}, batch ${batch}`);
+    super(`training diverged: the ${phase} loss is ${value} in epoch ${epoch + 1}, batch ${batch + 1}`);
     this.name = 'DivergenceError';
   }
 }
@@ -74,6 +75,36 @@ export interface TrainOptions {
   evalSize?: number;
   /** Let the event loop run (signals, notebook displays) every N batches (default 1). */
   yieldEvery?: number;
+}
+
+const TRAIN_OPTIONS = ['epochs', 'callbacks', 'signal', 'evalSize', 'yieldEvery'];
+
+/** Throws a RangeError/TypeError naming the option, the bad value and what is valid. */
+export function checkTrainOptions(opts: TrainOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`Trainer.run options must be an object, got ${String(opts)}`);
+  for (const k of Object.keys(opts)) {
+    if (!TRAIN_OPTIONS.includes(k)) throw new RangeError(`Trainer.run: unknown option "${k}"; valid options: ${TRAIN_OPTIONS.join(', ')}`);
+  }
+  const int = (k: 'epochs' | 'evalSize' | 'yieldEvery') => {
+    const v = opts[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
+      throw new RangeError(`Trainer.run: ${k} must be a positive integer, got ${String(v)}`);
+    }
+  };
+  int('epochs');
+  int('evalSize');
+  int('yieldEvery');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) {
+    throw new TypeError(`Trainer.run: signal must be an AbortSignal (from an AbortController), got ${String(opts.signal)}`);
+  }
+  const cbs = opts.callbacks === undefined ? [] : Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks];
+  const names = ['onTrainStart', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'];
+  for (const cb of cbs) {
+    if (cb === null || typeof cb !== 'object') throw new TypeError(`Trainer.run: callbacks must be objects with ${names.join(', ')}, got ${String(cb)}`);
+    for (const [k, v] of Object.entries(cb)) {
+      if (names.includes(k) && typeof v !== 'function') throw new TypeError(`Trainer.run: callback ${k} must be a function, got ${typeof v}`);
+    }
+  }
 }
 
 const yieldToEventLoop = () => new Promise<void>((r) => setImmediate(r));
@@ -151,6 +182,7 @@ export class Trainer {
 
   /** Trains until `epochs` epochs are done in all, or the signal aborts. */
   async run(opts: TrainOptions = {}): Promise<TrainOutcome> {
+    checkTrainOptions(opts);
     const cfg = this.model.config;
     const total = opts.epochs ?? cfg.epochs;
     const cbs = opts.callbacks ? (Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks]) : [];
@@ -191,7 +223,12 @@ export class Trainer {
       const t0 = performance.now();
       const metrics: EpochMetrics = { epoch: s.epoch, lr, seconds: 0 };
       for (const [phase, sum] of Object.entries(s.sums)) metrics[`train_${phase}`] = sum / batches;
-      Object.assign(metrics, this.evaluateTest(opts.evalSize));
+      const test = this.evaluateTest(opts.evalSize);
+      for (const [k, v] of Object.entries(test)) {
+        // The last batch's update can leave non-finite weights behind finite losses.
+        if (!Number.isFinite(v)) throw new DivergenceError(`test evaluation (${k})`, s.epoch, batches - 1, v);
+      }
+      Object.assign(metrics, test);
       metrics.seconds = s.epochSeconds + (performance.now() - t0) / 1000;
       s.history.push(metrics);
       s.epoch += 1;
