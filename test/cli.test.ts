@@ -1,0 +1,241 @@
+// The `aae` CLI as a user runs it (a child process of bin/aae.js, built by `npm test` first): bad
+// options, bad data, an existing run, a mismatched or damaged checkpoint, Ctrl-C and --resume.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../lib/backend';
+import { defaultMnistDir } from '../lib/data/mnist';
+import { loadCheckpoint } from '../lib/train/checkpoint';
+
+const BIN = path.join(__dirname, '..', 'bin', 'aae.js');
+let root: string;
+before(async () => {
+  await initBackend();
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-cli-'));
+});
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function aae(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stderr.split('\n').filter((l) => l.trim() !== '') };
+}
+
+/** A small seeded run: 50 batches per epoch, so a signal lands mid-epoch. */
+const SMALL = ['--model', 'supervised', '--prior', 'gaussian_mixture', '--n_z', '2', '--hidden', '32', '--batch-size', '20', '--train-size', '1000', '--eval-size', '300', '--seed', '7', '--PMLR', 'false', '--PARR', 'false'];
+
+test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', () => {
+  const file = path.join(root, 'a-file');
+  fs.writeFileSync(file, 'x');
+  const out = path.join(root, 'never-created');
+  const cases: [string[], RegExp[]][] = [
+    [['--model', 'unsupervised'], [/--model/, /'unsupervised'/, /supervised, semi_supervised/]],
+    [['--prior', 'laplace'], [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/]],
+    [['--n_z', '0'], [/--n_z/, /'0'/, /integer from 1 to 1000/]],
+    [['--n_z', 'two'], [/--n_z/, /'two'/, /integer from 1 to 1000/]],
+    [['--n_z', '2.5'], [/--n_z/, /'2.5'/]],
+    [['--model', 'supervised', '--n_z', '3'], [/--n_z 3/, /--prior gaussian/, /--model supervised/, /2, 4, 6/]],
+    [['--prior', 'swiss_roll', '--n_z', '5'], [/--n_z 5/, /swiss_roll/, /2, 4, 6/]],
+    [['--epochs', '0'], [/--epochs/, /'0'/, /from 1 to 10000/]],
+    [['--epochs', '1e9'], [/--epochs/, /'1e9'/]],
+    [['--batch-size', '6000'], [/--batch-size/, /'6000'/, /from 1 to 5000/]],
+    [['--train-size', '50'], [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/]],
+    [['--labels', '6000'], [/--labels 6000/, /validation set/, /1 to 5000/]],
+    [['--labeled-from', 'balanced', '--train-size', '1000', '--labels', '2000'], [/--labels 2000/, /training set/, /1 to 1000/]],
+    [['--labeled-from', 'test'], [/--labeled-from/, /'test'/, /validation, balanced/]],
+    [['--preset', 'quick'], [/--preset/, /'quick'/, /original, fast, paper/]],
+    [['--backend', 'gpu'], [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/]],
+    [['--PMLR', 'maybe'], [/--PMLR/, /'maybe'/, /true or false/]],
+    [['--frobnicate'], [/unknown option '--frobnicate'/]],
+    [['--resume', '--force'], [/--resume and --force/]],
+    [['--resume'], [/--resume/, /no checkpoint\.aae/]],
+  ];
+  for (const [args, patterns] of cases) {
+    const r = aae([...args, '--out', out]);
+    const what = `aae ${args.join(' ')}: ${r.stderr}`;
+    assert.equal(r.code, 2, what);
+    assert.equal(r.lines.length, 1, `one line: ${what}`);
+    for (const p of patterns) assert.match(r.lines[0], p, what);
+    assert.equal(r.stdout, '', what);
+    assert.ok(!fs.existsSync(out), `--out was created: ${what}`);
+  }
+  // An --out that cannot be a folder, or cannot be written (also for root: under a file, under /proc).
+  const badOut: [string, RegExp][] = [
+    [file, /is a file, not a folder/],
+    [path.join(file, 'sub', 'dir'), /not writable \(ENOTDIR\)/],
+  ];
+  if (process.platform === 'linux') badOut.push(['/proc/aae-lab-test/run', /not writable/]);
+  for (const [dir, p] of badOut) {
+    const r = aae(['--out', dir]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.lines.length, 1, r.stderr);
+    assert.match(r.lines[0], new RegExp(`--out ${dir.replace(/[/.]/g, '\\$&')}`));
+    assert.match(r.lines[0], p);
+  }
+  assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+});
+
+test('--help documents the exit codes, AAE_MNIST_DIR and --resume', () => {
+  const r = aae(['--help']);
+  assert.equal(r.code, 0);
+  for (const p of [/Exit codes: 0 done, 1 failure/, /2 bad options/, /130 interrupted/, /AAE_MNIST_DIR/, /--resume/, /--force/]) assert.match(r.stdout, p);
+});
+
+test('missing, truncated or wrong MNIST files: exit 1, one line naming the file and what was expected', () => {
+  const real = defaultMnistDir();
+  const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  const folder = (name: string, damage: (f: string) => void) => {
+    const d = path.join(root, `mnist-${name}`);
+    fs.mkdirSync(d);
+    for (const n of names) fs.symlinkSync(path.join(real, n), path.join(d, n));
+    damage(d);
+    return d;
+  };
+  const cases: [string, RegExp[]][] = [
+    [path.join(root, 'mnist-empty'), [/MNIST file missing: .*mnist-empty\/train-images-idx3-ubyte/, /expected an IDX3 image file, magic number 2051/, /AAE_MNIST_DIR/]],
+    [
+      folder('truncated', (d) => {
+        fs.unlinkSync(path.join(d, 't10k-images-idx3-ubyte'));
+        fs.writeFileSync(path.join(d, 't10k-images-idx3-ubyte'), fs.readFileSync(path.join(real, 't10k-images-idx3-ubyte')).subarray(0, 5000));
+      }),
+      [/mnist-truncated\/t10k-images-idx3-ubyte/, /truncated IDX image file: 5000 bytes, expected 7840016/],
+    ],
+    [
+      folder('magic', (d) => {
+        const labels = Buffer.from(fs.readFileSync(path.join(real, 'train-labels-idx1-ubyte')));
+        labels.writeUInt32BE(2051, 0);
+        fs.unlinkSync(path.join(d, 'train-labels-idx1-ubyte'));
+        fs.writeFileSync(path.join(d, 'train-labels-idx1-ubyte'), labels);
+      }),
+      [/mnist-magic\/train-labels-idx1-ubyte/, /wrong magic number 2051, expected 2049/],
+    ],
+  ];
+  fs.mkdirSync(cases[0][0]);
+  for (const [dir, patterns] of cases) {
+    const out = path.join(root, 'out-mnist');
+    const r = aae([...SMALL, '--out', out], { AAE_MNIST_DIR: dir });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.lines.length, 1, r.stderr);
+    for (const p of patterns) assert.match(r.lines[0], p);
+    assert.ok(!fs.existsSync(out), 'nothing is written');
+  }
+});
+
+/** Starts aae; sends `signal` once a stderr line matches `when`; resolves with the exit code and output. */
+function runAndSignal(args: string[], when: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string; signalled: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let signalled = false;
+    child.stdout.resume();
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => {
+      stderr += s;
+      if (!signalled && when.test(stderr)) {
+        signalled = true;
+        child.kill(signal);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, signalled }));
+  });
+}
+
+function maxWeightDiff(fileA: string, fileB: string): number {
+  const a = loadCheckpoint(fileA);
+  const b = loadCheckpoint(fileB);
+  const wa = a.model.namedWeights();
+  const wb = b.model.namedWeights();
+  assert.deepEqual(wa.map(([n]) => n), wb.map(([n]) => n));
+  let max = 0;
+  for (let i = 0; i < wa.length; i++) {
+    const x = wa[i][1].dataSync();
+    const y = wb[i][1].dataSync();
+    for (let j = 0; j < x.length; j++) max = Math.max(max, Math.abs(x[j] - y[j]));
+  }
+  a.model.dispose();
+  b.model.dispose();
+  return max;
+}
+
+test('Ctrl-C mid-epoch saves a checkpoint and exits 130; --resume ends with the weights of an uninterrupted run', async () => {
+  const full = path.join(root, 'full');
+  const cut = path.join(root, 'cut');
+  const ref = aae([...SMALL, '--epochs', '3', '--out', full]);
+  assert.equal(ref.code, 0, ref.stderr);
+  assert.match(ref.stderr, /progress: epoch 3\/3 batch 50\/50/);
+
+  const r = await runAndSignal([...SMALL, '--epochs', '3', '--out', cut], /progress: epoch 2\/3 batch 10\/50/, 'SIGINT');
+  assert.ok(r.signalled, r.stderr);
+  assert.equal(r.code, 130, r.stderr);
+  assert.match(r.stderr, /interrupted by SIGINT: checkpoint saved to .*checkpoint\.aae; continue with the same command plus --resume/);
+  const ck = loadCheckpoint(path.join(cut, 'checkpoint.aae'));
+  ck.model.dispose();
+  assert.equal(ck.trainer!.epoch, 1, 'stopped in epoch 2');
+  assert.ok(ck.trainer!.batch >= 10 && ck.trainer!.batch < 50, `stopped mid-epoch, at batch ${ck.trainer!.batch}`);
+  assert.equal(ck.trainer!.history.length, 1);
+  const metrics = JSON.parse(fs.readFileSync(path.join(cut, 'metrics.json'), 'utf8'));
+  assert.equal(metrics.history.length, 1);
+
+  // Without --resume or --force, the interrupted run is not overwritten.
+  const again = aae([...SMALL, '--epochs', '3', '--out', cut]);
+  assert.equal(again.code, 2);
+  assert.match(again.lines[0], /already holds a run .*use --resume to continue it, --force to overwrite it/);
+
+  // The settings come from the checkpoint: --resume and --out are enough.
+  const resumed = aae(['--resume', '--out', cut, '--eval-size', '300', '--PMLR', 'false', '--PARR', 'false']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming .* at epoch 2, batch \d+/);
+  const diff = maxWeightDiff(path.join(full, 'checkpoint.aae'), path.join(cut, 'checkpoint.aae'));
+  assert.ok(diff < 1e-5, `resumed weights differ from the uninterrupted run's by ${diff}`);
+  const m = JSON.parse(fs.readFileSync(path.join(cut, 'metrics.json'), 'utf8'));
+  assert.equal(m.history.length, 3);
+  assert.ok(m.initial && m.initial.test_reconstruction > 0, 'the before-training loss survives the resume');
+});
+
+test('SIGTERM during the first epoch exits 130 with a checkpoint at the exact batch', async () => {
+  const out = path.join(root, 'term');
+  const r = await runAndSignal([...SMALL, '--epochs', '2', '--out', out], /progress: epoch 1\/2 batch 5\/50/, 'SIGTERM');
+  assert.equal(r.code, 130, r.stderr);
+  const ck = loadCheckpoint(path.join(out, 'checkpoint.aae'));
+  ck.model.dispose();
+  assert.equal(ck.trainer!.epoch, 0);
+  assert.ok(ck.trainer!.batch >= 5 && ck.trainer!.batch < 50, `batch ${ck.trainer!.batch}`);
+  assert.deepEqual(fs.readdirSync(out).sort(), ['checkpoint.aae', 'metrics.json'], 'no temporaries left behind');
+});
+
+test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', () => {
+  const run = path.join(root, 'full'); // the finished 3-epoch run of the Ctrl-C test
+  const file = path.join(run, 'checkpoint.aae');
+  assert.ok(fs.existsSync(file), 'needs the run of the Ctrl-C test');
+  const bytes = fs.readFileSync(file);
+  const stamp = fs.statSync(file).mtimeMs;
+  const cases: [string[], RegExp[]][] = [
+    [['--n_z', '4'], [/--resume: --n_z 4 does not match the checkpoint/, /trained with --n_z 2/]],
+    [['--model', 'semi_supervised'], [/--model semi_supervised does not match/, /--model supervised/]],
+    [['--prior', 'swiss_roll'], [/--prior swiss_roll does not match/, /--prior gaussian_mixture/]],
+    [['--hidden', '64'], [/--hidden 64 does not match/, /--hidden 32/]],
+    [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
+  ];
+  for (const [args, patterns] of cases) {
+    const r = aae(['--resume', '--out', run, ...args]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.lines.length, 1, r.stderr);
+    for (const p of patterns) assert.match(r.lines[0], p);
+  }
+  assert.deepEqual(fs.readFileSync(file), bytes);
+  assert.equal(fs.statSync(file).mtimeMs, stamp);
+  // The same command plus --resume is accepted (here: nothing left to train, so it only rewrites the results).
+  const same = aae([...SMALL, '--epochs', '3', '--out', run, '--resume']);
+  assert.equal(same.code, 0, same.stderr);
+  const damaged = Buffer.from(bytes);
+  damaged[damaged.length - 100] ^= 0x01;
+  fs.writeFileSync(file, damaged);
+  const r = aae(['--resume', '--out', run]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.lines.length, 1, r.stderr);
+  assert.match(r.lines[0], /checkpoint .*checkpoint\.aae is damaged \(CRC-32 mismatch\); it was not loaded/);
+  assert.deepEqual(fs.readFileSync(file), damaged, 'the damaged file is left for inspection, not overwritten');
+});
