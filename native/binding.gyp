@@ -8,7 +8,7 @@
         "/usr/include/aarch64-linux-gnu/openblas-pthread",
         "/usr/include/openblas"
       ],
-      "libraries": ["-lopenblas"],
+      "libraries": ["-lopenblas", "-lpthread"],
       "cflags": ["-O3", "-std=c11", "-ffp-contract=off", "-fno-math-errno"],
       "conditions": [
         ["OS=='mac'", {

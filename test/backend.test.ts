@@ -300,7 +300,7 @@ test('dropout: the native mask gives tf.dropout\'s result bit for bit', { skip: 
   x.dispose();
 });
 
-test('Identity shares buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {
+test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm-blas' });
   const w = tf.variable(tf.tensor1d([1, 2, 3]));
   const c = w.clone();
@@ -309,8 +309,14 @@ test('Identity shares buffers; a clone of a variable survives the in-place Adam 
   assert.deepEqual(Array.from(c.dataSync()), [1, 2, 3]);
   assert.ok(w.dataSync()[0] < 1, 'the variable moved');
   const d = tf.clone(c);
+  const e = tf.cast(c, 'float32');
   c.dispose();
   assert.deepEqual(Array.from(d.dataSync()), [1, 2, 3]);
+  assert.deepEqual(Array.from(e.dataSync()), [1, 2, 3]);
+  const i = tf.cast(tf.tensor1d([1.7, -2.2]), 'int32');
+  assert.equal(i.dtype, 'int32');
+  assert.deepEqual(Array.from(i.dataSync()), [1, -2]);
+  tf.dispose([e, i]);
   opt.dispose();
   tf.dispose([w, d]);
 });

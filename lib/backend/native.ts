@@ -2,7 +2,7 @@
  * The native fast path of the wasm backend ('wasm-blas'): the optional addon `aae-lab-native`
  * (native/, built against OpenBLAS at install) takes over the wasm backend's matrix products
  * (BatchMatMul, _FusedMatMul with bias and activation), the leading-axes Sum that the bias
- * gradient needs and Identity (shared, not copied), runs the Adam update of each variable as one
+ * gradient needs and Identity and same-dtype Cast (shared, not copied), runs the Adam update of each variable as one
  * native loop, and makes dropout masks. Every native
  * kernel works in place on the wasm heap: `backend.makeOutput` allocates the result there and
  * `backend.typedArrayFromHeap` gives Float32Array views of inputs and output, so nothing is copied.
@@ -164,12 +164,18 @@ function makeSum(addon: NativeAddon, stock: Kernel): Kernel {
  * update, which first gives a shared variable a buffer of its own.
  */
 function makeIdentity(_addon: NativeAddon, stock: Kernel): Kernel {
-  return (args) => {
-    const { x } = args.inputs;
-    if (x.dtype === 'string') return stock(args);
-    args.backend.incRef(x.dataId);
-    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
+  return (args) => (args.inputs.x.dtype === 'string' ? stock(args) : share(args));
+}
+
+/** Cast to the tensor's own dtype (the relu gradient casts float32 to float32): shared, as Identity. */
+function makeCast(_addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => (args.inputs.x.dtype === args.attrs.dtype && args.inputs.x.dtype !== 'string' ? share(args) : stock(args));
+}
+
+function share(args: KernelArgs): tf.TensorInfo {
+  const { x } = args.inputs;
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
 const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
@@ -177,6 +183,7 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['_FusedMatMul', makeFusedMatMul],
   ['Sum', makeSum],
   ['Identity', makeIdentity],
+  ['Cast', makeCast],
 ];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */

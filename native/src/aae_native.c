@@ -21,6 +21,7 @@
 #include <node_api.h>
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -176,6 +177,30 @@ static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+typedef struct {
+  float *w, *g, *m, *v;
+  size_t begin, end;
+  float lr, b1, b2, eps, c1, c2;
+} AdamPart;
+
+static void *adam_part(void *arg) {
+  const AdamPart *p = (const AdamPart *)arg;
+  float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
+  const float *restrict g = p->g;
+  for (size_t i = p->begin; i < p->end; i++) {
+    const float gi = g[i];
+    const float mi = p->b1 * m[i] + p->c1 * gi;
+    const float vi = p->b2 * v[i] + p->c2 * (gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    w[i] -= (p->lr * mi) / (sqrtf(vi) + p->eps);
+  }
+  return NULL;
+}
+
+/* Variables of at least this many values are updated by two threads. */
+#define ADAM_SPLIT (1 << 18)
+
 static napi_value Adam(napi_env env, napi_callback_info info) {
   ARGS(8, "adam");
   float *w, *g, *m, *v;
@@ -188,16 +213,18 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   if (!get_f64(env, argv[4], &lr) || !get_f64(env, argv[5], &b1) || !get_f64(env, argv[6], &b2) ||
       !get_f64(env, argv[7], &eps))
     FAIL("adam: lrT, beta1, beta2, epsilon must be numbers");
-  const float flr = (float)lr, fb1 = (float)b1, fb2 = (float)b2, fe = (float)eps;
-  const float c1 = (float)(1.0 - b1), c2 = (float)(1.0 - b2);
-  for (size_t i = 0; i < lw; i++) {
-    const float gi = g[i];
-    const float mi = fb1 * m[i] + c1 * gi;
-    const float vi = fb2 * v[i] + c2 * (gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    w[i] -= (flr * mi) / (sqrtf(vi) + fe);
+  AdamPart part = {w, g, m, v, 0, lw, (float)lr, (float)b1, (float)b2, (float)eps, (float)(1.0 - b1), (float)(1.0 - b2)};
+  /* Large variables: the second half on a helper thread (element-wise, so the result is the same). */
+  pthread_t helper;
+  AdamPart upper = part;
+  int threaded = 0;
+  if (lw >= ADAM_SPLIT) {
+    part.end = upper.begin = lw / 2;
+    threaded = pthread_create(&helper, NULL, adam_part, &upper) == 0;
+    if (!threaded) part.end = lw;
   }
+  adam_part(&part);
+  if (threaded) pthread_join(helper, NULL);
   return NULL;
 }
 
