@@ -1,13 +1,13 @@
 /**
- * The native fast path of the wasm backend ('wasm-blas'): the optional addon `aae-lab-native`
- * (native/, built against OpenBLAS at install) takes over the wasm backend's matrix products
- * (BatchMatMul, _FusedMatMul with bias and activation), the leading-axes Sum that the bias
- * gradient needs and Identity and same-dtype Cast (shared, not copied), runs the Adam update of each variable as one
- * native loop, and makes dropout masks. Every native
- * kernel works in place on the wasm heap: `backend.makeOutput` allocates the result there and
- * `backend.typedArrayFromHeap` gives Float32Array views of inputs and output, so nothing is copied.
- * Cases the native kernels do not cover (other dtypes, batch shapes that broadcast other than from
- * one) go to the stock wasm kernels, kept at installation.
+ * The native fast path of the wasm backend ('wasm-blas'). The optional addon `aae-lab-native`
+ * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
+ * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
+ * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
+ * variable as one native loop and makes dropout masks. Every native kernel works in place on the
+ * wasm heap: `backend.makeOutput` allocates the result there and `backend.typedArrayFromHeap` gives
+ * Float32Array views of inputs and output, so nothing is copied. Cases the native kernels do not
+ * cover (other dtypes, batch shapes that broadcast other than from one, other activations) go to
+ * the stock wasm kernels, kept at installation.
  */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -53,7 +53,7 @@ export function loadNativeAddon(): AddonLoad {
   return loaded;
 }
 
-/** Activation codes of the addon's fusedMatMul; activations not listed run on the stock kernel. */
+/** Activation codes of the addon's fusedMatMul (with AFTER below; any other runs on the stock kernel). */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4 };
 /** Activations applied after the native product by the wasm backend's own kernel. */
 const AFTER: Record<string, string> = { elu: 'Elu', prelu: 'Prelu' };
