@@ -194,7 +194,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.equal(await resultsMain(['classify', '--labels', '100', ...common]), 0);
     const r = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-seed1.json'), 'utf8')) as ClassifyResult;
     assert.equal(r.kind, 'semi-supervised-classification');
-    assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset], [100, 1, 1, true, 'paper']);
+    assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset, r.source], [100, 1, 1, true, 'paper', 'trained']);
     assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
     assert.equal(r.history.length, 1);
     assert.ok(typeof r.history[0].test_error === 'number');
