@@ -175,6 +175,11 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     // runs of another setup (here: other epochs) are not pooled with these
     const other = fakeRun(100, 3, 0.5, { config: makeConfig({ nLabeled: 100, seed: 3, epochs: 5 }, 'paper') });
     assert.equal(summarizeClassification([...read.classification, other]).length, 3);
+    // nor a model measured from a checkpoint (`classify --from`): its row shows the epochs it trained
+    const notebook = fakeRun(100, 0, 0.04, { source: 'notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae', preset: null, epochs: 10, wallSeconds: 600 });
+    const withNotebook = summarizeClassification([...read.classification, notebook]);
+    assert.deepEqual(withNotebook.map((r) => [r.source, r.epochs, r.seeds.length]), [['trained', 100, 3], ['checkpoint', 10, 1], ['trained', 100, 1]]);
+    assert.match(classificationTable(withNotebook), /\| 100 \| checkpoint \| 10 \| 1000 \| 1 \| 4\.00 \| 1\.90 ± 0\.10 \| 10\.0 min \|/);
     assert.deepEqual(spread([1, 2, 3, 4]), { n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4 });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -189,7 +194,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.equal(await resultsMain(['classify', '--labels', '100', ...common]), 0);
     const r = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-seed1.json'), 'utf8')) as ClassifyResult;
     assert.equal(r.kind, 'semi-supervised-classification');
-    assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset], [100, 1, 1, true, 'paper']);
+    assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset, r.source], [100, 1, 1, true, 'paper', 'trained']);
     assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
     assert.equal(r.history.length, 1);
     assert.ok(typeof r.history[0].test_error === 'number');

@@ -2,11 +2,14 @@
  * `aae-results`: the runs behind the README's result tables.
  *   aae-results classify --labels N --seed S    train the semi-supervised AAE (preset paper), write
  *                                               results/semi-supervised-N<N>-seed<S>.json
+ *   aae-results classify --from <checkpoint>    the same result file for a model trained elsewhere
+ *                                               (e.g. by notebook 05), measured on the 10,000 test images
  *   aae-results prior-match --prior P --seed S  train the supervised AAE at n_z 2 (or --from a
  *                                               checkpoint), write results/prior-match-<P>-seed<S>.json
  *   aae-results table                           Markdown tables (mean ± std over seeds) from results/*.json
  * Training runs checkpoint every epoch to runs/<result name>/ and rewrite their result file (complete:
- * false) after every epoch; --resume continues an interrupted run. Exit codes as `aae`: 0 done,
+ * false) after every epoch; --resume continues an interrupted run. With --from, the setup, history and
+ * wall time come from the checkpoint (see fromCheckpoint). Exit codes as `aae`: 0 done,
  * 2 bad options, 1 failure, 130 interrupted (checkpoint saved).
  */
 import * as fs from 'node:fs';
@@ -17,7 +20,7 @@ import { PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type PresetN
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
 import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
-import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../train/checkpoint';
+import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
 import { DivergenceError, type EpochMetrics } from '../train/trainer';
 import { loadMnist } from '../data/mnist';
 import { priorMatch } from '../eval/metrics';
@@ -47,6 +50,10 @@ interface TrainOpts {
   backend?: string;
   force: boolean;
   resume: boolean;
+  /** A checkpoint to measure instead of training (--from). */
+  from?: string;
+  /** The options given on the command line (long names), to reject those --from does not use. */
+  given: string[];
 }
 
 interface ClassifyOpts extends TrainOpts {
@@ -57,7 +64,6 @@ interface ClassifyOpts extends TrainOpts {
 
 interface PriorMatchOpts extends TrainOpts {
   prior: PriorName;
-  from?: string;
   maxSamples: number;
 }
 
@@ -90,23 +96,29 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--labels <n>', 'labeled examples (balanced: a multiple of 10; 55000 = all)').argParser(intOption('--labels', 1, 55000)).default(1000))
     .addOption(new Option('--labeled-from <src>', 'balanced (N/10 per class from the training set) or validation').choices(LABELED_SOURCES).default('balanced'))
     .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
+    .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
-    .action((opts) => run('classify', opts));
+    .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));
   trainingOptions(
     p.command('prior-match').description('MMD and mode accuracy of the supervised AAE (n_z 2) codes of the test set against the prior'),
     'fast',
   )
     .addOption(new Option('--prior <name>', 'target prior').choices(PRIOR_NAMES).makeOptionMandatory())
-    .addOption(new Option('--from <checkpoint>', 'measure a trained supervised model (e.g. runs/supervised-<prior>-z2/checkpoint.aae) instead of training one'))
+    .addOption(new Option('--from <checkpoint>', 'measure a trained supervised model (e.g. notebooks/runs/full/supervised-<prior>-z2/checkpoint.aae) instead of training one'))
     .addOption(new Option('--max-samples <n>', 'codes and prior samples used by the MMD estimate (seeded subsample)').argParser(intOption('--max-samples', 2, 10000)).default(2000))
     .exitOverride()
-    .action((opts) => run('prior-match', opts));
+    .action((opts, cmd: Command) => run('prior-match', { ...opts, given: givenOptions(cmd) }));
   p.command('table')
     .description('print the Markdown result tables (mean ± sample std over seeds) built from the result files')
     .addOption(new Option('--results <dir>', 'folder of the result files').default('results'))
     .exitOverride()
     .action((opts) => run('table', opts));
   return p;
+}
+
+/** Long names of the options given on the command line (not defaults). */
+function givenOptions(cmd: Command): string[] {
+  return cmd.options.filter((o) => cmd.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long as string);
 }
 
 function versions(): RunInfo['versions'] {
@@ -160,7 +172,7 @@ async function trainRecorded(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const save = () => {
-    saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { command: 'aae-results' });
+    saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { command: 'aae-results', preset: o.preset });
     record(exp, wall(), false);
   };
   try {
@@ -215,7 +227,154 @@ function configFor(o: TrainOpts, overrides: Partial<AAEConfig>): AAEConfig {
   }
 }
 
+/** The options that set up training; with --from the model is measured as its checkpoint holds it. */
+const TRAINING_OPTIONS = ['--preset', '--epochs', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--n_z'];
+
+function rejectTrainingOptions(o: TrainOpts): void {
+  const bad = o.given.filter((g) => TRAINING_OPTIONS.includes(g));
+  if (bad.length) {
+    throw new UsageError(`--from measures the checkpoint's model as it was trained; ${bad.join(', ')} ${bad.length === 1 ? 'does' : 'do'} not apply`);
+  }
+}
+
+function isAaeLabCheckout(dir: string): boolean {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === 'aae-lab';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A checkpoint's path as a result file names it: relative to the aae-lab checkout that holds it
+ * (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae, whichever checkout measured
+ * it), or absolute when no checkout holds it.
+ */
+export function checkpointSource(file: string): string {
+  const abs = path.resolve(file);
+  for (let dir = path.dirname(abs); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (isAaeLabCheckout(dir)) return path.relative(dir, abs).split(path.sep).join('/');
+  }
+  return abs;
+}
+
+function canonical(cfg: AAEConfig): string {
+  const c = cfg as unknown as Record<string, unknown>;
+  return JSON.stringify(Object.keys(c).sort().map((k) => [k, c[k]]));
+}
+
+/**
+ * The preset a checkpoint's config was made from: the one its metadata names (aae-results writes
+ * it), else the only preset that gives exactly this config once the fields the result commands set
+ * (model, prior, n_z, sizes, labels, seed, epochs) are taken over; null when none does (e.g. a
+ * changed learning-rate schedule).
+ */
+export function presetOf(cfg: AAEConfig, meta: Record<string, unknown> = {}): PresetName | null {
+  if ((PRESET_NAMES as readonly unknown[]).includes(meta.preset)) return meta.preset as PresetName;
+  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, seed } = cfg;
+  const target = canonical(cfg);
+  const matches = PRESET_NAMES.filter((p) => {
+    try {
+      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, seed }, p)) === target;
+    } catch {
+      return false;
+    }
+  });
+  return matches.length === 1 ? matches[0] : null;
+}
+
+/**
+ * --from: refuses to replace a complete result or another run's record without --force. An
+ * incomplete result of the same checkpoint (measured before its training had finished) is replaced.
+ */
+function checkExistingFrom(file: string, source: string, force: boolean): void {
+  if (force || !fs.existsSync(file)) return;
+  let old: (RunInfo & { source?: string }) | null = null;
+  try {
+    old = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo & { source?: string };
+  } catch {
+    // an unreadable file is another run's as far as we know
+  }
+  if (old && !old.complete && old.source === source) return;
+  throw new UsageError(
+    old?.complete
+      ? `${file} already holds a complete result; use --force to replace it`
+      : `${file} holds an unfinished run (${old?.source ?? 'unreadable file'}); use --force to replace it with this checkpoint's result`,
+  );
+}
+
+interface FromCheckpoint {
+  ck: LoadedCheckpoint;
+  /** The checkpoint's path relative to its checkout (see checkpointSource). */
+  source: string;
+  info: RunInfo;
+}
+
+/**
+ * Loads a model trained elsewhere (a notebook, `aae`, an earlier result run) with the run record its
+ * checkpoint holds: history = the trainer's per-epoch rows, epochs = epochs trained, wallSeconds =
+ * the sum of their seconds (over every session), complete = the trainer finished its configured
+ * epochs. The caller disposes ck.model.
+ */
+function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[1], seed: number | null, backend: string): FromCheckpoint {
+  let ck: LoadedCheckpoint;
+  try {
+    ck = loadCheckpoint(file, expect);
+  } catch (e) {
+    throw new UsageError(`--from: ${(e as Error).message}`);
+  }
+  const t = ck.trainer;
+  const history = t?.history ?? [];
+  const complete = t !== null && t.batch === 0 && t.epoch >= ck.config.epochs;
+  if (!complete) {
+    console.error(
+      t
+        ? `note: ${file} stopped at epoch ${t.epoch}${t.batch ? `, batch ${t.batch}` : ''} of ${ck.config.epochs}: the result is marked incomplete (the table leaves it out); measure it again when training has finished`
+        : `note: ${file} holds no trainer state: the result is marked incomplete (the table leaves it out)`,
+    );
+  }
+  return {
+    ck,
+    source: checkpointSource(file),
+    info: {
+      seed: seed ?? ck.config.seed,
+      preset: presetOf(ck.config, ck.meta),
+      epochs: history.length,
+      config: ck.config,
+      history,
+      wallSeconds: history.reduce((s, h) => s + h.seconds, 0),
+      backend,
+      versions: versions(),
+      date: new Date().toISOString(),
+      complete,
+    },
+  };
+}
+
+async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string): Promise<number> {
+  rejectTrainingOptions(o);
+  const { ck, source, info } = fromCheckpoint(o.from, { model: 'semi_supervised' }, null, backend);
+  try {
+    if (o.given.includes('--seed') && o.seed !== ck.config.seed) {
+      throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
+    }
+    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.seed));
+    checkExistingFrom(file, source, o.force);
+    const testError = ck.model.evaluate(loadMnist().test).classError as number;
+    const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
+    writeJson(file, out);
+    console.log(
+      `test error ${(100 * testError).toFixed(2)}% with ${ck.config.nLabeled} labels (seed ${ck.config.seed}, ${info.epochs} epochs` +
+        `${info.complete ? '' : ', incomplete'}); wrote ${file}`,
+    );
+    return 0;
+  } finally {
+    ck.model.dispose();
+  }
+}
+
 async function classify(o: ClassifyOpts, backend: string): Promise<number> {
+  if (o.from !== undefined) return classifyFrom({ ...o, from: o.from }, backend);
   const cfg = configFor(o, { model: 'semi_supervised', nLabeled: o.labels, labeledFrom: o.labeledFrom, nZ: o.n_z });
   if (cfg.labeledFrom === 'balanced' && cfg.trainSize > 0 && cfg.nLabeled > cfg.trainSize) {
     throw new UsageError(`--labels ${cfg.nLabeled} is larger than --train-size ${cfg.trainSize}`);
@@ -227,6 +386,7 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   const result = (exp: Experiment, wallSeconds: number, complete: boolean, testError: number | null): ClassifyResult => ({
     kind: 'semi-supervised-classification',
     labels: exp.config.nLabeled,
+    source: 'trained',
     ...runInfo(exp, o, backend, wallSeconds, complete),
     testError,
   });
@@ -245,34 +405,20 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
 
 async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<number> {
   const file = path.join(o.results, priorMatchResultName(o.prior, o.seed));
-  if (o.from) {
-    if (fs.existsSync(file) && !o.force) throw new UsageError(`${file} already exists; use --force to overwrite it`);
-    let ck;
+  if (o.from !== undefined) {
+    rejectTrainingOptions(o);
+    const source = checkpointSource(o.from);
+    checkExistingFrom(file, source, o.force);
+    const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, o.seed, backend);
     try {
-      ck = loadCheckpoint(o.from, { model: 'supervised', prior: o.prior });
-    } catch (e) {
-      throw new UsageError(`--from ${o.from}: ${(e as Error).message}`);
+      const m = priorMatch(ck.model, loadMnist().test, o.prior, o.seed, { maxSamples: o.maxSamples });
+      const out: PriorMatchResult = { kind: 'prior-match', source, ...m, ...info };
+      writeJson(file, out);
+      console.log(`${o.prior}: MMD² ${m.mmd2.toExponential(3)}, mode accuracy ${m.modeAccuracy === null ? '-' : (100 * m.modeAccuracy).toFixed(1) + '%'}; wrote ${file}`);
+      return 0;
+    } finally {
+      ck.model.dispose();
     }
-    const started = Date.now();
-    const m = priorMatch(ck.model, loadMnist().test, o.prior, o.seed, { maxSamples: o.maxSamples });
-    const out: PriorMatchResult = {
-      kind: 'prior-match',
-      source: o.from,
-      ...m,
-      seed: o.seed,
-      preset: null,
-      epochs: ck.config.epochs,
-      config: ck.config,
-      history: ck.trainer?.history ?? [],
-      wallSeconds: (Date.now() - started) / 1000,
-      backend,
-      versions: versions(),
-      date: new Date().toISOString(),
-      complete: true,
-    };
-    writeJson(file, out);
-    console.log(`${o.prior}: MMD² ${m.mmd2.toExponential(3)}, mode accuracy ${m.modeAccuracy === null ? '-' : (100 * m.modeAccuracy).toFixed(1) + '%'}; wrote ${file}`);
-    return 0;
   }
   const cfg = configFor(o, { model: 'supervised', prior: o.prior, nZ: 2 });
   const ckpt = path.join(o.runs, path.basename(file, '.json'), CHECKPOINT_FILE);

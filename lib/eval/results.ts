@@ -13,31 +13,46 @@ import type { PriorMatch } from './metrics';
 
 export interface RunInfo {
   seed: number;
-  /** Preset the run started from; null when measured from a checkpoint (`--from`). */
+  /**
+   * Preset the run started from; from a checkpoint (`--from`), the preset its config was made from
+   * when that is known, else null.
+   */
   preset: PresetName | null;
+  /** Epochs trained (from a checkpoint: the rows of its history). */
   epochs: number;
   config: AAEConfig;
   history: EpochMetrics[];
-  /** Seconds from start to the file's writing (summed over resumed sessions). */
+  /**
+   * Seconds from start to the file's writing (summed over resumed sessions); from a checkpoint, the
+   * sum of its history's epoch seconds (the training time, wherever it ran).
+   */
   wallSeconds: number;
   backend: string;
   versions: { node: string; tfjs: string; aaeLab: string };
   /** ISO date of writing. */
   date: string;
-  /** False while training is still going (the file is rewritten after every epoch). */
+  /**
+   * False while training is still going (the file is rewritten after every epoch); from a
+   * checkpoint, false unless its trainer finished its configured epochs.
+   */
   complete: boolean;
 }
 
 export interface ClassifyResult extends RunInfo {
   kind: 'semi-supervised-classification';
   labels: number;
+  /**
+   * 'trained' or the checkpoint the model came from, relative to its aae-lab checkout (absent in
+   * files written before `classify --from` existed: trained).
+   */
+  source?: string;
   /** Error on the whole 10,000-image test set after the last epoch (null until complete). */
   testError: number | null;
 }
 
 export interface PriorMatchResult extends RunInfo, PriorMatch {
   kind: 'prior-match';
-  /** 'trained' or the checkpoint file the model came from. */
+  /** 'trained' or the checkpoint the model came from, relative to its aae-lab checkout. */
   source: string;
 }
 
@@ -110,10 +125,19 @@ export function readResults(dir: string): ReadResults {
   return out;
 }
 
-/** What makes runs comparable (everything but the seed): the config without seed, as a key. */
-function setupKey(r: RunInfo, extra: unknown): string {
+export type RunSource = 'trained' | 'checkpoint';
+
+function sourceOf(r: { source?: string }): RunSource {
+  return r.source === undefined || r.source === 'trained' ? 'trained' : 'checkpoint';
+}
+
+/**
+ * What makes runs comparable (everything but the seed): where the model came from, the preset, the
+ * epochs trained and the config without seed, as a key.
+ */
+function setupKey(r: RunInfo & { source?: string }, extra: unknown): string {
   const { seed: _seed, ...rest } = r.config;
-  return JSON.stringify([extra, r.preset, rest]);
+  return JSON.stringify([extra, sourceOf(r), r.preset, r.epochs, rest]);
 }
 
 function groupBy<T extends RunInfo>(runs: T[], key: (r: T) => string): T[][] {
@@ -129,7 +153,9 @@ function groupBy<T extends RunInfo>(runs: T[], key: (r: T) => string): T[][] {
 
 export interface ClassificationRow {
   labels: number;
+  source: RunSource;
   preset: PresetName | null;
+  /** Epochs trained. */
   epochs: number;
   nHidden: number;
   seeds: number[];
@@ -145,21 +171,24 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
   return groupBy(results, (r) => setupKey(r, r.labels))
     .map((g) => ({
       labels: g[0].labels,
+      source: sourceOf(g[0]),
       preset: g[0].preset,
-      epochs: g[0].config.epochs,
+      epochs: g[0].epochs,
       nHidden: g[0].config.nHidden,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
       backends: [...new Set(g.map((r) => r.backend))].sort(),
     }))
-    .sort((a, b) => a.labels - b.labels || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
+    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
 }
 
 export interface PriorMatchRow {
   prior: string;
   nZ: number;
+  source: RunSource;
   preset: PresetName | null;
+  /** Epochs trained. */
   epochs: number;
   seeds: number[];
   mmd2: Spread;
@@ -167,25 +196,32 @@ export interface PriorMatchRow {
 }
 
 export function summarizePriorMatch(results: PriorMatchResult[]): PriorMatchRow[] {
-  return groupBy(results, (r) => setupKey(r, [r.prior, r.source === 'trained' ? 'trained' : 'checkpoint']))
+  return groupBy(results, (r) => setupKey(r, r.prior))
     .map((g) => {
       const acc = g.map((r) => r.modeAccuracy).filter((v): v is number => typeof v === 'number');
       return {
         prior: g[0].prior,
         nZ: g[0].nZ,
+        source: sourceOf(g[0]),
         preset: g[0].preset,
-        epochs: g[0].config.epochs,
+        epochs: g[0].epochs,
         seeds: g.map((r) => r.seed).sort((a, b) => a - b),
         mmd2: spread(g.map((r) => r.mmd2)),
         modeAccuracy: acc.length ? spread(acc) : null,
       };
     })
-    .sort((a, b) => a.prior.localeCompare(b.prior) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
+    .sort((a, b) => a.prior.localeCompare(b.prior) || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
 }
 
 function pm(s: Spread, scale: number, digits: number): string {
   const mean = (s.mean * scale).toFixed(digits);
   return s.std === null ? mean : `${mean} ± ${(s.std * scale).toFixed(digits)}`;
+}
+
+/** The preset column: the preset, marked when the model came from a checkpoint ('checkpoint' alone when its preset is unknown). */
+function presetCell(r: { source: RunSource; preset: PresetName | null }): string {
+  if (r.source === 'trained') return r.preset ?? '-';
+  return r.preset ? `${r.preset} (checkpoint)` : 'checkpoint';
 }
 
 function hours(seconds: number): string {
@@ -201,7 +237,7 @@ export function classificationTable(rows: ClassificationRow[]): string {
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${r.preset ?? 'checkpoint'} | ${r.epochs} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
@@ -216,7 +252,7 @@ export function priorMatchTable(rows: PriorMatchRow[]): string {
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.prior} | ${r.nZ} | ${r.preset ?? 'checkpoint'} | ${r.epochs} | ${r.seeds.length} | ${pm(r.mmd2, 1000, 2)} | ${r.modeAccuracy ? pm(r.modeAccuracy, 100, 1) : '-'} |`,
+      `| ${r.prior} | ${r.nZ} | ${presetCell(r)} | ${r.epochs} | ${r.seeds.length} | ${pm(r.mmd2, 1000, 2)} | ${r.modeAccuracy ? pm(r.modeAccuracy, 100, 1) : '-'} |`,
     );
   }
   return lines.join('\n');
