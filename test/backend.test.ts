@@ -7,7 +7,7 @@ import {
   initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
 } from '../lib/backend';
 import { Adam } from '../lib/nn/adam';
-import { dropout } from '../lib/nn/layers';
+import { Dense, dropout, MLP } from '../lib/nn/layers';
 import { createModel, makeConfig } from '../lib/models';
 import { loadMnist } from '../lib/data/mnist';
 import { epochOrder, makeBatch } from '../lib/data/batches';
@@ -298,6 +298,32 @@ test('dropout: the native mask gives tf.dropout\'s result bit for bit', { skip: 
     tf.dispose([...stock, ...native]);
   }
   x.dispose();
+});
+
+test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear) and its gradients equal the stock ops', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(8);
+  const x = randn([9, 13], rng) as tf.Tensor2D;
+  for (const [output, keep] of [['linear', 0.8], ['sigmoid', 0.5], ['hidden', 1], ['linear', 1]] as const) {
+    const mlp = new MLP('t', [13, 17, 11, 5], new Rng(9), output);
+    const vars = mlp.variables;
+    const { stock, native } = await stockAndNative(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(mlp.apply(x, keep < 1 ? { rate: 1 - keep, rng: new Rng(10) } : null))), vars);
+      return [value, ...vars.map((v) => grads[v.name])];
+    });
+    stock.forEach((s, i) => assertClose(native[i], s, `${output} keep ${keep}: ${i ? vars[i - 1].name : 'value'}`));
+    tf.dispose([...stock, ...native, ...vars]);
+  }
+  await initBackend({ backend: 'wasm-blas' });
+  const d = new Dense('one', 13, 4, new Rng(11));
+  const before = tf.memory().numTensors;
+  for (const act of ['linear', 'relu', 'sigmoid'] as const) {
+    const y = d.apply(x, act);
+    assert.deepEqual(y.shape, [9, 4]);
+    y.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+  tf.dispose([x, d.w, d.b]);
 });
 
 test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {

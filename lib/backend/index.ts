@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installNativeKernels, loadNativeAddon, nativeAdamUpdate, nativeDropoutMask, uninstallNativeKernels, type NativeAddon } from './native';
+import { DENSE, installNativeKernels, loadNativeAddon, nativeAdamUpdate, nativeDropoutMask, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -164,6 +164,16 @@ export function nativeDropout(): NativeDropout | null {
   if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
   const a = addon;
   return { mask: (shape, rate, seed) => nativeDropoutMask(a, shape, rate, seed) };
+}
+
+/**
+ * The native dense layer when wasm-blas is active, else null: dense(x, w, b, activation, keep, seed)
+ * = tf.dropout(act(x w + b), 1 - keep, undefined, seed) (the same values; keep 1: no dropout, which
+ * only relu layers take), as one kernel with its own gradient.
+ */
+export function nativeDense(): ((x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, attrs: DenseAttrs) => tf.Tensor2D) | null {
+  if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
+  return (x, w, b, attrs) => tf.engine().runKernel(DENSE, { x, w, b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
 }
 
 export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';

@@ -3,7 +3,9 @@
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
  * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
  * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
- * variable as one native loop and makes dropout masks. Every native kernel works in place on the
+ * variable as one native loop, makes dropout masks, and adds a kernel of its own, AaeDense (a dense
+ * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
+ * use on this backend. Every native kernel works in place on the
  * wasm heap: `backend.makeOutput` allocates the result there and `backend.typedArrayFromHeap` gives
  * Float32Array views of inputs and output, so nothing is copied. Cases the native kernels do not
  * cover (other dtypes, batch shapes that broadcast other than from one, other activations) go to
@@ -20,6 +22,8 @@ export interface NativeAddon {
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutMask(out: Float32Array, seed: string, keepProb: number): void;
+  dropoutApply(x: Float32Array, seed: string, keepProb: number): void;
+  activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -178,6 +182,78 @@ function share(args: KernelArgs): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** The project's own kernel names (registered for the wasm backend only while the native kernels are installed). */
+export const DENSE = 'AaeDense';
+const DENSE_GRAD = 'AaeDenseGrad';
+
+/** Attributes of AaeDense: the activation and, for relu, dropout's keep probability and seed (keep 1: no dropout). */
+export interface DenseAttrs {
+  activation: 'linear' | 'relu' | 'sigmoid';
+  keep: number;
+  seed: number;
+}
+
+/**
+ * AaeDense: y = drop(act(x w + b)) in one native kernel (the product by OpenBLAS, then bias and
+ * activation in the same pass, then tf.dropout's multiplier applied in place from its seed). Inside
+ * tf.variableGrads tfjs runs fused.matMul unfused (matMul, add, relu: three kernels and passes) and
+ * dropout as mask + multiply; this is one kernel, and its gradient (below) two to four.
+ */
+function makeDense(addon: NativeAddon): Kernel {
+  return (args) => {
+    const { x, w, b } = args.inputs;
+    const { activation, keep, seed } = args.attrs as unknown as DenseAttrs;
+    const backend = args.backend;
+    const [m, k] = x.shape;
+    const n = w.shape[1];
+    const out = backend.makeOutput([m, n], 'float32');
+    if (m * n === 0) return out;
+    const y = heap(backend, out);
+    addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
+    if (keep < 1) addon.dropoutApply(y, String(seed), keep);
+    return out;
+  };
+}
+
+/** AaeDenseGrad: dy through AaeDense's activation and dropout, from its output y (see activationGrad in the addon). */
+function makeDenseGrad(addon: NativeAddon): Kernel {
+  return (args) => {
+    const { dy, y } = args.inputs;
+    const { activation, keep } = args.attrs as unknown as DenseAttrs;
+    const backend = args.backend;
+    const out = backend.makeOutput(dy.shape, 'float32');
+    if (tf.util.sizeFromShape(dy.shape) === 0) return out;
+    // tf.dropout's multiplier of a kept value, floor(u + keep) / keep in float32.
+    const scale = keep < 1 ? Math.fround(1 / Math.fround(keep)) : 1;
+    addon.activationGrad(heap(backend, dy), heap(backend, y), heap(backend, out), ACTIVATIONS[activation], scale);
+    return out;
+  };
+}
+
+tf.registerGradient({
+  kernelName: DENSE,
+  inputsToSave: ['x', 'w'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, y] = saved;
+    const a = attrs as unknown as DenseAttrs;
+    const dyt = dy as tf.Tensor;
+    const dz = a.activation === 'linear' ? dyt : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    // Lazy: tfjs asks only for the gradients of inputs that depend on the differentiated variables.
+    return {
+      x: () => tf.matMul(dz, w, false, true),
+      w: () => tf.matMul(x, dz, true, false),
+      b: () => tf.sum(dz, 0),
+    };
+  },
+});
+
+/** The project's own kernels (not replacing stock ones), installed and removed with the native kernels. */
+const OWN_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
+  [DENSE, makeDense],
+  [DENSE_GRAD, makeDenseGrad],
+];
+
 const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['BatchMatMul', makeBatchMatMul],
   ['_FusedMatMul', makeFusedMatMul],
@@ -203,6 +279,9 @@ export function installNativeKernels(addon: NativeAddon): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon, stock.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
   }
+  for (const [name, make] of OWN_KERNELS) {
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
+  }
   stockConfigs = saved;
 }
 
@@ -213,6 +292,7 @@ export function uninstallNativeKernels(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  for (const [name] of OWN_KERNELS) tf.unregisterKernel(name, 'wasm');
   stockConfigs = null;
 }
 

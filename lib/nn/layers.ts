@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
-import { nativeDropout } from '../backend';
+import { nativeDense, nativeDropout } from '../backend';
 
 /** Dropout for one forward pass: rate = 1 - keep_prob; each call takes a fresh seed from rng. */
 export interface Dropout {
@@ -27,6 +27,8 @@ export class Dense {
   }
 
   apply(x: tf.Tensor2D, activation: Activation = 'linear'): tf.Tensor2D {
+    const native = nativeDense();
+    if (native) return native(x, this.w, this.b, { activation, keep: 1, seed: 0 });
     if (activation === 'sigmoid') return tf.sigmoid(tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b })) as tf.Tensor2D;
     return tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b, activation }) as tf.Tensor2D;
   }
@@ -68,9 +70,14 @@ export class MLP {
 
   apply(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
     let h = x;
+    const native = nativeDense();
     this.layers.forEach((layer, i) => {
       const last = i === this.layers.length - 1;
-      if (!last || this.output === 'hidden') h = dropout(layer.apply(h, 'relu'), drop);
+      if (native && (!last || this.output === 'hidden')) {
+        // relu and dropout in the layer's own kernel; the seed is taken from rng as dropout() takes it.
+        const on = !!drop && drop.rate > 0;
+        h = native(h, layer.w, layer.b, { activation: 'relu', keep: on ? 1 - drop!.rate : 1, seed: on ? drop!.rng.seed() : 0 });
+      } else if (!last || this.output === 'hidden') h = dropout(layer.apply(h, 'relu'), drop);
       else h = layer.apply(h, this.output as Activation);
     });
     return h;

@@ -12,6 +12,8 @@
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
  *   dropoutMask(out, seed, keepProb)   the multiplier of tf.dropout (see DropoutMask)
+ *   dropoutApply(x, seed, keepProb)    x *= that multiplier, in place
+ *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
  * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
@@ -272,19 +274,9 @@ static double mash(Mash *st, const uint16_t *data, size_t len) {
   return js_uint32(n) * 2.3283064365386963e-10;
 }
 
-/* dropoutMask(out, seed, keepProb): out[i] = floor(u_i + keepProb) / keepProb in float32, with u_i the
-   float32-rounded i-th number of Alea(seed): the multiplier tf.dropout(x, 1 - keepProb, _, seed) builds. */
-static napi_value DropoutMask(napi_env env, napi_callback_info info) {
-  ARGS(3, "dropoutMask");
-  float *out;
-  size_t lo;
-  if (!get_f32(env, argv[0], &out, &lo)) FAIL("dropoutMask: out must be a Float32Array");
-  uint16_t seed[64];
-  size_t slen = 0;
-  if (napi_get_value_string_utf16(env, argv[1], (char16_t *)seed, 64, &slen) != napi_ok || slen >= 63)
-    FAIL("dropoutMask: seed must be a string of at most 62 characters");
-  double keep;
-  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutMask: keepProb must be in (0, 1]");
+/* Alea's numbers for a seed string, turned into tf.dropout's multiplier floor(u + keep) / keep (float32).
+   With in_place 0 each out[i] is set to the multiplier; otherwise out[i] is multiplied by it. */
+static void alea_mask(float *out, size_t lo, const uint16_t *seed, size_t slen, float kp, int in_place) {
   const uint16_t space = ' ';
   Mash m = {4022871197.0}; /* 0xefc8249d */
   double s0 = mash(&m, &space, 1), s1 = mash(&m, &space, 1), s2 = mash(&m, &space, 1);
@@ -301,7 +293,6 @@ static napi_value DropoutMask(napi_env env, napi_callback_info info) {
      The values are exactly Alea's. */
   const double two32 = 2.3283064365386963e-10;
   double cs = two32; /* c = 1 */
-  const float kp = (float)keep;
   for (size_t i = 0; i < lo; i++) {
     const double h = 2091639.0 * s0;
     double c = (double)(int32_t)h; /* floor(h): 0 <= h < 2^31 */
@@ -312,7 +303,60 @@ static napi_value DropoutMask(napi_env env, napi_callback_info info) {
     s1 = s2;
     s2 = t - c;
     const float u = (float)s2;
-    out[i] = floorf(u + kp) / kp;
+    const float mult = floorf(u + kp) / kp;
+    out[i] = in_place ? out[i] * mult : mult;
+  }
+}
+
+/* The seed string (argv[i]) as UTF-16 code units; 0 (after throwing) if it is not a short string. */
+static int get_seed(napi_env env, napi_value v, uint16_t *seed, size_t *slen) {
+  if (napi_get_value_string_utf16(env, v, (char16_t *)seed, 64, slen) != napi_ok || *slen >= 63) {
+    napi_throw_error(env, NULL, "aae-lab-native: the dropout seed must be a string of at most 62 characters");
+    return 0;
+  }
+  return 1;
+}
+
+/* dropoutMask(out, seed, keepProb): out[i] = floor(u_i + keepProb) / keepProb in float32, with u_i the
+   float32-rounded i-th number of Alea(seed): the multiplier tf.dropout(x, 1 - keepProb, _, seed) builds.
+   dropoutApply(x, seed, keepProb): x[i] *= that multiplier, in place (x * mask as tf.dropout computes it). */
+static napi_value dropout_common(napi_env env, napi_callback_info info, int in_place) {
+  ARGS(3, "dropoutMask/dropoutApply");
+  float *out;
+  size_t lo;
+  if (!get_f32(env, argv[0], &out, &lo)) FAIL("dropout: out must be a Float32Array");
+  uint16_t seed[64];
+  size_t slen = 0;
+  if (!get_seed(env, argv[1], seed, &slen)) return NULL;
+  double keep;
+  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropout: keepProb must be in (0, 1]");
+  alea_mask(out, lo, seed, slen, (float)keep, in_place);
+  return NULL;
+}
+
+static napi_value DropoutMask(napi_env env, napi_callback_info info) { return dropout_common(env, info, 0); }
+static napi_value DropoutApply(napi_env env, napi_callback_info info) { return dropout_common(env, info, 1); }
+
+/* activationGrad(dy, y, out, act, scale): the gradient before a dense layer's activation from its
+   output y = drop(act(a)): relu (act 1): out = y > 0 ? dy * scale : 0 (scale is dropout's 1/keep as
+   float32, or 1), which is tfjs's (dy * mask) * step(a); sigmoid (act 4): out = dy * (y * (1 - y)). */
+static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
+  ARGS(5, "activationGrad");
+  float *dy, *y, *out;
+  size_t ld, ly, lo;
+  if (!get_f32(env, argv[0], &dy, &ld) || !get_f32(env, argv[1], &y, &ly) || !get_f32(env, argv[2], &out, &lo))
+    FAIL("activationGrad: dy, y, out must be Float32Arrays");
+  if (ly != ld || lo != ld) FAIL("activationGrad: dy, y, out must have the same length");
+  int64_t act;
+  double scale;
+  if (!get_i64(env, argv[3], &act) || !get_f64(env, argv[4], &scale)) FAIL("activationGrad: act and scale must be numbers");
+  const float sc = (float)scale;
+  if (act == ACT_RELU) {
+    for (size_t i = 0; i < ld; i++) out[i] = y[i] > 0.0f ? dy[i] * sc : 0.0f;
+  } else if (act == ACT_SIGMOID) {
+    for (size_t i = 0; i < ld; i++) out[i] = dy[i] * (y[i] * (1.0f - y[i]));
+  } else {
+    FAIL("activationGrad: act must be 1 (relu) or 4 (sigmoid)");
   }
   return NULL;
 }
@@ -348,6 +392,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
