@@ -3,7 +3,7 @@
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
  * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
  * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
- * variable as one native loop, makes dropout masks, and adds a kernel of its own, AaeDense (a dense
+ * variable as one native loop, and adds a kernel of its own, AaeDense (a dense
  * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
  * use on this backend. Every native kernel works in place on the
  * wasm heap: `backend.makeOutput` allocates the result there and `backend.typedArrayFromHeap` gives
@@ -21,8 +21,7 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
-  dropoutMask(out: Float32Array, seed: string, keepProb: number): void;
-  dropoutApply(x: Float32Array, seed: string, keepProb: number): void;
+  dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
   setThreads(n: number): void;
   getThreads(): number;
@@ -195,7 +194,8 @@ export interface DenseAttrs {
 
 /**
  * AaeDense: y = drop(act(x w + b)) in one native kernel (the product by OpenBLAS, then bias and
- * activation in the same pass, then tf.dropout's multiplier applied in place from its seed). Inside
+ * activation in the same pass, then dropout in place with the counter-based mask of the seed, the
+ * one dropoutMask in lib/nn/layers.ts makes). Inside
  * tf.variableGrads tfjs runs fused.matMul unfused (matMul, add, relu: three kernels and passes) and
  * dropout as mask + multiply; this is one kernel, and its gradient (below) two to four.
  */
@@ -210,7 +210,7 @@ function makeDense(addon: NativeAddon): Kernel {
     if (m * n === 0) return out;
     const y = heap(backend, out);
     addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
-    if (keep < 1) addon.dropoutApply(y, String(seed), keep);
+    if (keep < 1) addon.dropoutApply(y, seed, keep);
     return out;
   };
 }
@@ -223,7 +223,7 @@ function makeDenseGrad(addon: NativeAddon): Kernel {
     const backend = args.backend;
     const out = backend.makeOutput(dy.shape, 'float32');
     if (tf.util.sizeFromShape(dy.shape) === 0) return out;
-    // tf.dropout's multiplier of a kept value, floor(u + keep) / keep in float32.
+    // Dropout's multiplier of a kept value, 1 / keep in float32.
     const scale = keep < 1 ? Math.fround(1 / Math.fround(keep)) : 1;
     addon.activationGrad(heap(backend, dy), heap(backend, y), heap(backend, out), ACTIVATIONS[activation], scale);
     return out;
@@ -318,16 +318,4 @@ export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor,
   if (g.dtype !== 'float32') throw new Error(`native Adam: ${g.dtype} gradient, float32 expected`);
   if (x.size === 0) return;
   addon.adam(heap(backend, x), heap(backend, g), heap(backend, m), heap(backend, v), lrT, beta1, beta2, epsilon);
-}
-
-/**
- * The multiplier tf.dropout(x, rate, undefined, seed) multiplies x by (floor(u + keep) / keep, u from
- * seedrandom's Alea seeded with String(seed)), made natively on the wasm heap: the same values bit
- * for bit, without the JavaScript random loop and four element-wise kernels.
- */
-export function nativeDropoutMask(addon: NativeAddon, shape: number[], rate: number, seed: number): tf.Tensor {
-  const backend = tf.backend() as BackendWasm;
-  const info = backend.makeOutput(shape, 'float32');
-  if (tf.util.sizeFromShape(shape) > 0) addon.dropoutMask(heap(backend, info), String(seed), 1 - rate);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }

@@ -11,8 +11,7 @@
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
- *   dropoutMask(out, seed, keepProb)   the multiplier of tf.dropout (see DropoutMask)
- *   dropoutApply(x, seed, keepProb)    x *= that multiplier, in place
+ *   dropoutApply(x, seed, keepProb)    dropout in place with a counter-based mask (see DropoutApply)
  *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
@@ -246,96 +245,42 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- tf.dropout's keep mask, bit for bit: seedrandom's Alea (Baagoe) seeded with the seed string. */
+/* ---- Dropout: a counter-based keep mask, the same as dropoutMask in lib/nn/layers.ts computes in JavaScript. */
 
-typedef struct {
-  double n;
-} Mash;
-
-/* JavaScript's ToUint32 of a finite number. */
-static double js_uint32(double x) {
-  double f = fmod(trunc(x), 4294967296.0);
-  return f < 0 ? f + 4294967296.0 : f;
+/* Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
+static inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
 }
 
-static double mash(Mash *st, const uint16_t *data, size_t len) {
-  double n = st->n;
-  for (size_t i = 0; i < len; i++) {
-    n += data[i];
-    double h = 0.02519603282416938 * n;
-    n = js_uint32(h);
-    h -= n;
-    h *= n;
-    n = js_uint32(h);
-    h -= n;
-    n += h * 4294967296.0;
-  }
-  st->n = n;
-  return js_uint32(n) * 2.3283064365386963e-10;
-}
-
-/* Alea's numbers for a seed string, turned into tf.dropout's multiplier floor(u + keep) / keep (float32).
-   With in_place 0 each out[i] is set to the multiplier; otherwise out[i] is multiplied by it. */
-static void alea_mask(float *out, size_t lo, const uint16_t *seed, size_t slen, float kp, int in_place) {
-  const uint16_t space = ' ';
-  Mash m = {4022871197.0}; /* 0xefc8249d */
-  double s0 = mash(&m, &space, 1), s1 = mash(&m, &space, 1), s2 = mash(&m, &space, 1);
-  s0 -= mash(&m, seed, slen);
-  if (s0 < 0) s0 += 1;
-  s1 -= mash(&m, seed, slen);
-  if (s1 < 0) s1 += 1;
-  s2 -= mash(&m, seed, slen);
-  if (s2 < 0) s2 += 1;
-  /* Alea's step: t = 2091639 s0 + c 2^-32; c = t | 0; s = t - c. The carry c enters the next step,
-     so the loop is one long dependency chain; it is kept short here: with h = 2091639 s0 (known
-     three steps ahead) and 0 <= c 2^-32 < 2^-10, t | 0 is floor(h) except in the rare case
-     t >= floor(h) + 1 (a branch the processor predicts), and c 2^-32 is carried instead of c.
-     The values are exactly Alea's. */
-  const double two32 = 2.3283064365386963e-10;
-  double cs = two32; /* c = 1 */
-  for (size_t i = 0; i < lo; i++) {
-    const double h = 2091639.0 * s0;
-    double c = (double)(int32_t)h; /* floor(h): 0 <= h < 2^31 */
-    const double t = h + cs;
-    if (t >= c + 1.0) c += 1.0;
-    cs = c * two32;
-    s0 = s1;
-    s1 = s2;
-    s2 = t - c;
-    const float u = (float)s2;
-    const float mult = floorf(u + kp) / kp;
-    out[i] = in_place ? out[i] * mult : mult;
-  }
-}
-
-/* The seed string (argv[i]) as UTF-16 code units; 0 (after throwing) if it is not a short string. */
-static int get_seed(napi_env env, napi_value v, uint16_t *seed, size_t *slen) {
-  if (napi_get_value_string_utf16(env, v, (char16_t *)seed, 64, slen) != napi_ok || *slen >= 63) {
-    napi_throw_error(env, NULL, "aae-lab-native: the dropout seed must be a string of at most 62 characters");
-    return 0;
-  }
-  return 1;
-}
-
-/* dropoutMask(out, seed, keepProb): out[i] = floor(u_i + keepProb) / keepProb in float32, with u_i the
-   float32-rounded i-th number of Alea(seed): the multiplier tf.dropout(x, 1 - keepProb, _, seed) builds.
-   dropoutApply(x, seed, keepProb): x[i] *= that multiplier, in place (x * mask as tf.dropout computes it). */
-static napi_value dropout_common(napi_env env, napi_callback_info info, int in_place) {
-  ARGS(3, "dropoutMask/dropoutApply");
-  float *out;
-  size_t lo;
-  if (!get_f32(env, argv[0], &out, &lo)) FAIL("dropout: out must be a Float32Array");
-  uint16_t seed[64];
-  size_t slen = 0;
-  if (!get_seed(env, argv[1], seed, &slen)) return NULL;
+/* dropoutApply(x, seed, keepProb): x[i] *= (keep_i ? float32(1 / keepProb) : 0), in place, where
+   keep_i = (h_i >> 8) < floor(keepProb 2^24), h_i = hash32(hash32(i ^ k1) + k2), k1 = hash32(seed +
+   0x9e3779b9), k2 = hash32(k1 + 0x9e3779b9) (all mod 2^32). Each value depends only on the seed and
+   its index, so the loop has no dependency chain and vectorises. */
+static napi_value DropoutApply(napi_env env, napi_callback_info info) {
+  ARGS(3, "dropoutApply");
+  float *x;
+  size_t lx;
+  if (!get_f32(env, argv[0], &x, &lx)) FAIL("dropoutApply: x must be a Float32Array");
+  int64_t seed;
+  if (!get_i64(env, argv[1], &seed) || seed < 0 || seed > 0xffffffffLL) FAIL("dropoutApply: seed must be an integer in [0, 2^32)");
   double keep;
-  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropout: keepProb must be in (0, 1]");
-  alea_mask(out, lo, seed, slen, (float)keep, in_place);
+  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutApply: keepProb must be in (0, 1]");
+  if (lx > 0xffffffffu) FAIL("dropoutApply: x is too long");
+  const uint32_t k1 = hash32((uint32_t)seed + 0x9e3779b9u), k2 = hash32(k1 + 0x9e3779b9u);
+  const uint32_t thr = (uint32_t)floor(keep * 16777216.0);
+  const float scale = 1.0f / (float)keep;
+  const uint32_t n = (uint32_t)lx;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t h = hash32(hash32(i ^ k1) + k2);
+    x[i] = (h >> 8) < thr ? x[i] * scale : 0.0f;
+  }
   return NULL;
 }
-
-static napi_value DropoutMask(napi_env env, napi_callback_info info) { return dropout_common(env, info, 0); }
-static napi_value DropoutApply(napi_env env, napi_callback_info info) { return dropout_common(env, info, 1); }
 
 /* activationGrad(dy, y, out, act, scale): the gradient before a dense layer's activation from its
    output y = drop(act(a)): relu (act 1): out = y > 0 ? dy * scale : 0 (scale is dropout's 1/keep as
@@ -391,7 +336,6 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
