@@ -26,6 +26,14 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
+   time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
 #define CHECK(call)                                                   \
   do {                                                                \
     if ((call) != napi_ok) {                                          \
@@ -184,8 +192,8 @@ typedef struct {
   float lr, b1, b2, eps, c1, c2;
 } AdamPart;
 
-static void *adam_part(void *arg) {
-  const AdamPart *p = (const AdamPart *)arg;
+VECTOR_CLONES
+static void adam_loop(const AdamPart *p) {
   float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
   const float *restrict g = p->g;
   for (size_t i = p->begin; i < p->end; i++) {
@@ -196,6 +204,10 @@ static void *adam_part(void *arg) {
     v[i] = vi;
     w[i] -= (p->lr * mi) / (sqrtf(vi) + p->eps);
   }
+}
+
+static void *adam_part(void *arg) {
+  adam_loop((const AdamPart *)arg);
   return NULL;
 }
 
@@ -246,14 +258,6 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
 }
 
 /* ---- Dropout: a counter-based keep mask, the same as dropoutMask in lib/nn/layers.ts computes in JavaScript. */
-
-/* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
-   time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
-#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
 
 /* Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
 static inline uint32_t hash32(uint32_t x) {
