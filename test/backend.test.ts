@@ -7,6 +7,7 @@ import {
   initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
 } from '../lib/backend';
 import { Adam } from '../lib/nn/adam';
+import { meanSquaredError, sigmoidCrossEntropy } from '../lib/nn/losses';
 import { Dense, dropout, dropoutMask, MLP } from '../lib/nn/layers';
 import { createModel, makeConfig } from '../lib/models';
 import { loadMnist } from '../lib/data/mnist';
@@ -363,6 +364,29 @@ test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear)
   }
   assert.equal(tf.memory().numTensors, before, 'no tensors leak');
   tf.dispose([x, d.w, d.b]);
+});
+
+test('losses: the native MSE and sigmoid cross-entropy kernels and their gradients equal the tfjs ops', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(12);
+  const logits = tf.mul(randn([31, 1], rng), 4);
+  const pred = tf.sigmoid(randn([7, 19], rng));
+  const target = tf.sigmoid(randn([7, 19], rng));
+  const losses: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Scalar][] = [
+    ['mse', (a, b) => meanSquaredError(a, b)],
+    ['xent 1', (a) => sigmoidCrossEntropy(a, 1)],
+    ['xent 0', (a) => sigmoidCrossEntropy(a, 0)],
+  ];
+  for (const [name, f] of losses) {
+    const args = name === 'mse' ? [pred, target] : [logits];
+    const { stock, native } = await stockAndNative(() => {
+      const g = tf.valueAndGrads((p: tf.Tensor, q?: tf.Tensor) => f(p, q ?? p))(args);
+      return [g.value, ...g.grads];
+    });
+    stock.forEach((t, i) => assertClose(native[i], t, `${name} ${['value', 'd/da', 'd/db'][i]}`, 1e-5));
+    tf.dispose([...stock, ...native]);
+  }
+  tf.dispose([logits, pred, target]);
 });
 
 test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { DENSE, installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
+import { DENSE, MSE, SIGMOID_XENT, installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -162,6 +162,22 @@ export function nativeAdam(): NativeAdam | null {
 export function nativeDense(): ((x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, attrs: DenseAttrs) => tf.Tensor2D) | null {
   if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
   return (x, w, b, attrs) => tf.engine().runKernel(DENSE, { x, w, b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+export interface NativeLosses {
+  /** mean((pred - target)^2) as one kernel (and one for its gradient). */
+  mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar;
+  /** mean of sigmoid cross-entropy of logits against a constant target 0 or 1, as one kernel (and one for its gradient). */
+  sigmoidXent(logits: tf.Tensor, target: 0 | 1): tf.Scalar;
+}
+
+/** The losses as single kernels when wasm-blas is active, else null (lib/nn/losses then uses tfjs ops). */
+export function nativeLosses(): NativeLosses | null {
+  if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
+  return {
+    mse: (pred, target) => tf.engine().runKernel(MSE, { pred, target }, {}) as tf.Scalar,
+    sigmoidXent: (logits, target) => tf.engine().runKernel(SIGMOID_XENT, { logits }, { target }) as tf.Scalar,
+  };
 }
 
 export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';
