@@ -215,18 +215,29 @@ function makeDense(addon: NativeAddon): Kernel {
   };
 }
 
-/** AaeDenseGrad: dy through AaeDense's activation and dropout, from its output y (see activationGrad in the addon). */
+/**
+ * AaeDenseGrad: dy through AaeDense's activation and dropout, from its output y (see activationGrad
+ * in the addon), and that gradient's column sums (the bias gradient, summed in row order as the
+ * native Sum does), as two outputs of one kernel.
+ */
 function makeDenseGrad(addon: NativeAddon): Kernel {
   return (args) => {
     const { dy, y } = args.inputs;
     const { activation, keep } = args.attrs as unknown as DenseAttrs;
     const backend = args.backend;
+    const [rows, n] = dy.shape;
     const out = backend.makeOutput(dy.shape, 'float32');
-    if (tf.util.sizeFromShape(dy.shape) === 0) return out;
+    const db = backend.makeOutput([n], 'float32');
+    if (rows * n === 0) {
+      heap(backend, db).fill(0);
+      return [out, db] as unknown as tf.TensorInfo;
+    }
     // Dropout's multiplier of a kept value, 1 / keep in float32.
     const scale = keep < 1 ? Math.fround(1 / Math.fround(keep)) : 1;
-    addon.activationGrad(heap(backend, dy), heap(backend, y), heap(backend, out), ACTIVATIONS[activation], scale);
-    return out;
+    const dz = heap(backend, out);
+    addon.activationGrad(heap(backend, dy), heap(backend, y), dz, ACTIVATIONS[activation], scale);
+    addon.biasGrad(dz, heap(backend, db), rows, n);
+    return [out, db] as unknown as tf.TensorInfo;
   };
 }
 
@@ -238,12 +249,12 @@ tf.registerGradient({
     const [x, w, y] = saved;
     const a = attrs as unknown as DenseAttrs;
     const dyt = dy as tf.Tensor;
-    const dz = a.activation === 'linear' ? dyt : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+    const [dz, db] = a.activation === 'linear' ? [dyt, null] : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     // Lazy: tfjs asks only for the gradients of inputs that depend on the differentiated variables.
     return {
       x: () => tf.matMul(dz, w, false, true),
       w: () => tf.matMul(x, dz, true, false),
-      b: () => tf.sum(dz, 0),
+      b: () => db ?? tf.sum(dz, 0),
     };
   },
 });
