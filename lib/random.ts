@@ -4,7 +4,8 @@
  * its state can be saved in a checkpoint and restored for an exact resume.
  *
  * Generator: sfc32 (Chris Doty-Humphrey's Small Fast Counting generator, 128-bit state), seeded
- * through splitmix32. Normals: Box-Muller (both values used).
+ * through splitmix32. Normals: Box-Muller (both values used); bulk normals (addNormal, the input
+ * noise): Marsaglia and Tsang's ziggurat over the same stream.
  */
 export type RngState = [number, number, number, number, number | null];
 
@@ -19,12 +20,72 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/**
+ * Ziggurat tables for the standard normal (Marsaglia & Tsang 2000, 128 layers). A 32-bit draw gives
+ * the layer (low 7 bits) and a signed 25-bit value (the rest), so the two are independent bits.
+ */
+const ZIG_R = 3.442619855899;
+const ZIG_SCALE = 2 ** 24;
+const zigK = new Int32Array(128);
+const zigW = new Float64Array(128);
+const zigF = new Float64Array(128);
+{
+  const v = 9.91256303526217e-3;
+  let dn = ZIG_R;
+  let tn = dn;
+  const q = v / Math.exp(-0.5 * dn * dn);
+  zigK[0] = Math.floor((dn / q) * ZIG_SCALE);
+  zigK[1] = 0;
+  zigW[0] = q / ZIG_SCALE;
+  zigW[127] = dn / ZIG_SCALE;
+  zigF[0] = 1;
+  zigF[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(v / dn + Math.exp(-0.5 * dn * dn)));
+    zigK[i + 1] = Math.floor((dn / tn) * ZIG_SCALE);
+    tn = dn;
+    zigF[i] = Math.exp(-0.5 * dn * dn);
+    zigW[i] = dn / ZIG_SCALE;
+  }
+}
+
+/**
+ * The ziggurat's common case over out (sfc32 on int32 state st, updated): out[i] = x[i] + std * z
+ * for draws inside a box; returns [index, draw] pairs of the others.
+ */
+function zigFast(out: Float32Array, x: ArrayLike<number>, std: number, st: Int32Array): number[] {
+  let a = st[0];
+  let b = st[1];
+  let c = st[2];
+  let d = st[3];
+  const rare: number[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const u = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + u) | 0;
+    const layer = u & 127;
+    const hz = u >> 7;
+    if ((hz < 0 ? -hz : hz) < zigK[layer]) out[i] = x[i] + std * (hz * zigW[layer]);
+    else rare.push(i, u);
+  }
+  st[0] = a;
+  st[1] = b;
+  st[2] = c;
+  st[3] = d;
+  return rare;
+}
+
 export class Rng {
   private a: number;
   private b: number;
   private c: number;
   private d: number;
   private spare: number | null = null;
+  /** Scratch for addNormal: the state as int32. */
+  private readonly state32 = new Int32Array(4);
 
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new Error(`Rng seed must be a finite number, got ${seed}`);
@@ -76,6 +137,53 @@ export class Rng {
   fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
     for (let i = 0; i < out.length; i++) out[i] = mean + std * this.normal();
     return out;
+  }
+
+  /**
+   * out[i] = x[i] + std * z_i with z_i standard normals from the ziggurat (several times faster
+   * than normal(); it draws from the same stream and neither uses nor leaves a Box-Muller spare).
+   */
+  addNormal(out: Float32Array, x: ArrayLike<number>, std: number): Float32Array {
+    // nextUint32 inlined on int32 locals (the same bits; V8 keeps them unboxed). The ~1% of draws
+    // outside the ziggurat's boxes are finished after the loop, in order, with further numbers.
+    const st = this.state32;
+    st[0] = this.a;
+    st[1] = this.b;
+    st[2] = this.c;
+    st[3] = this.d;
+    const rare = zigFast(out, x, std, st);
+    this.a = st[0] >>> 0;
+    this.b = st[1] >>> 0;
+    this.c = st[2] >>> 0;
+    this.d = st[3] >>> 0;
+    for (let j = 0; j < rare.length; j += 2) {
+      const i = rare[j];
+      const u = rare[j + 1];
+      out[i] = x[i] + std * this.zigTail(u >> 7, u & 127);
+    }
+    return out;
+  }
+
+  /** The ziggurat's rare cases: the base strip with the tail beyond ZIG_R, and the wedges of the layers. */
+  private zigTail(hz: number, layer: number): number {
+    const uniform = () => (this.nextUint32() + 0.5) / 4294967296;
+    for (;;) {
+      const x = hz * zigW[layer];
+      if (layer === 0) {
+        let t: number;
+        let y: number;
+        do {
+          t = -Math.log(uniform()) / ZIG_R;
+          y = -Math.log(uniform());
+        } while (y + y < t * t);
+        return hz > 0 ? ZIG_R + t : -ZIG_R - t;
+      }
+      if (zigF[layer] + uniform() * (zigF[layer - 1] - zigF[layer]) < Math.exp(-0.5 * x * x)) return x;
+      const u = this.nextUint32() | 0;
+      layer = u & 127;
+      hz = u >> 7;
+      if ((hz < 0 ? -hz : hz) < zigK[layer]) return hz * zigW[layer];
+    }
   }
 
   /** A seed for a tfjs op that takes one (dropout): a 31-bit integer from this stream. */

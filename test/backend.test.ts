@@ -7,7 +7,8 @@ import {
   initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
 } from '../lib/backend';
 import { Adam } from '../lib/nn/adam';
-import { dropout } from '../lib/nn/layers';
+import { meanSquaredError, sigmoidCrossEntropy } from '../lib/nn/losses';
+import { Dense, dropout, dropoutMask, MLP } from '../lib/nn/layers';
 import { createModel, makeConfig } from '../lib/models';
 import { loadMnist } from '../lib/data/mnist';
 import { epochOrder, makeBatch } from '../lib/data/batches';
@@ -286,18 +287,106 @@ test('native Adam rejects mismatched sizes', { skip: skipNative }, async () => {
   tf.dispose([x, m, v, g]);
 });
 
-test('dropout: the native mask gives tf.dropout\'s result bit for bit', { skip: skipNative }, async () => {
+test('dropout: the native kernel drops the same values as the JavaScript mask, bit for bit', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
   const rng = new Rng(7);
-  const x = tf.add(randn([37, 53], rng), 0) as tf.Tensor2D;
+  const x = tf.abs(randn([37, 53], rng)) as tf.Tensor2D;
+  // One hidden layer with identity weights and zero bias: its output is relu(x) = x, then dropout.
+  const layer = new MLP('drop', [53, 53], new Rng(1), 'hidden');
+  layer.layers[0].w.assign(tf.eye(53));
   for (const [rate, seed] of [[0.1, 1], [0.5, 123456], [0.1, 2147483647], [0.3, 0]] as const) {
-    // The layer's dropout takes its seed from the Rng: equal Rngs give the same seed to both paths.
-    const { stock, native } = await stockAndNative(() => dropout(x, { rate, rng: new Rng(seed) }));
-    assert.deepEqual(Array.from(native[0].dataSync()), Array.from(stock[0].dataSync()), `rate ${rate} seed ${seed}`);
-    const kept = Array.from(native[0].dataSync()).filter((v) => v !== 0).length / x.size;
-    assert.ok(Math.abs(kept - (1 - rate)) < 0.05, `kept fraction ${kept} for rate ${rate}`);
+    // Equal Rngs give the same seed to both paths.
+    const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x, { rate, rng: new Rng(seed) })]);
+    assert.deepEqual(Array.from(native[1].dataSync()), Array.from(stock[0].dataSync()), `rate ${rate} seed ${seed}`);
+    assert.deepEqual(Array.from(stock[1].dataSync()), Array.from(stock[0].dataSync()), `stock layer, rate ${rate} seed ${seed}`);
     tf.dispose([...stock, ...native]);
   }
-  x.dispose();
+  tf.dispose([x, ...layer.variables]);
+});
+
+test('dropout mask: deterministic per seed, keep rate and scaling, no correlation between seeds or neighbours', () => {
+  const n = 1 << 20;
+  for (const keep of [0.9, 0.5, 0.25]) {
+    const a = dropoutMask(n, keep, 42);
+    assert.deepEqual(a, dropoutMask(n, keep, 42));
+    const scale = Math.fround(1 / keep);
+    let kept = 0;
+    for (const v of a) {
+      if (v === scale) kept++;
+      else assert.equal(v, 0);
+    }
+    const se = Math.sqrt((keep * (1 - keep)) / n);
+    assert.ok(Math.abs(kept / n - keep) < 5 * se, `keep ${keep}: kept fraction ${kept / n}`);
+    // Correlation of the keep indicators: seed 42 vs seeds 43 and 1042, and element i vs i + 1.
+    const corr = (p: Float32Array, q: Float32Array, lag = 0) => {
+      let sp = 0, sq = 0, spq = 0;
+      const m = n - lag;
+      for (let i = 0; i < m; i++) {
+        const u = p[i] ? 1 : 0;
+        const w = q[i + lag] ? 1 : 0;
+        sp += u;
+        sq += w;
+        spq += u * w;
+      }
+      return (spq / m - (sp / m) * (sq / m)) / (keep * (1 - keep));
+    };
+    for (const other of [43, 1042]) {
+      const r = corr(a, dropoutMask(n, keep, other));
+      assert.ok(Math.abs(r) < 5 / Math.sqrt(n), `keep ${keep}: correlation with seed ${other} ${r}`);
+    }
+    const r1 = corr(a, a, 1);
+    assert.ok(Math.abs(r1) < 5 / Math.sqrt(n), `keep ${keep}: lag-1 correlation ${r1}`);
+  }
+  assert.notDeepEqual(dropoutMask(1000, 0.9, 1), dropoutMask(1000, 0.9, 2));
+});
+
+test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear) and its gradients equal the stock ops', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(8);
+  const x = randn([9, 13], rng) as tf.Tensor2D;
+  for (const [output, keep] of [['linear', 0.8], ['sigmoid', 0.5], ['hidden', 1], ['linear', 1]] as const) {
+    const mlp = new MLP('t', [13, 17, 11, 5], new Rng(9), output);
+    const vars = mlp.variables;
+    const { stock, native } = await stockAndNative(() => {
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(mlp.apply(x, keep < 1 ? { rate: 1 - keep, rng: new Rng(10) } : null))), vars);
+      return [value, ...vars.map((v) => grads[v.name])];
+    });
+    stock.forEach((s, i) => assertClose(native[i], s, `${output} keep ${keep}: ${i ? vars[i - 1].name : 'value'}`));
+    tf.dispose([...stock, ...native, ...vars]);
+  }
+  await initBackend({ backend: 'wasm-blas' });
+  const d = new Dense('one', 13, 4, new Rng(11));
+  const before = tf.memory().numTensors;
+  for (const act of ['linear', 'relu', 'sigmoid'] as const) {
+    const y = d.apply(x, act);
+    assert.deepEqual(y.shape, [9, 4]);
+    y.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+  tf.dispose([x, d.w, d.b]);
+});
+
+test('losses: the native MSE and sigmoid cross-entropy kernels and their gradients equal the tfjs ops', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(12);
+  const logits = tf.mul(randn([31, 1], rng), 4);
+  const pred = tf.sigmoid(randn([7, 19], rng));
+  const target = tf.sigmoid(randn([7, 19], rng));
+  const losses: [string, (a: tf.Tensor, b: tf.Tensor) => tf.Scalar][] = [
+    ['mse', (a, b) => meanSquaredError(a, b)],
+    ['xent 1', (a) => sigmoidCrossEntropy(a, 1)],
+    ['xent 0', (a) => sigmoidCrossEntropy(a, 0)],
+  ];
+  for (const [name, f] of losses) {
+    const args = name === 'mse' ? [pred, target] : [logits];
+    const { stock, native } = await stockAndNative(() => {
+      const g = tf.valueAndGrads((p: tf.Tensor, q?: tf.Tensor) => f(p, q ?? p))(args);
+      return [g.value, ...g.grads];
+    });
+    stock.forEach((t, i) => assertClose(native[i], t, `${name} ${['value', 'd/da', 'd/db'][i]}`, 1e-5));
+    tf.dispose([...stock, ...native]);
+  }
+  tf.dispose([logits, pred, target]);
 });
 
 test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {

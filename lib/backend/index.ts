@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { installNativeKernels, loadNativeAddon, nativeAdamUpdate, nativeDropoutMask, uninstallNativeKernels, type NativeAddon } from './native';
+import { DENSE, MSE, SIGMOID_XENT, installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -33,11 +33,6 @@ export interface BackendInfo {
 
 export interface NativeAdam {
   update(variable: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lrT: number, beta1: number, beta2: number, epsilon: number): void;
-}
-
-export interface NativeDropout {
-  /** The tensor tf.dropout(x, rate, undefined, seed) multiplies an x of this shape by. */
-  mask(shape: number[], rate: number, seed: number): tf.Tensor;
 }
 
 export const FAST_PATH_HINT =
@@ -159,11 +154,30 @@ export function nativeAdam(): NativeAdam | null {
   return { update: (x, g, m, v, lrT, b1, b2, eps) => nativeAdamUpdate(a, x, g, m, v, lrT, b1, b2, eps) };
 }
 
-/** Makes tf.dropout's multiplier natively (same values) when wasm-blas is active, else null. */
-export function nativeDropout(): NativeDropout | null {
+/**
+ * The native dense layer when wasm-blas is active, else null: dense(x, w, b, {activation, keep, seed})
+ * = act(x w + b) times dropoutMask(keep, seed) of lib/nn/layers.ts (the same values; keep 1: no
+ * dropout, which only relu layers take), as one kernel with its own gradient.
+ */
+export function nativeDense(): ((x: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor, attrs: DenseAttrs) => tf.Tensor2D) | null {
   if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
-  const a = addon;
-  return { mask: (shape, rate, seed) => nativeDropoutMask(a, shape, rate, seed) };
+  return (x, w, b, attrs) => tf.engine().runKernel(DENSE, { x, w, b }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor2D;
+}
+
+export interface NativeLosses {
+  /** mean((pred - target)^2) as one kernel (and one for its gradient). */
+  mse(pred: tf.Tensor, target: tf.Tensor): tf.Scalar;
+  /** mean of sigmoid cross-entropy of logits against a constant target 0 or 1, as one kernel (and one for its gradient). */
+  sigmoidXent(logits: tf.Tensor, target: 0 | 1): tf.Scalar;
+}
+
+/** The losses as single kernels when wasm-blas is active, else null (lib/nn/losses then uses tfjs ops). */
+export function nativeLosses(): NativeLosses | null {
+  if (!addon || info?.name !== 'wasm-blas' || tf.getBackend() !== 'wasm') return null;
+  return {
+    mse: (pred, target) => tf.engine().runKernel(MSE, { pred, target }, {}) as tf.Scalar,
+    sigmoidXent: (logits, target) => tf.engine().runKernel(SIGMOID_XENT, { logits }, { target }) as tf.Scalar,
+  };
 }
 
 export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';

@@ -3,7 +3,9 @@
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
  * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
  * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
- * variable as one native loop and makes dropout masks. Every native kernel works in place on the
+ * variable as one native loop, and adds a kernel of its own, AaeDense (a dense
+ * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
+ * use on this backend. Every native kernel works in place on the
  * wasm heap: `backend.makeOutput` allocates the result there and `backend.typedArrayFromHeap` gives
  * Float32Array views of inputs and output, so nothing is copied. Cases the native kernels do not
  * cover (other dtypes, batch shapes that broadcast other than from one, other activations) go to
@@ -19,7 +21,8 @@ export interface NativeAddon {
     transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
-  dropoutMask(out: Float32Array, seed: string, keepProb: number): void;
+  dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
+  activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -178,6 +181,181 @@ function share(args: KernelArgs): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** The project's own kernel names (registered for the wasm backend only while the native kernels are installed). */
+export const DENSE = 'AaeDense';
+const DENSE_GRAD = 'AaeDenseGrad';
+
+/** Attributes of AaeDense: the activation and, for relu, dropout's keep probability and seed (keep 1: no dropout). */
+export interface DenseAttrs {
+  activation: 'linear' | 'relu' | 'sigmoid';
+  keep: number;
+  seed: number;
+}
+
+/**
+ * AaeDense: y = drop(act(x w + b)) in one native kernel (the product by OpenBLAS, then bias and
+ * activation in the same pass, then dropout in place with the counter-based mask of the seed, the
+ * one dropoutMask in lib/nn/layers.ts makes). Inside
+ * tf.variableGrads tfjs runs fused.matMul unfused (matMul, add, relu: three kernels and passes) and
+ * dropout as mask + multiply; this is one kernel, and its gradient (below) two to four.
+ */
+function makeDense(addon: NativeAddon): Kernel {
+  return (args) => {
+    const { x, w, b } = args.inputs;
+    const { activation, keep, seed } = args.attrs as unknown as DenseAttrs;
+    const backend = args.backend;
+    const [m, k] = x.shape;
+    const n = w.shape[1];
+    const out = backend.makeOutput([m, n], 'float32');
+    if (m * n === 0) return out;
+    const y = heap(backend, out);
+    addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
+    if (keep < 1) addon.dropoutApply(y, seed, keep);
+    return out;
+  };
+}
+
+/**
+ * AaeDenseGrad: dy through AaeDense's activation and dropout, from its output y (see activationGrad
+ * in the addon), and that gradient's column sums (the bias gradient, summed in row order as the
+ * native Sum does), as two outputs of one kernel.
+ */
+function makeDenseGrad(addon: NativeAddon): Kernel {
+  return (args) => {
+    const { dy, y } = args.inputs;
+    const { activation, keep } = args.attrs as unknown as DenseAttrs;
+    const backend = args.backend;
+    const [rows, n] = dy.shape;
+    const out = backend.makeOutput(dy.shape, 'float32');
+    const db = backend.makeOutput([n], 'float32');
+    if (rows * n === 0) {
+      heap(backend, db).fill(0);
+      return [out, db] as unknown as tf.TensorInfo;
+    }
+    // Dropout's multiplier of a kept value, 1 / keep in float32.
+    const scale = keep < 1 ? Math.fround(1 / Math.fround(keep)) : 1;
+    const dz = heap(backend, out);
+    addon.activationGrad(heap(backend, dy), heap(backend, y), dz, ACTIVATIONS[activation], scale);
+    addon.biasGrad(dz, heap(backend, db), rows, n);
+    return [out, db] as unknown as tf.TensorInfo;
+  };
+}
+
+tf.registerGradient({
+  kernelName: DENSE,
+  inputsToSave: ['x', 'w'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w, y] = saved;
+    const a = attrs as unknown as DenseAttrs;
+    const dyt = dy as tf.Tensor;
+    const [dz, db] = a.activation === 'linear' ? [dyt, null] : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    // Lazy: tfjs asks only for the gradients of inputs that depend on the differentiated variables.
+    return {
+      x: () => tf.matMul(dz, w, false, true),
+      w: () => tf.matMul(x, dz, true, false),
+      b: () => db ?? tf.sum(dz, 0),
+    };
+  },
+});
+
+/**
+ * Loss kernels: each loss and its gradient is one kernel instead of the 8 to 30 small tfjs kernels
+ * of the op-by-op form (on a batch of 100 these small kernels cost more in bookkeeping than in
+ * arithmetic). Written in JavaScript over the wasm heap; sums in double precision.
+ *   AaeSigmoidXent {logits}, attrs {target: 0 | 1}: mean of max(x, 0) - x z + log(1 + exp(-|x|));
+ *     gradient (sigmoid(x) - z) / N.
+ *   AaeMse {pred, target}: mean of (pred - target)^2; gradient 2 (pred - target) / N (and its negative).
+ */
+export const SIGMOID_XENT = 'AaeSigmoidXent';
+const SIGMOID_XENT_GRAD = 'AaeSigmoidXentGrad';
+export const MSE = 'AaeMse';
+const MSE_GRAD = 'AaeMseGrad';
+
+function scalarOut(backend: BackendWasm, value: number): tf.TensorInfo {
+  const out = backend.makeOutput([], 'float32');
+  heap(backend, out)[0] = value;
+  return out;
+}
+
+function makeSigmoidXent(): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const x = heap(backend, inputs.logits);
+    const z = Number(attrs.target);
+    let sum = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      sum += (v > 0 ? v : 0) - v * z + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    return scalarOut(backend, x.length ? sum / x.length : NaN);
+  };
+}
+
+function makeSigmoidXentGrad(): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const out = backend.makeOutput(inputs.logits.shape, 'float32');
+    const x = heap(backend, inputs.logits);
+    const o = heap(backend, out);
+    const c = heap(backend, inputs.dy)[0] / x.length;
+    const z = Number(attrs.target);
+    for (let i = 0; i < x.length; i++) o[i] = c * (1 / (1 + Math.exp(-x[i])) - z);
+    return out;
+  };
+}
+
+function makeMse(): Kernel {
+  return ({ inputs, backend }) => {
+    const p = heap(backend, inputs.pred);
+    const t = heap(backend, inputs.target);
+    let sum = 0;
+    for (let i = 0; i < p.length; i++) {
+      const d = p[i] - t[i];
+      sum += d * d;
+    }
+    return scalarOut(backend, p.length ? sum / p.length : NaN);
+  };
+}
+
+function makeMseGrad(): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const out = backend.makeOutput(inputs.pred.shape, 'float32');
+    const p = heap(backend, inputs.pred);
+    const t = heap(backend, inputs.target);
+    const o = heap(backend, out);
+    const c = (attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0] / p.length;
+    for (let i = 0; i < p.length; i++) o[i] = c * (p[i] - t[i]);
+    return out;
+  };
+}
+
+tf.registerGradient({
+  kernelName: SIGMOID_XENT,
+  inputsToSave: ['logits'],
+  gradFunc: (dy, saved, attrs) => ({
+    logits: () => tf.engine().runKernel(SIGMOID_XENT_GRAD, { dy: dy as tf.Tensor, logits: saved[0] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+  }),
+});
+
+tf.registerGradient({
+  kernelName: MSE,
+  inputsToSave: ['pred', 'target'],
+  gradFunc: (dy, saved) => {
+    const grad = (negate: boolean) => () =>
+      tf.engine().runKernel(MSE_GRAD, { dy: dy as tf.Tensor, pred: saved[0], target: saved[1] }, { negate }) as tf.Tensor;
+    return { pred: grad(false), target: grad(true) };
+  },
+});
+
+/** The project's own kernels (not replacing stock ones), installed and removed with the native kernels. */
+const OWN_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
+  [DENSE, makeDense],
+  [DENSE_GRAD, makeDenseGrad],
+  [SIGMOID_XENT, makeSigmoidXent],
+  [SIGMOID_XENT_GRAD, makeSigmoidXentGrad],
+  [MSE, makeMse],
+  [MSE_GRAD, makeMseGrad],
+];
+
 const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['BatchMatMul', makeBatchMatMul],
   ['_FusedMatMul', makeFusedMatMul],
@@ -203,6 +381,9 @@ export function installNativeKernels(addon: NativeAddon): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon, stock.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
   }
+  for (const [name, make] of OWN_KERNELS) {
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
+  }
   stockConfigs = saved;
 }
 
@@ -213,6 +394,7 @@ export function uninstallNativeKernels(): void {
     tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
+  for (const [name] of OWN_KERNELS) tf.unregisterKernel(name, 'wasm');
   stockConfigs = null;
 }
 
@@ -238,16 +420,4 @@ export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor,
   if (g.dtype !== 'float32') throw new Error(`native Adam: ${g.dtype} gradient, float32 expected`);
   if (x.size === 0) return;
   addon.adam(heap(backend, x), heap(backend, g), heap(backend, m), heap(backend, v), lrT, beta1, beta2, epsilon);
-}
-
-/**
- * The multiplier tf.dropout(x, rate, undefined, seed) multiplies x by (floor(u + keep) / keep, u from
- * seedrandom's Alea seeded with String(seed)), made natively on the wasm heap: the same values bit
- * for bit, without the JavaScript random loop and four element-wise kernels.
- */
-export function nativeDropoutMask(addon: NativeAddon, shape: number[], rate: number, seed: number): tf.Tensor {
-  const backend = tf.backend() as BackendWasm;
-  const info = backend.makeOutput(shape, 'float32');
-  if (tf.util.sizeFromShape(shape) > 0) addon.dropoutMask(heap(backend, info), String(seed), 1 - rate);
-  return tf.engine().makeTensorFromTensorInfo(info);
 }

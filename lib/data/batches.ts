@@ -28,9 +28,7 @@ export function batchesPerEpoch(n: number, batchSize: number): number {
 
 /** The original's input noise: x + N(0, std) on every pixel, no clipping. */
 export function addNoise(x: Float32Array, std: number, rng: Rng): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i] + std * rng.normal();
-  return out;
+  return rng.addNormal(new Float32Array(x.length), x, std);
 }
 
 /** Gathers batch `b` of an epoch order; noise (std > 0) is added to the encoder input only. */

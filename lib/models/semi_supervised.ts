@@ -17,7 +17,7 @@ import { AAEBase, type Evaluation, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { Dense, MLP, type Dropout } from '../nn/layers';
 import { Adam } from '../nn/adam';
-import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
+import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
 import { categorical, sampleUnlabelled } from '../priors';
@@ -92,17 +92,11 @@ export class SemiSupervisedAAE extends AAEBase {
       }, lr);
       const zDiscriminator = this.optimizers.zDiscriminator.minimize(() => {
         const { style } = this.encodeBoth(xn, drop);
-        return tf.add(
-          sigmoidCrossEntropy(this.zDiscriminator.apply(zReal, drop), 1),
-          sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 0),
-        );
+        return discriminatorLoss(this.zDiscriminator, zReal, style, drop);
       }, dLr);
       const yDiscriminator = this.optimizers.yDiscriminator.minimize(() => {
         const { logits } = this.encodeBoth(xn, drop);
-        return tf.add(
-          sigmoidCrossEntropy(this.yDiscriminator.apply(yReal, drop), 1),
-          sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 0),
-        );
+        return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
       const generator = this.optimizers.generator.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);

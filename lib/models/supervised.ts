@@ -12,7 +12,7 @@ import { AAEBase, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { MLP } from '../nn/layers';
 import { Adam } from '../nn/adam';
-import { meanSquaredError, sigmoidCrossEntropy } from '../nn/losses';
+import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { sampleLabelled } from '../priors';
@@ -57,11 +57,8 @@ export class SupervisedAAE extends AAEBase {
         lr,
       );
       const discriminator = this.optimizers.discriminator.minimize(() => {
-        const fake = tf.concat([this.encoder.apply(xn, drop), y], 1);
-        return tf.add(
-          sigmoidCrossEntropy(this.discriminator.apply(fake, drop), 0),
-          sigmoidCrossEntropy(this.discriminator.apply(real, drop), 1),
-        );
+        const fake = tf.concat([this.encoder.apply(xn, drop), y], 1) as tf.Tensor2D;
+        return discriminatorLoss(this.discriminator, real, fake, drop);
       }, lr * this.config.dLrFactor);
       const generator = this.optimizers.generator.minimize(
         () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop), y], 1), drop), 1),

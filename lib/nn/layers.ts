@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
-import { nativeDropout } from '../backend';
+import { nativeDense } from '../backend';
 
 /** Dropout for one forward pass: rate = 1 - keep_prob; each call takes a fresh seed from rng. */
 export interface Dropout {
@@ -27,6 +27,8 @@ export class Dense {
   }
 
   apply(x: tf.Tensor2D, activation: Activation = 'linear'): tf.Tensor2D {
+    const native = nativeDense();
+    if (native) return native(x, this.w, this.b, { activation, keep: 1, seed: 0 });
     if (activation === 'sigmoid') return tf.sigmoid(tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b })) as tf.Tensor2D;
     return tf.fused.matMul({ a: x, b: this.w as tf.Tensor2D, bias: this.b, activation }) as tf.Tensor2D;
   }
@@ -40,16 +42,37 @@ export class Dense {
   }
 }
 
+/** Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
+function hash32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * Dropout's multiplier for n values: 1 / keep (in float32) where kept, else 0. Counter-based: value
+ * i is kept when (h_i >> 8) < floor(keep 2^24), h_i = hash32(hash32(i ^ k1) + k2) with keys k1, k2
+ * derived from the seed, so each depends only on (seed, i). The native AaeDense kernel makes the
+ * same mask (native/src/aae_native.c, dropoutApply), so every backend drops the same values.
+ */
+export function dropoutMask(n: number, keep: number, seed: number): Float32Array {
+  const k1 = hash32((seed + 0x9e3779b9) >>> 0);
+  const k2 = hash32((k1 + 0x9e3779b9) >>> 0);
+  const threshold = Math.floor(keep * 16777216);
+  const scale = Math.fround(1 / Math.fround(keep));
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = hash32((hash32(i ^ k1) + k2) >>> 0) >>> 8 < threshold ? scale : 0;
+  return out;
+}
+
+/** Dropout of x (drop null or rate 0: x itself), with a fresh seed from drop.rng. */
 export function dropout(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
   if (!drop || drop.rate <= 0) return x;
   const seed = drop.rng.seed();
-  // The native backend makes tf.dropout's multiplier (the same values) without its JavaScript loop.
-  const native = nativeDropout();
-  if (!native) return tf.dropout(x, drop.rate, undefined, seed) as tf.Tensor2D;
-  const mask = native.mask(x.shape, drop.rate, seed);
-  const y = tf.mul(x, mask) as tf.Tensor2D;
-  mask.dispose();
-  return y;
+  return tf.tidy(() => tf.mul(x, tf.tensor(dropoutMask(x.size, 1 - drop.rate, seed), x.shape)));
 }
 
 /**
@@ -68,9 +91,14 @@ export class MLP {
 
   apply(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
     let h = x;
+    const native = nativeDense();
     this.layers.forEach((layer, i) => {
       const last = i === this.layers.length - 1;
-      if (!last || this.output === 'hidden') h = dropout(layer.apply(h, 'relu'), drop);
+      if (native && (!last || this.output === 'hidden')) {
+        // relu and dropout (the same mask as dropout() makes) in the layer's own kernel; the seed is taken from rng as dropout() takes it.
+        const on = !!drop && drop.rate > 0;
+        h = native(h, layer.w, layer.b, { activation: 'relu', keep: on ? 1 - drop!.rate : 1, seed: on ? drop!.rng.seed() : 0 });
+      } else if (!last || this.output === 'hidden') h = dropout(layer.apply(h, 'relu'), drop);
       else h = layer.apply(h, this.output as Activation);
     });
     return h;

@@ -11,7 +11,8 @@
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
- *   dropoutMask(out, seed, keepProb)   the multiplier of tf.dropout (see DropoutMask)
+ *   dropoutApply(x, seed, keepProb)    dropout in place with a counter-based mask (see DropoutApply)
+ *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
  * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
@@ -24,6 +25,14 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+
+/* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
+   time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
 
 #define CHECK(call)                                                   \
   do {                                                                \
@@ -99,7 +108,25 @@ static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
   return NULL;
 }
 
+/* Products of at most this many multiply-adds run on one thread: splitting them costs more in thread
+   start-up than it saves (e.g. 100x12 by 12x1000, the discriminator's first layer, is ~4x slower on
+   two threads than on one). The choice depends on the shape only, so results stay deterministic. */
+#define SMALL_GEMM 4000000
+
+static void run_gemm_threads(const GemmArgs *g);
+
 static void run_gemm(const GemmArgs *g) {
+  const int threads = openblas_get_num_threads();
+  if (threads > 1 && g->batch * g->m * g->n * g->k <= SMALL_GEMM) {
+    openblas_set_num_threads(1);
+    run_gemm_threads(g);
+    openblas_set_num_threads(threads);
+    return;
+  }
+  run_gemm_threads(g);
+}
+
+static void run_gemm_threads(const GemmArgs *g) {
   const int64_t m = g->m, n = g->n, k = g->k;
   if (g->batch == 0 || m == 0 || n == 0) return;
   if (k == 0) {
@@ -183,8 +210,8 @@ typedef struct {
   float lr, b1, b2, eps, c1, c2;
 } AdamPart;
 
-static void *adam_part(void *arg) {
-  const AdamPart *p = (const AdamPart *)arg;
+VECTOR_CLONES
+static void adam_loop(const AdamPart *p) {
   float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
   const float *restrict g = p->g;
   for (size_t i = p->begin; i < p->end; i++) {
@@ -195,6 +222,10 @@ static void *adam_part(void *arg) {
     v[i] = vi;
     w[i] -= (p->lr * mi) / (sqrtf(vi) + p->eps);
   }
+}
+
+static void *adam_part(void *arg) {
+  adam_loop((const AdamPart *)arg);
   return NULL;
 }
 
@@ -244,76 +275,71 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- tf.dropout's keep mask, bit for bit: seedrandom's Alea (Baagoe) seeded with the seed string. */
+/* ---- Dropout: a counter-based keep mask, the same as dropoutMask in lib/nn/layers.ts computes in JavaScript. */
 
-typedef struct {
-  double n;
-} Mash;
-
-/* JavaScript's ToUint32 of a finite number. */
-static double js_uint32(double x) {
-  double f = fmod(trunc(x), 4294967296.0);
-  return f < 0 ? f + 4294967296.0 : f;
+/* Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
+static inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
 }
 
-static double mash(Mash *st, const uint16_t *data, size_t len) {
-  double n = st->n;
-  for (size_t i = 0; i < len; i++) {
-    n += data[i];
-    double h = 0.02519603282416938 * n;
-    n = js_uint32(h);
-    h -= n;
-    h *= n;
-    n = js_uint32(h);
-    h -= n;
-    n += h * 4294967296.0;
+VECTOR_CLONES
+static void dropout_loop(float *restrict x, uint32_t n, uint32_t k1, uint32_t k2, uint32_t thr, float scale) {
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t h = hash32(hash32(i ^ k1) + k2);
+    x[i] *= (h >> 8) < thr ? scale : 0.0f; /* a select, not a branch: the loop vectorises */
   }
-  st->n = n;
-  return js_uint32(n) * 2.3283064365386963e-10;
 }
 
-/* dropoutMask(out, seed, keepProb): out[i] = floor(u_i + keepProb) / keepProb in float32, with u_i the
-   float32-rounded i-th number of Alea(seed): the multiplier tf.dropout(x, 1 - keepProb, _, seed) builds. */
-static napi_value DropoutMask(napi_env env, napi_callback_info info) {
-  ARGS(3, "dropoutMask");
-  float *out;
-  size_t lo;
-  if (!get_f32(env, argv[0], &out, &lo)) FAIL("dropoutMask: out must be a Float32Array");
-  uint16_t seed[64];
-  size_t slen = 0;
-  if (napi_get_value_string_utf16(env, argv[1], (char16_t *)seed, 64, &slen) != napi_ok || slen >= 63)
-    FAIL("dropoutMask: seed must be a string of at most 62 characters");
+/* dropoutApply(x, seed, keepProb): x[i] *= (keep_i ? float32(1 / keepProb) : 0), in place, where
+   keep_i = (h_i >> 8) < floor(keepProb 2^24), h_i = hash32(hash32(i ^ k1) + k2), k1 = hash32(seed +
+   0x9e3779b9), k2 = hash32(k1 + 0x9e3779b9) (all mod 2^32). Each value depends only on the seed and
+   its index, so the loop has no dependency chain and vectorises. */
+static napi_value DropoutApply(napi_env env, napi_callback_info info) {
+  ARGS(3, "dropoutApply");
+  float *x;
+  size_t lx;
+  if (!get_f32(env, argv[0], &x, &lx)) FAIL("dropoutApply: x must be a Float32Array");
+  int64_t seed;
+  if (!get_i64(env, argv[1], &seed) || seed < 0 || seed > 0xffffffffLL) FAIL("dropoutApply: seed must be an integer in [0, 2^32)");
   double keep;
-  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutMask: keepProb must be in (0, 1]");
-  const uint16_t space = ' ';
-  Mash m = {4022871197.0}; /* 0xefc8249d */
-  double s0 = mash(&m, &space, 1), s1 = mash(&m, &space, 1), s2 = mash(&m, &space, 1);
-  s0 -= mash(&m, seed, slen);
-  if (s0 < 0) s0 += 1;
-  s1 -= mash(&m, seed, slen);
-  if (s1 < 0) s1 += 1;
-  s2 -= mash(&m, seed, slen);
-  if (s2 < 0) s2 += 1;
-  /* Alea's step: t = 2091639 s0 + c 2^-32; c = t | 0; s = t - c. The carry c enters the next step,
-     so the loop is one long dependency chain; it is kept short here: with h = 2091639 s0 (known
-     three steps ahead) and 0 <= c 2^-32 < 2^-10, t | 0 is floor(h) except in the rare case
-     t >= floor(h) + 1 (a branch the processor predicts), and c 2^-32 is carried instead of c.
-     The values are exactly Alea's. */
-  const double two32 = 2.3283064365386963e-10;
-  double cs = two32; /* c = 1 */
-  const float kp = (float)keep;
-  for (size_t i = 0; i < lo; i++) {
-    const double h = 2091639.0 * s0;
-    double c = (double)(int32_t)h; /* floor(h): 0 <= h < 2^31 */
-    const double t = h + cs;
-    if (t >= c + 1.0) c += 1.0;
-    cs = c * two32;
-    s0 = s1;
-    s1 = s2;
-    s2 = t - c;
-    const float u = (float)s2;
-    out[i] = floorf(u + kp) / kp;
+  if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutApply: keepProb must be in (0, 1]");
+  if (lx > 0xffffffffu) FAIL("dropoutApply: x is too long");
+  const uint32_t k1 = hash32((uint32_t)seed + 0x9e3779b9u), k2 = hash32(k1 + 0x9e3779b9u);
+  const uint32_t thr = (uint32_t)floor(keep * 16777216.0);
+  dropout_loop(x, (uint32_t)lx, k1, k2, thr, 1.0f / (float)keep);
+  return NULL;
+}
+
+VECTOR_CLONES
+static void activation_grad_loop(const float *restrict dy, const float *restrict y, float *restrict out, size_t n, int64_t act,
+                                 float sc) {
+  if (act == ACT_RELU) {
+    for (size_t i = 0; i < n; i++) out[i] = dy[i] * (y[i] > 0.0f ? sc : 0.0f);
+  } else {
+    for (size_t i = 0; i < n; i++) out[i] = dy[i] * (y[i] * (1.0f - y[i]));
   }
+}
+
+/* activationGrad(dy, y, out, act, scale): the gradient before a dense layer's activation from its
+   output y = drop(act(a)): relu (act 1): out = dy * (y > 0 ? scale : 0) (scale is dropout's 1/keep as
+   float32, or 1), as tfjs's (dy * mask) * step(a); sigmoid (act 4): out = dy * (y * (1 - y)). */
+static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
+  ARGS(5, "activationGrad");
+  float *dy, *y, *out;
+  size_t ld, ly, lo;
+  if (!get_f32(env, argv[0], &dy, &ld) || !get_f32(env, argv[1], &y, &ly) || !get_f32(env, argv[2], &out, &lo))
+    FAIL("activationGrad: dy, y, out must be Float32Arrays");
+  if (ly != ld || lo != ld) FAIL("activationGrad: dy, y, out must have the same length");
+  int64_t act;
+  double scale;
+  if (!get_i64(env, argv[3], &act) || !get_f64(env, argv[4], &scale)) FAIL("activationGrad: act and scale must be numbers");
+  if (act != ACT_RELU && act != ACT_SIGMOID) FAIL("activationGrad: act must be 1 (relu) or 4 (sigmoid)");
+  activation_grad_loop(dy, y, out, ld, act, (float)scale);
   return NULL;
 }
 
@@ -347,7 +373,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"dropoutMask", NULL, DropoutMask, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
