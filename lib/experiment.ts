@@ -69,8 +69,8 @@ export function resumeExperiment(file: string, expect: Parameters<typeof loadChe
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     throw new RangeError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
   }
-  const ck = loadCheckpoint(file, expect);
-  const cfg = epochs !== undefined ? { ...ck.config, epochs } : ck.config;
+  const ck = loadCheckpoint(file, expect, epochs);
+  const cfg = ck.config;
   try {
     data ??= prepareData(cfg, mnist);
     const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));

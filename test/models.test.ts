@@ -267,3 +267,22 @@ test('encode / decode / classify APIs have the right shapes', () => {
   assert.ok(Math.abs(p.subarray(0, 10).reduce((a, b) => a + b, 0) - 1) < 1e-5);
   m.dispose();
 });
+
+test('a run continued to more epochs saves checkpoints that carry the new total', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-ckpt-'));
+  const file = path.join(dir, 'checkpoint.aae');
+  const short = createExperiment(quickConfig('supervised', { epochs: 1, trainSize: 300 }));
+  await short.trainer.run({ evalSize: 100 });
+  saveCheckpoint(file, short.model, short.trainer.snapshot());
+  short.model.dispose();
+  const longer = resumeExperiment(file, {}, undefined, 2);
+  assert.equal(longer.config.epochs, 2);
+  assert.equal(longer.model.config.epochs, 2);
+  await longer.trainer.run({ evalSize: 100 });
+  saveCheckpoint(file, longer.model, longer.trainer.snapshot());
+  longer.model.dispose();
+  const again = loadCheckpoint(file);
+  assert.equal(again.config.epochs, 2);
+  assert.equal(again.trainer!.epoch, 2);
+  again.model.dispose();
+});

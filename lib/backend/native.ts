@@ -36,6 +36,9 @@ export interface AddonLoad {
 
 let loaded: AddonLoad | null = null;
 
+/** Every function the library calls: a build from older sources lacks some and is not used. */
+const ADDON_FUNCTIONS: (keyof NativeAddon)[] = ['fusedMatMul', 'adam', 'biasGrad', 'dropoutApply', 'activationGrad', 'setThreads', 'getThreads', 'config'];
+
 /**
  * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in
  * the project's own native/ folder (a checkout where `npm install` ran before the link existed).
@@ -46,7 +49,13 @@ export function loadNativeAddon(): AddonLoad {
   for (const id of ['aae-lab-native', path.join(__dirname, '..', '..', 'native')]) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      loaded = { addon: require(id) as NativeAddon };
+      const addon = require(id) as NativeAddon;
+      const missing = ADDON_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
+      if (missing.length > 0) {
+        errors.push(`${id}: built from older sources (no ${missing.join(', ')}); rebuild it with \`npm rebuild aae-lab-native\``);
+        continue;
+      }
+      loaded = { addon };
       return loaded;
     } catch (e) {
       errors.push(`${id}: ${(e as Error).message.split('\n')[0]}`);

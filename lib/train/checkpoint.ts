@@ -203,16 +203,17 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
 
 /**
  * Loads a checkpoint into a new model. With `expect`, every given field (model, prior, nZ, nHidden)
- * must match the checkpoint's config, else a CheckpointError names the mismatch.
+ * must match the checkpoint's config, else a CheckpointError names the mismatch. `epochs`: a new
+ * total for a run to be continued; the model's config (saved by later checkpoints) carries it.
  */
-export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}): LoadedCheckpoint {
+export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}, epochs?: number): LoadedCheckpoint {
   if (typeof file !== 'string' || file === '') throw new TypeError(`loadCheckpoint: file must be a path (string), got ${String(file)}`);
   const EXPECT = ['model', 'prior', 'nZ', 'nHidden'];
   for (const k of Object.keys(expect ?? {})) {
     if (!EXPECT.includes(k)) throw new RangeError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
   }
   const { header, floats } = readCheckpoint(file);
-  const cfg = header.config;
+  const cfg = epochs !== undefined ? { ...header.config, epochs } : header.config;
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
       throw new CheckpointError(
