@@ -9,6 +9,7 @@ export * from './nn/adam';
 export * from './models';
 export * from './train/trainer';
 export * from './train/checkpoint';
+export * from './train/with-checkpoints';
 export * from './experiment';
 export * from './eval/metrics';
 export * from './eval/results';

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import { makeConfig, type AAEConfig, type PresetName } from './models/config';
 import { loadMnist, type Mnist } from './data/mnist';
 import { createExperiment, resumeExperiment, type Experiment } from './experiment';
-import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, saveCheckpoint } from './train/checkpoint';
+import { CHECKPOINT_FILE, CheckpointError, readCheckpoint } from './train/checkpoint';
+import { trainWithCheckpoints } from './train/with-checkpoints';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
 import { figureBundle, sendDisplayData, type FigureBundleOptions } from './display/notebook';
 import type { FigureSpec } from './figures/specs';
@@ -159,11 +160,15 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   }
   if (source !== 'loaded') {
     const e = exp;
-    const save: TrainCallbacks = { onEpochEnd: () => saveCheckpoint(file, e.model, e.trainer.snapshot(), { savedBy: 'trainOrLoad' }) };
     const user = opts.callbacks ? (Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks]) : [];
-    const outcome = await e.trainer.run({ epochs: cfg.epochs, evalSize: opts.evalSize, signal: opts.signal, callbacks: [...user, save] });
+    const outcome = await trainWithCheckpoints(e, file, {
+      epochs: cfg.epochs,
+      evalSize: opts.evalSize,
+      signal: opts.signal,
+      callbacks: user,
+      meta: () => ({ savedBy: 'trainOrLoad' }),
+    });
     if (outcome === 'interrupted') {
-      saveCheckpoint(file, e.model, e.trainer.snapshot(), { savedBy: 'trainOrLoad' });
       throw new Error(`training interrupted; ${file} holds the exact position, run again to continue`);
     }
   }

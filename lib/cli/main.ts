@@ -19,8 +19,10 @@ import { BACKEND_NAMES, initBackend } from '../backend';
 import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../experiment';
 import { DataError, loadMnist, type Mnist } from '../data/mnist';
 import type { TrainData } from '../train/trainer';
-import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, saveCheckpoint, writeFileAtomic } from '../train/checkpoint';
-import { DivergenceError, type EpochMetrics, type TrainCallbacks, type TrainOutcome } from '../train/trainer';
+import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, writeFileAtomic } from '../train/checkpoint';
+import { trainWithCheckpoints } from '../train/with-checkpoints';
+export { trainWithCheckpoints, type FolderTrainOptions } from '../train/with-checkpoints';
+import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
 import { writeRunFigures } from '../run-figures';
 
 /** Thrown for a bad option: exit code 2, one line naming the option, the value and the choices. */
@@ -333,38 +335,6 @@ function progressCallbacks(total: number, show: boolean, tty: boolean): TrainCal
       }
     },
   };
-}
-
-export interface FolderTrainOptions {
-  /** Train up to this many epochs in all. */
-  epochs: number;
-  evalSize?: number;
-  signal?: AbortSignal;
-  callbacks?: TrainCallbacks[];
-  /** Written into every checkpoint. */
-  meta?: () => Record<string, unknown>;
-  /** Called after every checkpoint (the CLI writes metrics.json). */
-  afterSave?: () => void;
-}
-
-/**
- * Trains `exp` with a checkpoint in `ckptFile` after every epoch and, when the signal stops it,
- * one at the exact position reached. A DivergenceError (NaN or Inf loss) propagates and leaves the
- * last good checkpoint (end of the last finished epoch) as it is.
- */
-export async function trainWithCheckpoints(exp: Experiment, ckptFile: string, opts: FolderTrainOptions): Promise<TrainOutcome> {
-  const save = () => {
-    saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), opts.meta?.() ?? {});
-    opts.afterSave?.();
-  };
-  const outcome = await exp.trainer.run({
-    epochs: opts.epochs,
-    signal: opts.signal,
-    evalSize: opts.evalSize,
-    callbacks: [...(opts.callbacks ?? []), { onEpochEnd: save }],
-  });
-  if (outcome === 'interrupted') save();
-  return outcome;
 }
 
 /** Options given on the command line (not defaults). */

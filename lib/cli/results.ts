@@ -20,7 +20,8 @@ import { PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type PresetN
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
 import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
-import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
+import { CHECKPOINT_FILE, loadCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
+import { trainWithCheckpoints } from '../train/with-checkpoints';
 import { DivergenceError, type EpochMetrics } from '../train/trainer';
 import { loadMnist } from '../data/mnist';
 import { priorMatch } from '../eval/metrics';
@@ -171,24 +172,22 @@ async function trainRecorded(
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const save = () => {
-    saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { command: 'aae-results', preset: o.preset });
-    record(exp, wall(), false);
-  };
   try {
-    const outcome = await exp.trainer.run({
+    const outcome = await trainWithCheckpoints(exp, ckpt, {
       epochs: exp.config.epochs,
       signal: ctrl.signal,
       evalSize: o.evalSize,
-      callbacks: {
-        onEpochEnd(m: EpochMetrics) {
-          const err = m.test_error === undefined ? '' : `  test_error ${(100 * m.test_error).toFixed(2)}%`;
-          console.log(`epoch ${m.epoch + 1}/${exp.config.epochs}  lr ${m.lr}  test_reconstruction ${m.test_reconstruction.toFixed(4)}${err}  (${m.seconds.toFixed(1)} s)`);
-          save();
+      meta: () => ({ command: 'aae-results', preset: o.preset }),
+      afterSave: () => record(exp, wall(), false),
+      callbacks: [
+        {
+          onEpochEnd(m: EpochMetrics) {
+            const err = m.test_error === undefined ? '' : `  test_error ${(100 * m.test_error).toFixed(2)}%`;
+            console.log(`epoch ${m.epoch + 1}/${exp.config.epochs}  lr ${m.lr}  test_reconstruction ${m.test_reconstruction.toFixed(4)}${err}  (${m.seconds.toFixed(1)} s)`);
+          },
         },
-      },
+      ],
     });
-    if (outcome === 'interrupted') save();
     return { exp, wallSeconds: wall(), outcome };
   } finally {
     process.off('SIGINT', onSignal);
