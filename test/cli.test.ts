@@ -40,6 +40,9 @@ test('every bad option exits 2 with one line naming the option, the value and th
     [['--prior', 'swiss_roll', '--n_z', '5'], [/--n_z 5/, /swiss_roll/, /2, 4, 6/]],
     [['--epochs', '0'], [/--epochs/, /'0'/, /from 1 to 10000/]],
     [['--epochs', '1e9'], [/--epochs/, /'1e9'/]],
+    [['--epochs', '10', '--lr-drop', '10'], [/--lr-drop 10/, /last epoch of 10/, /valid: 1 to 9/]],
+    [['--preset', 'paper', '--lr-drop', '100'], [/--lr-drop 100/, /the paper preset's/, /valid: 1 to 99/]],
+    [['--lr-drop', '0'], [/--lr-drop/, /'0'/]],
     [['--batch-size', '6000'], [/--batch-size/, /'6000'/, /from 1 to 5000/]],
     [['--train-size', '50'], [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/]],
     [['--labels', '6000'], [/--labels 6000/, /validation set/, /1 to 5000/]],
@@ -218,6 +221,7 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
     [['--prior', 'swiss_roll'], [/--prior swiss_roll does not match/, /--prior gaussian_mixture/]],
     [['--hidden', '64'], [/--hidden 64 does not match/, /--hidden 32/]],
     [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
+    [['--lr-drop', '2'], [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/]],
   ];
   for (const [args, patterns] of cases) {
     const r = aae(['--resume', '--out', run, ...args]);

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
-import { makeConfig, createModel, SupervisedAAE, SemiSupervisedAAE, learningRate } from '../lib/models';
+import { makeConfig, createModel, SupervisedAAE, SemiSupervisedAAE, learningRate, lrDropAt, PRESETS } from '../lib/models';
 import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../lib/nn/losses';
 import { loadMnist, subset, PIXELS } from '../lib/data/mnist';
 import { oneHot, type Batch } from '../lib/data/batches';
@@ -177,6 +177,13 @@ test('the original learning-rate schedule: 1e-3 for epochs 0-50, then 1e-4', () 
   assert.equal(learningRate(cfg, 51), 1e-4);
   assert.equal(cfg.nHidden, 3000);
   assert.equal(cfg.batchSize, 128);
+});
+
+test("--lr-drop: the preset's first rate until the given epoch, its last one from there", () => {
+  const cfg = makeConfig({ epochs: 40, lrSchedule: lrDropAt(PRESETS.paper.lrSchedule, 30) }, 'paper');
+  assert.deepEqual([29, 30, 39].map((e) => learningRate(cfg, e)), [1e-3, 1e-4, 1e-4]);
+  assert.deepEqual(PRESETS.paper.lrSchedule, [{ from: 0, lr: 1e-3 }, { from: 50, lr: 1e-4 }], 'the preset is untouched');
+  assert.throws(() => lrDropAt(PRESETS.paper.lrSchedule, 0), /epoch >= 1, got 0/);
 });
 
 function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {

@@ -59,7 +59,7 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
   const root = fakeCheckout();
   const results = path.join(root, 'results');
   const ckpt = path.join(root, 'notebooks', 'runs', 'full', 'classify-N100-z4-seed3', 'checkpoint.aae');
-  const file = path.join(results, 'semi-supervised-N100-seed3.json');
+  const file = path.join(results, 'semi-supervised-N100-e2-seed3.json');
   // notebook 05's way: the paper preset with the learning-rate drop moved, so no preset is recognised
   const cfg = makeConfig(
     { model: 'semi_supervised', nLabeled: 100, nZ: 4, nHidden: 8, trainSize: 200, epochs: 2, seed: 3, lrSchedule: [{ from: 0, lr: 1e-3 }, { from: 1, lr: 1e-4 }] },
@@ -131,7 +131,7 @@ test('prior-match --from: epochs, history and wall time from the checkpoint, its
     saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { savedBy: 'trainOrLoad' });
     const args = ['prior-match', '--prior', 'gaussian_mixture', '--from', ckpt, '--seed', '2', '--max-samples', '200', '--results', results];
     assert.equal(await resultsMain(args), 0);
-    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-seed2.json'));
+    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-e1-seed2.json'));
     assert.deepEqual(
       [p.kind, p.prior, p.nZ, p.count, p.seed, p.config.seed, p.preset, p.epochs, p.complete, p.source],
       ['prior-match', 'gaussian_mixture', 2, 10000, 2, 0, 'fast', 1, true, 'notebooks/runs/full/supervised-gaussian_mixture-z2/checkpoint.aae'],

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, makeConfig, type AAEConfig, type ModelName, type PresetName, type LabeledSource } from '../models/config';
+import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, lrDropAt, makeConfig, type AAEConfig, type LrStep, type ModelName, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { BACKEND_NAMES, initBackend } from '../backend';
 import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../experiment';
@@ -59,6 +59,7 @@ export interface CliOptions {
   PARR: boolean;
   preset: PresetName;
   epochs?: number;
+  lrDrop?: number;
   batchSize?: number;
   hidden?: number;
   labels?: number;
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--parr [bool]', 'same as --PARR').argParser(boolOption))
     .addOption(new Option('--preset <name>', 'hyper-parameter preset: original (3000 units, 100 epochs, batch 128), fast (1000 units, 10 epochs, batch 100) or paper (the AAE paper\'s semi-supervised setup: 1000 units, style n_z 10, batch 100, 1000 balanced labels, 100 epochs)').choices(PRESET_NAMES).default('fast'))
     .addOption(new Option('--epochs <n>', 'training epochs (default: the preset\'s)').argParser(intOption('--epochs', 1, 10000)))
+    .addOption(new Option('--lr-drop <epoch>', 'epoch from which the learning rate drops to the preset\'s last one, 1e-4 (default: the preset\'s: original 51, fast 8, paper 50)').argParser(intOption('--lr-drop', 1, 10000)))
     .addOption(new Option('--batch-size <n>', 'batch size (default: the preset\'s)').argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--hidden <n>', 'units per hidden layer (default: the preset\'s)').argParser(intOption('--hidden', 1, 20000)))
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
@@ -127,6 +129,16 @@ export function buildProgram(): Command {
   return p;
 }
 
+/** --lr-drop as a schedule (undefined: the preset's); the drop must come before the last epoch. */
+export function lrScheduleFor(preset: PresetName, lrDrop: number | undefined, epochs: number | undefined): LrStep[] | undefined {
+  if (lrDrop === undefined) return undefined;
+  const total = epochs ?? PRESETS[preset].epochs;
+  if (lrDrop >= total) {
+    throw new UsageError(`--lr-drop ${lrDrop} is not before the last epoch of ${total}${epochs === undefined ? ` (the ${preset} preset's)` : ''}; valid: 1 to ${total - 1}`);
+  }
+  return lrDropAt(PRESETS[preset].lrSchedule, lrDrop);
+}
+
 /** Cross-option checks, before any work: each failure names the option, the value and the valid choices. */
 export function resolveConfig(o: CliOptions): AAEConfig {
   const nZ = o.n_z ?? PRESETS[o.preset].nZ;
@@ -157,6 +169,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
         prior: o.prior,
         nZ,
         epochs: o.epochs,
+        lrSchedule: lrScheduleFor(o.preset, o.lrDrop, o.epochs),
         batchSize: o.batchSize,
         nHidden: o.hidden,
         nLabeled: o.labels,
@@ -271,6 +284,12 @@ export function resumeConfig(ckptFile: string, o: CliOptions, given: (k: keyof C
       throw new UsageError(
         `--resume: ${flag} ${String(o[k])} does not match the checkpoint ${ckptFile}, trained with ${flag} ${String(saved[field])}; give that value or leave ${flag} out`,
       );
+    }
+  }
+  if (given('lrDrop')) {
+    const drop = saved.lrSchedule.length > 1 ? saved.lrSchedule[saved.lrSchedule.length - 1].from : null;
+    if (drop !== o.lrDrop) {
+      throw new UsageError(`--resume: --lr-drop ${String(o.lrDrop)} does not match the checkpoint ${ckptFile}, trained with ${drop === null ? 'no drop' : `--lr-drop ${drop}`}; leave --lr-drop out`);
     }
   }
   if (given('preset')) {

@@ -1,11 +1,11 @@
 /**
  * `aae-results`: the runs behind the README's result tables.
  *   aae-results classify --labels N --seed S    train the semi-supervised AAE (preset paper), write
- *                                               results/semi-supervised-N<N>-seed<S>.json
+ *                                               results/semi-supervised-N<N>-e<epochs>-seed<S>.json
  *   aae-results classify --from <checkpoint>    the same result file for a model trained elsewhere
  *                                               (e.g. by notebook 05), measured on the 10,000 test images
  *   aae-results prior-match --prior P --seed S  train the supervised AAE at n_z 2 (or --from a
- *                                               checkpoint), write results/prior-match-<P>-seed<S>.json
+ *                                               checkpoint), write results/prior-match-<P>-e<epochs>-seed<S>.json
  *   aae-results table                           Markdown tables (mean ± std over seeds) from results/*.json
  * Training runs checkpoint every epoch to runs/<result name>/ and rewrite their result file (complete:
  * false) after every epoch; --resume continues an interrupted run. With --from, the setup, history and
@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { intOption } from './main';
+import { intOption, lrScheduleFor } from './main';
 import { PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
@@ -42,6 +42,7 @@ interface TrainOpts {
   seed: number;
   preset: PresetName;
   epochs?: number;
+  lrDrop?: number;
   hidden?: number;
   batchSize?: number;
   trainSize?: number;
@@ -73,6 +74,7 @@ function trainingOptions(cmd: Command, defaultPreset: PresetName): Command {
     .addOption(new Option('--seed <n>', 'random seed (weights, training order, labeled subset)').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--preset <name>', 'hyper-parameter preset').choices(PRESET_NAMES).default(defaultPreset))
     .addOption(new Option('--epochs <n>', "training epochs (default: the preset's)").argParser(intOption('--epochs', 1, 100000)))
+    .addOption(new Option('--lr-drop <epoch>', "epoch from which the learning rate drops to the preset's last one, 1e-4 (default: the preset's: paper 50, fast 8, original 51)").argParser(intOption('--lr-drop', 1, 100000)))
     .addOption(new Option('--hidden <n>', "units per hidden layer (default: the preset's)").argParser(intOption('--hidden', 1, 20000)))
     .addOption(new Option('--batch-size <n>', "batch size (default: the preset's)").argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--train-size <n>', 'use only the first N training images (quick runs)').argParser(intOption('--train-size', 1, 55000)))
@@ -218,7 +220,15 @@ function writeJson(file: string, value: unknown): void {
 function configFor(o: TrainOpts, overrides: Partial<AAEConfig>): AAEConfig {
   try {
     return makeConfig(
-      { ...overrides, seed: o.seed, epochs: o.epochs, nHidden: o.hidden, batchSize: o.batchSize, trainSize: o.trainSize },
+      {
+        ...overrides,
+        seed: o.seed,
+        epochs: o.epochs,
+        lrSchedule: lrScheduleFor(o.preset, o.lrDrop, o.epochs),
+        nHidden: o.hidden,
+        batchSize: o.batchSize,
+        trainSize: o.trainSize,
+      },
       o.preset,
     );
   } catch (e) {
@@ -227,7 +237,7 @@ function configFor(o: TrainOpts, overrides: Partial<AAEConfig>): AAEConfig {
 }
 
 /** The options that set up training; with --from the model is measured as its checkpoint holds it. */
-const TRAINING_OPTIONS = ['--preset', '--epochs', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--n_z'];
+const TRAINING_OPTIONS = ['--preset', '--epochs', '--lr-drop', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--n_z'];
 
 function rejectTrainingOptions(o: TrainOpts): void {
   const bad = o.given.filter((g) => TRAINING_OPTIONS.includes(g));
@@ -357,7 +367,7 @@ async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string)
     if (o.given.includes('--seed') && o.seed !== ck.config.seed) {
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
     }
-    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.seed));
+    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed));
     checkExistingFrom(file, source, o.force);
     const testError = ck.model.evaluate(loadMnist().test).classError as number;
     const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
@@ -378,7 +388,7 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   if (cfg.labeledFrom === 'balanced' && cfg.trainSize > 0 && cfg.nLabeled > cfg.trainSize) {
     throw new UsageError(`--labels ${cfg.nLabeled} is larger than --train-size ${cfg.trainSize}`);
   }
-  const name = classifyResultName(cfg.nLabeled, cfg.seed);
+  const name = classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed);
   const file = path.join(o.results, name);
   const ckpt = path.join(o.runs, name.replace(/\.json$/, ''), CHECKPOINT_FILE);
   const earlier = checkExisting(file, ckpt, o);
@@ -403,13 +413,13 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
 }
 
 async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<number> {
-  const file = path.join(o.results, priorMatchResultName(o.prior, o.seed));
   if (o.from !== undefined) {
     rejectTrainingOptions(o);
     const source = checkpointSource(o.from);
-    checkExistingFrom(file, source, o.force);
     const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, o.seed, backend);
     try {
+      const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, o.seed));
+      checkExistingFrom(file, source, o.force);
       const m = priorMatch(ck.model, loadMnist().test, o.prior, o.seed, { maxSamples: o.maxSamples });
       const out: PriorMatchResult = { kind: 'prior-match', source, ...m, ...info };
       writeJson(file, out);
@@ -420,6 +430,7 @@ async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<nu
     }
   }
   const cfg = configFor(o, { model: 'supervised', prior: o.prior, nZ: 2 });
+  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed));
   const ckpt = path.join(o.runs, path.basename(file, '.json'), CHECKPOINT_FILE);
   const earlier = checkExisting(file, ckpt, o);
   const record = (exp: Experiment, wallSeconds: number, complete: boolean, m: ReturnType<typeof priorMatch> | null) => ({

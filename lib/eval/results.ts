@@ -58,12 +58,13 @@ export interface PriorMatchResult extends RunInfo, PriorMatch {
 
 export type ResultFile = ClassifyResult | PriorMatchResult;
 
-export function classifyResultName(labels: number, seed: number): string {
-  return `semi-supervised-N${labels}-seed${seed}.json`;
+/** The result file of a classification run: labels, epochs trained and seed name it (runs of other lengths sit side by side). */
+export function classifyResultName(labels: number, epochs: number, seed: number): string {
+  return `semi-supervised-N${labels}-e${epochs}-seed${seed}.json`;
 }
 
-export function priorMatchResultName(prior: string, seed: number): string {
-  return `prior-match-${prior}-seed${seed}.json`;
+export function priorMatchResultName(prior: string, epochs: number, seed: number): string {
+  return `prior-match-${prior}-e${epochs}-seed${seed}.json`;
 }
 
 /** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */

@@ -171,6 +171,19 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!Number.isInteger(cfg.seed)) throw new RangeError(`seed must be an integer, got ${cfg.seed}`);
 }
 
+/**
+ * A schedule that keeps the first learning rate of `schedule` until `epoch`, then uses its last one
+ * (the presets' drop, 1e-3 to 1e-4, moved to `epoch`): --lr-drop on the command line.
+ */
+export function lrDropAt(schedule: readonly LrStep[], epoch: number): LrStep[] {
+  if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`the learning-rate drop must be at an epoch >= 1, got ${String(epoch)}`);
+  if (schedule.length < 2) throw new RangeError('lrDropAt: the schedule has no drop to move');
+  return [
+    { from: 0, lr: schedule[0].lr },
+    { from: epoch, lr: schedule[schedule.length - 1].lr },
+  ];
+}
+
 export function learningRate(cfg: AAEConfig, epoch: number): number {
   let lr = cfg.lrSchedule[0].lr;
   for (const s of cfg.lrSchedule) if (epoch >= s.from) lr = s.lr;
