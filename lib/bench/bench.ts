@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: training speed on this machine, for every available backend side by side.
  *
- *   - ms per training step (median of several) of the supervised and semi-supervised AAE at
- *     1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
+ *   - ms per training step (on the fast backends the median of 31 steps after 10 warm-up steps; 9
+ *     after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
  *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100;
  *   - the speed-up over the stock wasm backend and the seconds per epoch (55,000 images);
  *   - memory over many steps (tensor count, wasm heap, RSS), which must stay flat;
@@ -146,15 +146,22 @@ function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; re
     if (c.large) return quick ? 'stock wasm at the original sizes skipped with --quick' : { warm: 1, reps: 2 };
     return { warm: 1, reps: quick ? 2 : 3 };
   }
-  if (c.large) return { warm: 2, reps: quick ? 3 : 5 };
-  return { warm: 3, reps: quick ? 5 : 11 };
+  // The fast backends: enough warm-up for the wasm heap to reach its size and V8 to optimise the
+  // training loop, and enough timed steps that the median does not move with a few slow steps
+  // (single steps vary by about +-20% here).
+  if (c.large) return { warm: 3, reps: quick ? 3 : 9 };
+  return { warm: 10, reps: quick ? 7 : 31 };
 }
 
-const median = (xs: number[]) => {
+/** The q-quantile (0..1) of xs, by linear interpolation. */
+function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  return lo + 1 < s.length ? s[lo] + (pos - lo) * (s[lo + 1] - s[lo]) : s[lo];
+}
+
+const median = (xs: number[]) => quantile(xs, 0.5);
 
 interface Timing {
   backend: BackendName;
@@ -266,7 +273,8 @@ async function main(): Promise<void> {
       }
       const t = timeCase(backend, c, data, p.warm, p.reps);
       timings.push(t);
-      console.log(`  ${c.label}: ${t.ms.toFixed(1)} ms/step (cpu ${t.cpuMs.toFixed(0)} ms; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`);
+      const spreadNote = t.steps.length >= 5 ? `, middle half ${quantile(t.steps, 0.25).toFixed(1)}-${quantile(t.steps, 0.75).toFixed(1)} ms` : '';
+      console.log(`  ${c.label}: ${t.ms.toFixed(1)} ms/step, median of ${t.steps.length} after ${p.warm} warm-up (cpu ${t.cpuMs.toFixed(0)} ms${spreadNote}; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`);
     }
   }
 
