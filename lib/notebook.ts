@@ -129,6 +129,9 @@ export interface TrainOrLoadOptions {
 export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoadOptions = {}): Promise<TrainedRun> {
   const file = path.join(dir, CHECKPOINT_FILE);
   const log = opts.log ?? ((s: string) => console.log(s));
+  // Progress lines name the checkpoint relative to the working folder (the notebook's), so the
+  // saved outputs of a notebook do not carry the path of the machine that ran it.
+  const shown = path.isAbsolute(file) && !path.relative(process.cwd(), file).startsWith('..') ? path.relative(process.cwd(), file) : file;
   let exp: Experiment | null = null;
   let source: TrainOrLoadSource = 'trained';
   if (fs.existsSync(file)) {
@@ -140,13 +143,13 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
       exp = resumeExperiment(file, {}, opts.mnist, cfg.epochs);
       if (done >= cfg.epochs && !midEpoch) {
         source = 'loaded';
-        log(`loaded ${file} (${done} epoch${done === 1 ? '' : 's'} trained)`);
+        log(`loaded ${shown} (${done} epoch${done === 1 ? '' : 's'} trained)`);
       } else {
         source = 'resumed';
-        log(`continuing ${file} from epoch ${done + 1}${midEpoch ? `, batch ${header.trainer!.batch + 1}` : ''} to ${cfg.epochs}`);
+        log(`continuing ${shown} from epoch ${done + 1}${midEpoch ? `, batch ${header.trainer!.batch + 1}` : ''} to ${cfg.epochs}`);
       }
     } else if (opts.onMismatch === 'retrain') {
-      log(`${file} holds another model (${diff.join('; ')}): training a new one over it`);
+      log(`${shown} holds another model (${diff.join('; ')}): training a new one over it`);
     } else {
       throw new CheckpointError(
         `${file} holds a model trained with other parameters (${diff.join('; ')}); ` +
@@ -156,7 +159,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   }
   if (!exp) {
     exp = createExperiment(cfg, opts.mnist ?? loadMnist());
-    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'}) into ${file}`);
+    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'}) into ${shown}`);
   }
   if (source !== 'loaded') {
     const e = exp;

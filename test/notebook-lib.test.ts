@@ -60,7 +60,18 @@ test('trainOrLoad trains, then loads, then continues to more epochs, and refuses
   assert.ok(fs.existsSync(path.join(dir, CHECKPOINT_FILE)));
   const codes = first.experiment.model.encode(small.test.images.subarray(0, 784 * 5));
 
-  const again = await trainOrLoad(cfg, dir, { mnist: small, log: silent, callbacks: { onBatchEnd: () => assert.fail('a loaded model must not train') } });
+  // Progress lines name the checkpoint relative to the working folder when it lies inside it (a
+  // notebook's saved outputs then carry no machine's path), else in full.
+  const lines: string[] = [];
+  const cwd = process.cwd();
+  process.chdir(path.dirname(dir));
+  let again;
+  try {
+    again = await trainOrLoad(cfg, dir, { mnist: small, log: (l) => lines.push(l), callbacks: { onBatchEnd: () => assert.fail('a loaded model must not train') } });
+  } finally {
+    process.chdir(cwd);
+  }
+  assert.deepEqual(lines, [`loaded ${path.join(path.basename(dir), CHECKPOINT_FILE)} (1 epoch trained)`]);
   assert.equal(again.source, 'loaded');
   assert.deepEqual(again.experiment.model.encode(small.test.images.subarray(0, 784 * 5)), codes);
   assert.equal(again.history.length, 1);
