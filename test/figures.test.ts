@@ -20,6 +20,8 @@ import {
   conditionalManifoldSpec,
   conditionalGenerationSpec,
   trainingCurvesSpec,
+  classificationErrorSpec,
+  errorCurvesSpec,
   latentCodes,
   restorationData,
   manifoldGrid,
@@ -315,4 +317,33 @@ test('experimentFigures: n_z > 2 uses dims 0 and 1 (the rest at 0); n_z = 1 skip
   const r1 = experimentFigures(e1, { only: ['restoration', 'latent_scatter', 'prior_samples', 'manifold', 'training_curves'] });
   assert.deepEqual(r1.figures.map((f) => f.name), ['restoration']);
   assert.deepEqual(r1.skipped.map((s) => s.name), ['latent_scatter', 'prior_samples', 'manifold', 'training_curves']);
+});
+
+test('classification error: one bar per (labels, source) with its height, errors outside [0, 1] refused', async () => {
+  const bars = [
+    { labels: '100', source: 'this run', error: 0.12 },
+    { labels: '100', source: 'AAE paper', error: 0.019 },
+    { labels: 'all', source: 'this run', error: 0.015 },
+  ];
+  const view = await headlessView(classificationErrorSpec(bars));
+  const rects = (view.scenegraph() as any).root.items[0].items.flatMap(function walk(n: any): any[] {
+    return [...(n.marktype === 'rect' && n.role === 'mark' ? n.items : []), ...(n.items ?? []).flatMap(walk)];
+  });
+  assert.equal(rects.length, 3);
+  const heights = rects.map((r: { height: number }) => r.height).sort((a: number, b: number) => a - b);
+  assert.ok(Math.abs(heights[2] / heights[0] - 0.12 / 0.015) < 0.05, `bar heights ${heights}`);
+  assert.throws(() => classificationErrorSpec([{ labels: '100', source: 'x', error: 12 }]), /fraction in \[0, 1\], got 12/);
+});
+
+test('error curves: one line per run over its epochs, dashed reference lines, empty histories refused', async () => {
+  const curves = [
+    { name: '1,000 labels', history: [0.08, 0.05, 0.03].map((e, epoch) => ({ epoch, test_error: e })) },
+    { name: 'all labels', history: [0.04, 0.02].map((e, epoch) => ({ epoch, test_error: e })) },
+  ];
+  const svg = await renderSvg(errorCurvesSpec(curves, { references: [{ name: 'AAE paper, 1,000 labels', error: 0.016 }] }));
+  assert.equal((groups(svg, 'mark-line role-mark').join('').match(/<path /g) ?? []).length, 2, 'a line per run');
+  assert.equal((groups(svg, 'mark-symbol role-mark').join('').match(/<path /g) ?? []).length, 5, 'a point per epoch');
+  assert.equal((groups(svg, 'mark-rule role-mark').join('').match(/<line /g) ?? []).length, 1);
+  assert.match(svg, /AAE paper, 1,000 labels/);
+  assert.throws(() => errorCurvesSpec([{ name: 'x', history: [{ epoch: 0 }] }]), /no run has a positive test_error/);
 });

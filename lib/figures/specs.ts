@@ -495,3 +495,103 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
     config: BASE_CONFIG,
   } as FigureSpec;
 }
+
+// ------------------------------------------------------------------ classification error
+
+export interface ErrorBar {
+  /** Column: the number of labeled images, as shown ('100', '1,000', 'all'). */
+  labels: string;
+  /** Bar within the column: which run or reference ('this run (10 epochs)', 'AAE paper'). */
+  source: string;
+  /** Test error, a fraction. */
+  error: number;
+}
+
+export interface ClassificationErrorOptions {
+  title?: string;
+  width?: number;
+  height?: number;
+}
+
+/** Test classification error as bars, one column per number of labels, one bar per source. */
+export function classificationErrorSpec(bars: readonly ErrorBar[], opts: ClassificationErrorOptions = {}): FigureSpec {
+  for (const b of bars) {
+    if (!(b.error >= 0 && b.error <= 1)) throw new RangeError(`classificationErrorSpec: error must be a fraction in [0, 1], got ${b.error} (${b.labels}, ${b.source})`);
+  }
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? 'Semi-supervised MNIST: test classification error'),
+    data: { values: bars.map((b) => ({ ...b })) },
+    width: opts.width ?? 110,
+    height: opts.height ?? 240,
+    mark: { type: 'bar', tooltip: true },
+    encoding: {
+      column: { field: 'labels', type: 'nominal', sort: null, title: 'labeled training images' },
+      x: { field: 'source', type: 'nominal', title: null, axis: { labels: false } },
+      y: { field: 'error', type: 'quantitative', title: 'test error', axis: { format: '.1%' } },
+      color: { field: 'source', type: 'nominal', title: null },
+    },
+    config: BASE_CONFIG,
+  } as FigureSpec;
+}
+
+export interface ErrorCurve {
+  /** Legend entry of the run (e.g. '1,000 labels, seed 0'). */
+  name: string;
+  /** Test error (a fraction) after each epoch; epoch counts from 0 as in the trainer's history. */
+  history: readonly { epoch: number; test_error?: number }[];
+}
+
+export interface ErrorCurvesOptions {
+  title?: string;
+  subtitle?: string;
+  width?: number;
+  height?: number;
+  /** Horizontal reference lines (e.g. the AAE paper's errors), each with its own label. */
+  references?: readonly { name: string; error: number }[];
+}
+
+/** Test error per epoch of several runs (log y: 10% and 1% read equally well), with optional reference lines. */
+export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurvesOptions = {}): FigureSpec {
+  const values = curves.flatMap((c) =>
+    c.history.filter((h) => typeof h.test_error === 'number' && h.test_error > 0).map((h) => ({ run: c.name, epoch: h.epoch + 1, error: h.test_error as number })),
+  );
+  if (values.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
+  const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
+  const y = { field: 'error', type: 'quantitative' as const, title: 'test error (log scale)', scale: { type: 'log' as const }, axis: { format: '.1%' } };
+  const lines = {
+    data: { values },
+    mark: { type: 'line' as const, strokeWidth: 2, point: { filled: true, size: 16 } },
+    encoding: {
+      x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
+      y,
+      color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'dark2' }, legend: { labelLimit: 260 } },
+      tooltip: [
+        { field: 'run', type: 'nominal' as const },
+        { field: 'epoch', type: 'quantitative' as const },
+        { field: 'error', type: 'quantitative' as const, format: '.2%' },
+      ],
+    },
+  };
+  const refs = (opts.references ?? []).filter((r) => r.error > 0);
+  const layers: object[] = [lines];
+  if (refs.length > 0) {
+    const refData = { values: refs.map((r) => ({ ...r, epoch: lastEpoch })) };
+    layers.push(
+      { data: refData, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { ...y, field: 'error' } } },
+      {
+        data: refData,
+        mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, color: '#555', fontSize: 10 },
+        encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { ...y, field: 'error' }, text: { field: 'name' } },
+      },
+    );
+  }
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? 'Test error per epoch', opts.subtitle),
+    width: opts.width ?? 480,
+    height: opts.height ?? 300,
+    layer: layers,
+    config: BASE_CONFIG,
+  } as FigureSpec;
+}
