@@ -11,7 +11,8 @@
  * Options: --quick (fewer repetitions, no stock-wasm run at the original's sizes, 200 memory
  * steps), --backends a,b (default: every available one), --cases a,b (default: all; ids below),
  * --memory-steps N (0 skips),
- * --no-figures, --json FILE (the results as JSON).
+ * --no-figures, --json FILE (the results as JSON), --profile (a per-kernel breakdown of a step of
+ * each chosen case on the first chosen backend, instead of the benchmark).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -102,10 +103,12 @@ interface Options {
   memorySteps: number;
   figures: boolean;
   json: string | null;
+  /** --profile: print a per-kernel breakdown of these cases' steps instead of the benchmark. */
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, cases: CASES, backends: availableBackends(), memorySteps: 1000, figures: true, json: null };
+  const o: Options = { quick: false, cases: CASES, backends: availableBackends(), memorySteps: 1000, figures: true, json: null, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -116,6 +119,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-figures') o.figures = false;
     else if (a === '--memory-steps') o.memorySteps = Number(value());
     else if (a === '--json') o.json = value();
+    else if (a === '--profile') o.profile = true;
     else if (a === '--cases') {
       const ids = value().split(',').map((x) => x.trim());
       const bad = ids.filter((id) => !CASES.some((c) => c.id === id));
@@ -129,7 +133,7 @@ function parseArgs(argv: string[]): Options {
         if (!availableBackends().includes(n as BackendName)) throw new Error(`backend "${n}" is not available here (available: ${availableBackends().join(', ')})`);
       }
       o.backends = names as BackendName[];
-    } else throw new Error(`unknown option ${a}; options: --quick, --backends a,b, --cases a,b, --memory-steps N, --no-figures, --json FILE`);
+    } else throw new Error(`unknown option ${a}; options: --quick, --backends a,b, --cases a,b, --memory-steps N, --no-figures, --json FILE, --profile`);
   }
   if (o.quick && !argv.includes('--memory-steps')) o.memorySteps = 200;
   if (!Number.isInteger(o.memorySteps) || o.memorySteps < 0) throw new Error('--memory-steps must be a whole number');
@@ -251,8 +255,53 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), `| ${w.map((n, i) => (i === 0 ? '-'.repeat(n) : '-'.repeat(n - 1) + ':')).join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 
+/**
+ * --profile: where a step's time goes on the first chosen backend. Each case runs 10 warm-up steps,
+ * then 10 steps under tf.profile; prints ms and calls per step by kernel and input shapes (the
+ * largest first), and the time outside kernels (JavaScript, the tape, Adam's native update).
+ */
+async function profileCases(o: Options, data: Mnist): Promise<void> {
+  const backend = o.backends[0];
+  const info = await initBackend({ backend });
+  console.log(`profile on ${info.description}`);
+  for (const c of o.cases) {
+    const s = c.make(data);
+    try {
+      const warm = c.large ? 3 : 10;
+      const steps = c.large ? 3 : 10;
+      for (let i = 0; i < warm; i++) s.step(i);
+      const byKernel = new Map<string, { ms: number; calls: number }>();
+      let wall = 0;
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        const p = await tf.profile(() => s.step(warm + i));
+        wall += performance.now() - t0;
+        for (const k of p.kernels) {
+          const key = `${k.name} ${k.inputShapes.map((x) => `[${x?.join('x') ?? ''}]`).join(' ')}`;
+          const e = byKernel.get(key) ?? { ms: 0, calls: 0 };
+          e.ms += Number(k.kernelTimeMs) || 0;
+          e.calls += 1;
+          byKernel.set(key, e);
+        }
+      }
+      const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
+      const kernelMs = rows.reduce((t, [, e]) => t + e.ms, 0) / steps;
+      const calls = rows.reduce((t, [, e]) => t + e.calls, 0) / steps;
+      console.log(`\n${c.label}: ${(wall / steps).toFixed(1)} ms/step under the profiler, ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} kernel calls, ${(wall / steps - kernelMs).toFixed(1)} ms outside kernels`);
+      console.log(table(['kernel [input shapes]', 'ms/step', 'calls/step', 'share'], rows.slice(0, 25).map(([k, e]) => [k, (e.ms / steps).toFixed(2), (e.calls / steps).toFixed(0), `${((100 * e.ms) / steps / (wall / steps)).toFixed(1)}%`])));
+      if (rows.length > 25) console.log(`(${rows.length - 25} smaller kernel kinds left out)`);
+    } finally {
+      s.dispose();
+    }
+  }
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  if (o.profile) {
+    await profileCases(o, loadMnist());
+    return;
+  }
   const t0 = performance.now();
   const addon = loadNativeAddon().addon;
   console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
