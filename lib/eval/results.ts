@@ -158,6 +158,8 @@ export interface ClassificationRow {
   preset: PresetName | null;
   /** Epochs trained. */
   epochs: number;
+  /** Epochs trained at the first learning rate before it drops (null: no drop within the run). */
+  lrDrop: number | null;
   nHidden: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
@@ -165,6 +167,12 @@ export interface ClassificationRow {
   /** Mean wall time per run, seconds. */
   wallSeconds: number;
   backends: string[];
+}
+
+/** The epoch from which the run's learning rate was lower (null: no drop before `epochs`). */
+function lrDropOf(config: { lrSchedule: { from: number; lr: number }[] }, epochs: number): number | null {
+  const drop = config.lrSchedule.find((s) => s.from > 0 && s.lr < config.lrSchedule[0].lr);
+  return drop && drop.from < epochs ? drop.from : null;
 }
 
 /** One row per setup (labels + config apart from the seed), sorted by labels then preset. */
@@ -175,6 +183,7 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       source: sourceOf(g[0]),
       preset: g[0].preset,
       epochs: g[0].epochs,
+      lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
@@ -232,13 +241,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
