@@ -558,14 +558,14 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   );
   if (values.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
-  const y = { field: 'error', type: 'quantitative' as const, title: 'test error (log scale)', scale: { type: 'log' as const }, axis: { format: '.1%' } };
+  const y = { field: 'error', type: 'quantitative' as const, title: 'test error (log scale)', scale: { type: 'log' as const, nice: false }, axis: { format: '.1%' } };
   const lines = {
     data: { values },
     mark: { type: 'line' as const, strokeWidth: 2, point: { filled: true, size: 16 } },
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
       y,
-      color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'dark2' }, legend: { labelLimit: 260 } },
+      color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'dark2' }, legend: { labelLimit: 400 } },
       tooltip: [
         { field: 'run', type: 'nominal' as const },
         { field: 'epoch', type: 'quantitative' as const },
