@@ -131,7 +131,8 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   const log = opts.log ?? ((s: string) => console.log(s));
   // Progress lines name the checkpoint relative to the working folder (the notebook's), so the
   // saved outputs of a notebook do not carry the path of the machine that ran it.
-  const shown = path.isAbsolute(file) && !path.relative(process.cwd(), file).startsWith('..') ? path.relative(process.cwd(), file) : file;
+  const rel = path.relative(process.cwd(), file);
+  const shown = rel.startsWith('..') || path.isAbsolute(rel) ? file : rel;
   let exp: Experiment | null = null;
   let source: TrainOrLoadSource = 'trained';
   if (fs.existsSync(file)) {

@@ -12,7 +12,7 @@ import { loadMnist, subset, PIXELS, type Mnist } from '../lib/data/mnist';
 import { createExperiment, resumeExperiment } from '../lib/experiment';
 import { saveCheckpoint, loadCheckpoint, readCheckpoint, removeStaleTemporaries, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
 import { DivergenceError, type TrainOptions } from '../lib/train/trainer';
-import { trainWithCheckpoints } from '../lib/cli/main';
+import { trainWithCheckpoints } from '../lib/train/with-checkpoints';
 
 let mnist: Mnist;
 before(async () => {

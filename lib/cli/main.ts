@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, lrDropAt, makeConfig, type AAEConfig, type LrStep, type ModelName, type PresetName, type LabeledSource } from '../models/config';
+import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, lrDropAt, lrDropEpoch, makeConfig, type AAEConfig, type LrStep, type ModelName, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { BACKEND_NAMES, initBackend } from '../backend';
 import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../experiment';
@@ -21,7 +21,6 @@ import { DataError, loadMnist, type Mnist } from '../data/mnist';
 import type { TrainData } from '../train/trainer';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, writeFileAtomic } from '../train/checkpoint';
 import { trainWithCheckpoints } from '../train/with-checkpoints';
-export { trainWithCheckpoints, type FolderTrainOptions } from '../train/with-checkpoints';
 import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
 import { writeRunFigures } from '../run-figures';
 
@@ -287,7 +286,7 @@ export function resumeConfig(ckptFile: string, o: CliOptions, given: (k: keyof C
     }
   }
   if (given('lrDrop')) {
-    const drop = saved.lrSchedule.length > 1 ? saved.lrSchedule[saved.lrSchedule.length - 1].from : null;
+    const drop = lrDropEpoch(saved.lrSchedule);
     if (drop !== o.lrDrop) {
       throw new UsageError(`--resume: --lr-drop ${String(o.lrDrop)} does not match the checkpoint ${ckptFile}, trained with ${drop === null ? 'no drop' : `--lr-drop ${drop}`}; leave --lr-drop out`);
     }

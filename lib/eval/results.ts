@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AAEConfig, PresetName } from '../models/config';
+import { lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 
@@ -170,9 +170,9 @@ export interface ClassificationRow {
 }
 
 /** The epoch from which the run's learning rate was lower (null: no drop before `epochs`). */
-function lrDropOf(config: { lrSchedule: { from: number; lr: number }[] }, epochs: number): number | null {
-  const drop = config.lrSchedule.find((s) => s.from > 0 && s.lr < config.lrSchedule[0].lr);
-  return drop && drop.from < epochs ? drop.from : null;
+function lrDropOf(config: { lrSchedule: LrStep[] }, epochs: number): number | null {
+  const drop = lrDropEpoch(config.lrSchedule);
+  return drop !== null && drop < epochs ? drop : null;
 }
 
 /** One row per setup (labels + config apart from the seed), sorted by labels then preset. */

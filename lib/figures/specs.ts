@@ -578,11 +578,11 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   if (refs.length > 0) {
     const refData = { values: refs.map((r) => ({ ...r, epoch: lastEpoch })) };
     layers.push(
-      { data: refData, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y: { ...y, field: 'error' } } },
+      { data: refData, mark: { type: 'rule', strokeDash: [4, 3], color: '#888' }, encoding: { y } },
       {
         data: refData,
         mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -2, color: '#555', fontSize: 10 },
-        encoding: { x: { field: 'epoch', type: 'quantitative' }, y: { ...y, field: 'error' }, text: { field: 'name' } },
+        encoding: { x: { field: 'epoch', type: 'quantitative' }, y, text: { field: 'name' } },
       },
     );
   }

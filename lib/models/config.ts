@@ -184,6 +184,11 @@ export function lrDropAt(schedule: readonly LrStep[], epoch: number): LrStep[] {
   ];
 }
 
+/** The epoch from which the schedule's learning rate is first below its starting one (null: it never drops). */
+export function lrDropEpoch(schedule: readonly LrStep[]): number | null {
+  return schedule.find((s) => s.from > 0 && s.lr < schedule[0].lr)?.from ?? null;
+}
+
 export function learningRate(cfg: AAEConfig, epoch: number): number {
   let lr = cfg.lrSchedule[0].lr;
   for (const s of cfg.lrSchedule) if (epoch >= s.from) lr = s.lr;
