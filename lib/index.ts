@@ -6,6 +6,8 @@ export * from './priors';
 export * from './nn/layers';
 export * from './nn/losses';
 export * from './nn/adam';
+export * from './nn/momentum';
+export * from './nn/optimizer';
 export * from './models';
 export * from './train/trainer';
 export * from './train/checkpoint';

@@ -13,6 +13,7 @@ import { sampleLabelled, sampleUnlabelled, categorical } from '../lib/priors';
 import { Rng } from '../lib/random';
 import { createExperiment, resumeExperiment } from '../lib/experiment';
 import { saveCheckpoint, loadCheckpoint, CheckpointError } from '../lib/train/checkpoint';
+import { Momentum } from '../lib/nn/momentum';
 
 before(async () => {
   const info = await initBackend();
@@ -179,11 +180,76 @@ test('the original learning-rate schedule: 1e-3 for epochs 0-50, then 1e-4', () 
   assert.equal(cfg.batchSize, 128);
 });
 
-test("--lr-drop: the preset's first rate until the given epoch, its last one from there", () => {
+test("--lr-drop: the preset's first rate until the given epoch, its next one from there", () => {
   const cfg = makeConfig({ epochs: 40, lrSchedule: lrDropAt(PRESETS.paper.lrSchedule, 30) }, 'paper');
   assert.deepEqual([29, 30, 39].map((e) => learningRate(cfg, e)), [1e-3, 1e-4, 1e-4]);
   assert.deepEqual(PRESETS.paper.lrSchedule, [{ from: 0, lr: 1e-3 }, { from: 50, lr: 1e-4 }], 'the preset is untouched');
   assert.throws(() => lrDropAt(PRESETS.paper.lrSchedule, 0), /epoch >= 1, got 0/);
+  // paper-sgd has two drops: the first moves, the second stays where it is when it comes later
+  assert.deepEqual(lrDropAt(PRESETS['paper-sgd'].lrSchedule, 30), [{ from: 0, lr: 0.01 }, { from: 30, lr: 0.001 }, { from: 1000, lr: 0.0001 }]);
+  assert.deepEqual(lrDropAt(PRESETS['paper-sgd'].lrSchedule, 2000), [{ from: 0, lr: 0.01 }, { from: 2000, lr: 0.001 }]);
+});
+
+test('Momentum: TensorFlow 1 MomentumOptimizer updates (accum = m * accum + g; w -= lr * accum), state round trip', () => {
+  const w = tf.variable(tf.tensor1d([1, -2, 3]), true, 'mom/w');
+  const opt = new Momentum([w], 0.9);
+  const g = tf.tensor1d([0.5, 1, -1]);
+  opt.apply({ 'mom/w': g }, 0.1);
+  opt.apply({ 'mom/w': g }, 0.1);
+  // accum1 = g, w1 = w0 - 0.1 g; accum2 = 0.9 g + g = 1.9 g, w2 = w1 - 0.19 g = w0 - 0.29 g
+  const want = [1 - 0.29 * 0.5, -2 - 0.29, 3 + 0.29];
+  Array.from(w.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6, `w[${i}] = ${v}, want ${want[i]}`));
+  const st = opt.getState();
+  assert.equal(st.t, 2);
+  assert.deepEqual(Array.from(st.m[0]).map((v) => +v.toFixed(5)), [0.95, 1.9, -1.9]);
+  const other = new Momentum([w], 0.9);
+  other.setState(st);
+  assert.deepEqual(other.getState(), st);
+  assert.throws(() => opt.apply({}, 0.1), /reaches none of the variables/);
+  assert.throws(() => new Momentum([w], 1), /momentum must be in \[0, 1\), got 1/);
+  tf.dispose([w, g]);
+  opt.dispose();
+  other.dispose();
+});
+
+test('paper-sgd: the paper preset with SGD + momentum and its per-phase rates; new config fields are validated', () => {
+  const c = makeConfig({}, 'paper-sgd');
+  assert.equal(c.optimizer, 'momentum');
+  assert.deepEqual([c.nZ, c.nHidden, c.batchSize, c.nLabeled], [PRESETS.paper.nZ, 1000, 100, 1000]);
+  // reconstruction 0.01, adversarial phases and cross-entropy 0.1, all / 10 after 50 epochs
+  assert.deepEqual([0, 49, 50].map((e) => learningRate(c, e)), [0.01, 0.01, 0.001]);
+  assert.deepEqual([c.dLrFactor, c.generatorLrFactor, c.crossEntropyLrFactor, c.momentum, c.regularizationMomentum], [10, 10, 10, 0.9, 0.1]);
+  for (const p of ['original', 'fast', 'paper'] as const) {
+    const o = PRESETS[p];
+    assert.deepEqual([o.optimizer, o.generatorLrFactor, o.crossEntropyLrFactor, o.labeledNoiseStd], ['adam', 1, 1, 0], `${p} keeps the original's optimizers`);
+  }
+  assert.throws(() => makeConfig({ optimizer: 'sgd' as never }), /unknown optimizer "sgd"; valid choices: adam, momentum/);
+  assert.throws(() => makeConfig({ labeledNoiseStd: -1 }), /labeledNoiseStd must be >= 0, got -1/);
+  assert.throws(() => makeConfig({ crossEntropyLrFactor: 0 }), /crossEntropyLrFactor must be > 0, got 0/);
+  assert.throws(() => makeConfig({ regularizationMomentum: 1.5 }), /regularizationMomentum must be in \[0, 1\), got 1.5/);
+});
+
+test('labeledNoiseStd: labeled batches get input noise only when asked (the original feeds them clean)', async () => {
+  const seen: { clean: boolean; size: number }[] = [];
+  for (const labeledNoiseStd of [0, 0.3]) {
+    const exp = createExperiment(quickConfig('semi_supervised', { epochs: 1, trainSize: 200, nLabeled: 100, labeledNoiseStd }));
+    const m = exp.model as SemiSupervisedAAE;
+    const step = m.trainStep.bind(m);
+    m.trainStep = (batch, labeled, lr, rng) => {
+      if (labeled) {
+        let diff = 0;
+        for (let i = 0; i < labeled.x.length; i++) diff += (labeled.xNoised[i] - labeled.x[i]) ** 2;
+        seen.push({ clean: labeled.xNoised === labeled.x, size: Math.sqrt(diff / labeled.x.length) });
+      }
+      return step(batch, labeled, lr, rng);
+    };
+    await exp.trainer.run({ evalSize: 50 });
+    exp.model.dispose();
+  }
+  assert.ok(seen.length >= 4);
+  const [clean, noisy] = [seen.slice(0, seen.length / 2), seen.slice(seen.length / 2)];
+  assert.ok(clean.every((s) => s.clean && s.size === 0));
+  assert.ok(noisy.every((s) => !s.clean && Math.abs(s.size - 0.3) < 0.01), `noise std ${noisy.map((s) => s.size.toFixed(3))}`);
 });
 
 function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {
@@ -216,6 +282,29 @@ test('seeded runs are deterministic', async () => {
   const a = await run();
   const b = await run();
   assert.deepEqual(a, b);
+});
+
+test('checkpoint round trip of a paper-sgd run (momentum optimizers, noisy labeled batches): exact resume', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-ckpt-'));
+  const file = path.join(dir, 'checkpoint.aae');
+  const cfg = makeConfig({ nZ: 2, nHidden: 64, batchSize: 50, trainSize: 600, epochs: 2, nLabeled: 100, labeledNoiseStd: 0.3 }, 'paper-sgd');
+  const full = createExperiment(cfg);
+  assert.ok(full.model.optimizers.generator instanceof Momentum);
+  await full.trainer.run({ evalSize: 200 });
+  const part = createExperiment(cfg);
+  const ctrl = new AbortController();
+  await part.trainer.run({ evalSize: 200, signal: ctrl.signal, callbacks: { onBatchEnd: (i) => { if (i.batch === 7) ctrl.abort(); } } });
+  saveCheckpoint(file, part.model, part.trainer.snapshot());
+  const loaded = loadCheckpoint(file);
+  assert.deepEqual((loaded.model as SemiSupervisedAAE).optimizers.crossEntropy.getState(), (part.model as SemiSupervisedAAE).optimizers.crossEntropy.getState());
+  assert.equal(loaded.config.optimizer, 'momentum');
+  loaded.model.dispose();
+  const resumed = resumeExperiment(file);
+  await resumed.trainer.run({ evalSize: 200 });
+  const wa = full.model.namedWeights();
+  const wb = resumed.model.namedWeights();
+  for (let i = 0; i < wa.length; i++) assert.deepEqual(wb[i][1].dataSync(), wa[i][1].dataSync(), `${wa[i][0]} differs after resuming`);
+  for (const e of [full, part, resumed]) e.model.dispose();
 });
 
 test('checkpoint round trip: same outputs, same optimizer state, exact resume', async () => {

@@ -42,6 +42,16 @@ export function intOption(name: string, min: number, max: number) {
   };
 }
 
+export function numberOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
 function boolOption(value: string): boolean {
   const v = value.toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
@@ -63,6 +73,8 @@ export interface CliOptions {
   hidden?: number;
   labels?: number;
   labeledFrom?: LabeledSource;
+  /** Undefined = the preset's (0: clean labeled batches, as the original). */
+  labeledNoise?: number;
   trainSize?: number;
   seed: number;
   out?: string;
@@ -85,13 +97,14 @@ export function buildProgram(): Command {
     .addOption(new Option('--pmlr [bool]', 'same as --PMLR').argParser(boolOption))
     .addOption(new Option('--PARR [bool]', 'semi-supervised: plot conditional generation (10 styles x 10 labels)').argParser(boolOption).default(true))
     .addOption(new Option('--parr [bool]', 'same as --PARR').argParser(boolOption))
-    .addOption(new Option('--preset <name>', 'hyper-parameter preset: original (3000 units, 100 epochs, batch 128), fast (1000 units, 10 epochs, batch 100) or paper (the AAE paper\'s semi-supervised setup: 1000 units, style n_z 10, batch 100, 1000 balanced labels, 100 epochs)').choices(PRESET_NAMES).default('fast'))
+    .addOption(new Option('--preset <name>', 'hyper-parameter preset: original (3000 units, 100 epochs, batch 128), fast (1000 units, 10 epochs, batch 100) paper (the AAE paper\'s semi-supervised setup: 1000 units, style n_z 10, batch 100, 1000 balanced labels, 100 epochs) or paper-sgd (paper with the paper\'s SGD + momentum schedule instead of Adam)').choices(PRESET_NAMES).default('fast'))
     .addOption(new Option('--epochs <n>', 'training epochs (default: the preset\'s)').argParser(intOption('--epochs', 1, 10000)))
-    .addOption(new Option('--lr-drop <epoch>', 'epoch from which the learning rate drops to the preset\'s last one, 1e-4 (default: the preset\'s: original 51, fast 8, paper 50)').argParser(intOption('--lr-drop', 1, 10000)))
+    .addOption(new Option('--lr-drop <epoch>', 'epoch from which the learning rate drops to the preset\'s next one, 1e-4 (paper-sgd: its rates / 10) (default: the preset\'s: original 51, fast 8, paper and paper-sgd 50)').argParser(intOption('--lr-drop', 1, 10000)))
     .addOption(new Option('--batch-size <n>', 'batch size (default: the preset\'s)').argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--hidden <n>', 'units per hidden layer (default: the preset\'s)').argParser(intOption('--hidden', 1, 20000)))
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
     .addOption(new Option('--labeled-from <src>', 'semi-supervised: validation (first N validation images, the original) or balanced (N/10 per class from the training set)').choices(LABELED_SOURCES))
+    .addOption(new Option('--labeled-noise <std>', 'semi-supervised: std of the Gaussian input noise on the labeled batches of the cross-entropy phase (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
     .addOption(new Option('--train-size <n>', 'use only the first N training images (default: all 55000)').argParser(intOption('--train-size', 1, 55000)))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--out <dir>', 'output folder (default runs/<model>-<prior>-z<n_z>)'))
@@ -173,6 +186,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
         nHidden: o.hidden,
         nLabeled: o.labels,
         labeledFrom: o.labeledFrom,
+        labeledNoiseStd: o.labeledNoise,
         trainSize: o.trainSize,
         seed: o.seed,
       },
@@ -264,6 +278,7 @@ const RESUME_FIELDS: [keyof CliOptions, keyof AAEConfig, string][] = [
   ['batchSize', 'batchSize', '--batch-size'],
   ['labels', 'nLabeled', '--labels'],
   ['labeledFrom', 'labeledFrom', '--labeled-from'],
+  ['labeledNoise', 'labeledNoiseStd', '--labeled-noise'],
   ['trainSize', 'trainSize', '--train-size'],
   ['seed', 'seed', '--seed'],
 ];

@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { intOption, lrScheduleFor } from './main';
+import { intOption, numberOption, lrScheduleFor } from './main';
 import { PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
@@ -61,6 +61,7 @@ interface TrainOpts {
 interface ClassifyOpts extends TrainOpts {
   labels: number;
   labeledFrom: LabeledSource;
+  labeledNoise?: number;
   n_z?: number;
 }
 
@@ -74,7 +75,7 @@ function trainingOptions(cmd: Command, defaultPreset: PresetName): Command {
     .addOption(new Option('--seed <n>', 'random seed (weights, training order, labeled subset)').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--preset <name>', 'hyper-parameter preset').choices(PRESET_NAMES).default(defaultPreset))
     .addOption(new Option('--epochs <n>', "training epochs (default: the preset's)").argParser(intOption('--epochs', 1, 100000)))
-    .addOption(new Option('--lr-drop <epoch>', "epoch from which the learning rate drops to the preset's last one, 1e-4 (default: the preset's: paper 50, fast 8, original 51)").argParser(intOption('--lr-drop', 1, 100000)))
+    .addOption(new Option('--lr-drop <epoch>', "epoch from which the learning rate drops to the preset's next one, 1e-4 (paper-sgd: its rates / 10) (default: the preset's: paper and paper-sgd 50, fast 8, original 51)").argParser(intOption('--lr-drop', 1, 100000)))
     .addOption(new Option('--hidden <n>', "units per hidden layer (default: the preset's)").argParser(intOption('--hidden', 1, 20000)))
     .addOption(new Option('--batch-size <n>', "batch size (default: the preset's)").argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--train-size <n>', 'use only the first N training images (quick runs)').argParser(intOption('--train-size', 1, 55000)))
@@ -99,6 +100,7 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--labels <n>', 'labeled examples (balanced: a multiple of 10; 55000 = all)').argParser(intOption('--labels', 1, 55000)).default(1000))
     .addOption(new Option('--labeled-from <src>', 'balanced (N/10 per class from the training set) or validation').choices(LABELED_SOURCES).default('balanced'))
     .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
+    .addOption(new Option('--labeled-noise <std>', 'std of the Gaussian input noise on the labeled batches (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
     .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
     .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));
@@ -237,7 +239,7 @@ function configFor(o: TrainOpts, overrides: Partial<AAEConfig>): AAEConfig {
 }
 
 /** The options that set up training; with --from the model is measured as its checkpoint holds it. */
-const TRAINING_OPTIONS = ['--preset', '--epochs', '--lr-drop', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--n_z'];
+const TRAINING_OPTIONS = ['--preset', '--epochs', '--lr-drop', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--labeled-noise', '--n_z'];
 
 function rejectTrainingOptions(o: TrainOpts): void {
   const bad = o.given.filter((g) => TRAINING_OPTIONS.includes(g));
@@ -280,11 +282,11 @@ function canonical(cfg: AAEConfig): string {
  */
 export function presetOf(cfg: AAEConfig, meta: Record<string, unknown> = {}): PresetName | null {
   if ((PRESET_NAMES as readonly unknown[]).includes(meta.preset)) return meta.preset as PresetName;
-  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, seed } = cfg;
+  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, seed } = cfg;
   const target = canonical(cfg);
   const matches = PRESET_NAMES.filter((p) => {
     try {
-      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, seed }, p)) === target;
+      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, seed }, p)) === target;
     } catch {
       return false;
     }
@@ -367,7 +369,7 @@ async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string)
     if (o.given.includes('--seed') && o.seed !== ck.config.seed) {
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
     }
-    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed));
+    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config));
     checkExistingFrom(file, source, o.force);
     const testError = ck.model.evaluate(loadMnist().test).classError as number;
     const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
@@ -384,11 +386,11 @@ async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string)
 
 async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return classifyFrom({ ...o, from: o.from }, backend);
-  const cfg = configFor(o, { model: 'semi_supervised', nLabeled: o.labels, labeledFrom: o.labeledFrom, nZ: o.n_z });
+  const cfg = configFor(o, { model: 'semi_supervised', nLabeled: o.labels, labeledFrom: o.labeledFrom, labeledNoiseStd: o.labeledNoise, nZ: o.n_z });
   if (cfg.labeledFrom === 'balanced' && cfg.trainSize > 0 && cfg.nLabeled > cfg.trainSize) {
     throw new UsageError(`--labels ${cfg.nLabeled} is larger than --train-size ${cfg.trainSize}`);
   }
-  const name = classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed);
+  const name = classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed, cfg);
   const file = path.join(o.results, name);
   const ckpt = path.join(o.runs, name.replace(/\.json$/, ''), CHECKPOINT_FILE);
   const earlier = checkExisting(file, ckpt, o);

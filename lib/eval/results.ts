@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { CONFIG_FIELDS_ADDED, lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 
@@ -59,8 +59,19 @@ export interface PriorMatchResult extends RunInfo, PriorMatch {
 export type ResultFile = ClassifyResult | PriorMatchResult;
 
 /** The result file of a classification run: labels, epochs trained and seed name it (runs of other lengths sit side by side). */
-export function classifyResultName(labels: number, epochs: number, seed: number): string {
-  return `semi-supervised-N${labels}-e${epochs}-seed${seed}.json`;
+/**
+ * The result file of a classification run. Runs with the original project's optimizers and clean
+ * labeled batches keep the plain name; SGD + momentum adds `-sgd`, noisy labeled batches `-ln<std>`,
+ * so such runs sit beside the plain ones.
+ */
+export function classifyResultName(
+  labels: number,
+  epochs: number,
+  seed: number,
+  cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd'>> = {},
+): string {
+  const variant = (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '');
+  return `semi-supervised-N${labels}-e${epochs}${variant}-seed${seed}.json`;
 }
 
 export function priorMatchResultName(prior: string, epochs: number, seed: number): string {
@@ -137,7 +148,8 @@ function sourceOf(r: { source?: string }): RunSource {
  * epochs trained and the config without seed, as a key.
  */
 function setupKey(r: RunInfo & { source?: string }, extra: unknown): string {
-  const { seed: _seed, ...rest } = r.config;
+  // Files written before a config field existed group with runs that set it to its old value.
+  const { seed: _seed, ...rest } = { ...CONFIG_FIELDS_ADDED, ...r.config };
   return JSON.stringify([extra, sourceOf(r), r.preset, r.epochs, rest]);
 }
 
@@ -161,6 +173,8 @@ export interface ClassificationRow {
   /** Epochs trained at the first learning rate before it drops (null: no drop within the run). */
   lrDrop: number | null;
   nHidden: number;
+  /** Std of the input noise on the labeled batches (0: clean, as the original). */
+  labeledNoise: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -185,12 +199,13 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       epochs: g[0].epochs,
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
+      labeledNoise: g[0].config.labeledNoiseStd ?? 0,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
       backends: [...new Set(g.map((r) => r.backend))].sort(),
     }))
-    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs);
+    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs || a.labeledNoise - b.labeledNoise);
 }
 
 export interface PriorMatchRow {
@@ -241,13 +256,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | lr drop after epoch | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | labeled-batch noise | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.labeledNoise || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }

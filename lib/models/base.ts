@@ -1,7 +1,9 @@
 /** What both AAE models share: weights by name, optimizers by phase, batched evaluation. */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAEConfig } from './config';
-import type { Adam } from '../nn/adam';
+import { Adam } from '../nn/adam';
+import { Momentum } from '../nn/momentum';
+import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import type { Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { PIXELS } from '../data/mnist';
@@ -28,7 +30,7 @@ function describe(v: unknown): string {
 export abstract class AAEBase {
   abstract readonly kind: 'supervised' | 'semi_supervised';
   /** Optimizers by phase name, in the order the phases run. */
-  abstract readonly optimizers: Record<string, Adam>;
+  abstract readonly optimizers: Record<string, Optimizer>;
 
   constructor(readonly config: AAEConfig) {}
 
@@ -43,6 +45,15 @@ export abstract class AAEBase {
 
   /** Images from codes; the semi-supervised decoder also takes labels (one-hot joined to the style). */
   abstract decodeTensor(z: tf.Tensor2D, labels?: ArrayLike<number>): tf.Tensor2D;
+
+  /**
+   * The optimizer of a phase, per config: Adam, or SGD with momentum (config.momentum for the
+   * reconstruction and cross-entropy phases, config.regularizationMomentum for the adversarial ones).
+   */
+  protected makeOptimizer(vars: tf.Variable[], phase: 'reconstruction' | 'regularization' | 'crossEntropy'): Optimizer {
+    if (this.config.optimizer === 'adam') return new Adam(vars);
+    return new Momentum(vars, phase === 'regularization' ? this.config.regularizationMomentum : this.config.momentum);
+  }
 
   protected dropout(rng: Rng): Dropout | null {
     return this.config.keepProb < 1 ? { rate: 1 - this.config.keepProb, rng } : null;

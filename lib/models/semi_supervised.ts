@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AAEBase, type Evaluation, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { Dense, MLP, type Dropout } from '../nn/layers';
-import { Adam } from '../nn/adam';
+import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
@@ -31,7 +31,13 @@ export class SemiSupervisedAAE extends AAEBase {
   readonly decoder: MLP;
   readonly zDiscriminator: MLP;
   readonly yDiscriminator: MLP;
-  readonly optimizers: { reconstruction: Adam; zDiscriminator: Adam; yDiscriminator: Adam; generator: Adam; crossEntropy: Adam };
+  readonly optimizers: {
+    reconstruction: Optimizer;
+    zDiscriminator: Optimizer;
+    yDiscriminator: Optimizer;
+    generator: Optimizer;
+    crossEntropy: Optimizer;
+  };
 
   constructor(config: AAEConfig, rng: Rng) {
     super(config);
@@ -44,11 +50,11 @@ export class SemiSupervisedAAE extends AAEBase {
     this.yDiscriminator = new MLP('y_discriminator', [N_LABELS, H, H, 1], rng, 'linear');
     const enc = this.encoderVariables();
     this.optimizers = {
-      reconstruction: new Adam([...enc, ...this.decoder.variables]),
-      zDiscriminator: new Adam(this.zDiscriminator.variables),
-      yDiscriminator: new Adam(this.yDiscriminator.variables),
-      generator: new Adam(enc),
-      crossEntropy: new Adam(enc),
+      reconstruction: this.makeOptimizer([...enc, ...this.decoder.variables], 'reconstruction'),
+      zDiscriminator: this.makeOptimizer(this.zDiscriminator.variables, 'regularization'),
+      yDiscriminator: this.makeOptimizer(this.yDiscriminator.variables, 'regularization'),
+      generator: this.makeOptimizer(enc, 'regularization'),
+      crossEntropy: this.makeOptimizer(enc, 'crossEntropy'),
     };
   }
 
@@ -104,7 +110,7 @@ export class SemiSupervisedAAE extends AAEBase {
           sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1),
           sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1),
         );
-      }, lr);
+      }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction, zDiscriminator, yDiscriminator, generator };
       if (labeled) {
         const L = labeled.size;
@@ -113,7 +119,7 @@ export class SemiSupervisedAAE extends AAEBase {
         held.push(xl, yl);
         losses.crossEntropy = this.optimizers.crossEntropy.minimize(
           () => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl),
-          lr,
+          lr * this.config.crossEntropyLrFactor,
         );
       }
       return losses;

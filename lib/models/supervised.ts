@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { AAEBase, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { MLP } from '../nn/layers';
-import { Adam } from '../nn/adam';
+import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
@@ -23,7 +23,7 @@ export class SupervisedAAE extends AAEBase {
   readonly encoder: MLP;
   readonly decoder: MLP;
   readonly discriminator: MLP;
-  readonly optimizers: { reconstruction: Adam; discriminator: Adam; generator: Adam };
+  readonly optimizers: { reconstruction: Optimizer; discriminator: Optimizer; generator: Optimizer };
 
   constructor(config: AAEConfig, rng: Rng) {
     super(config);
@@ -32,9 +32,9 @@ export class SupervisedAAE extends AAEBase {
     this.decoder = new MLP('decoder', [config.nZ, H, H, PIXELS], rng, 'sigmoid');
     this.discriminator = new MLP('discriminator', [config.nZ + N_LABELS, H, H, 1], rng, 'linear');
     this.optimizers = {
-      reconstruction: new Adam([...this.encoder.variables, ...this.decoder.variables]),
-      discriminator: new Adam(this.discriminator.variables),
-      generator: new Adam(this.encoder.variables),
+      reconstruction: this.makeOptimizer([...this.encoder.variables, ...this.decoder.variables], 'reconstruction'),
+      discriminator: this.makeOptimizer(this.discriminator.variables, 'regularization'),
+      generator: this.makeOptimizer(this.encoder.variables, 'regularization'),
     };
   }
 
@@ -62,7 +62,7 @@ export class SupervisedAAE extends AAEBase {
       }, lr * this.config.dLrFactor);
       const generator = this.optimizers.generator.minimize(
         () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop), y], 1), drop), 1),
-        lr,
+        lr * this.config.generatorLrFactor,
       );
       return { reconstruction, discriminator, generator };
     } finally {

@@ -7,27 +7,23 @@
  * update runs in place on the wasm heap; otherwise with tfjs ops.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// Gradients of every op (tfjs-core registers them only on request).
-import '@tensorflow/tfjs';
 import { nativeAdam } from '../backend';
+import { GradientOptimizer, type OptimizerState } from './optimizer';
 
-export interface AdamState {
-  t: number;
-  m: Float32Array[];
-  v: Float32Array[];
-}
+export type AdamState = OptimizerState;
 
-export class Adam {
+export class Adam extends GradientOptimizer {
   t = 0;
   private readonly m: tf.Variable[];
   private readonly v: tf.Variable[];
 
   constructor(
-    readonly vars: tf.Variable[],
+    vars: tf.Variable[],
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-8,
   ) {
+    super(vars);
     this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
     this.v = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
@@ -58,19 +54,6 @@ export class Adam {
         x.assign(tf.sub(x, tf.div(tf.mul(m, lrT), tf.add(tf.sqrt(v), this.epsilon))));
       });
     });
-  }
-
-  /** Computes loss and gradients for `vars`, applies them, and returns the loss (before the update). */
-  minimize(loss: () => tf.Scalar, lr: number): number {
-    const { value, grads } = tf.variableGrads(loss, this.vars);
-    try {
-      const out = value.dataSync()[0];
-      this.apply(grads, lr);
-      return out;
-    } finally {
-      value.dispose();
-      tf.dispose(grads);
-    }
   }
 
   getState(): AdamState {

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type AAEModel } from '../models';
-import { validateConfig, type AAEConfig } from '../models/config';
+import { CONFIG_FIELDS_ADDED, validateConfig, type AAEConfig } from '../models/config';
 import type { TrainerState } from './trainer';
 import { Rng } from '../random';
 
@@ -213,7 +213,8 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
     if (!EXPECT.includes(k)) throw new RangeError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
   }
   const { header, floats } = readCheckpoint(file);
-  const cfg = epochs !== undefined ? { ...header.config, epochs } : header.config;
+  // Checkpoints written before a config field existed get the value that reproduces their training.
+  const cfg: AAEConfig = { ...CONFIG_FIELDS_ADDED, ...header.config, ...(epochs !== undefined ? { epochs } : {}) };
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
       throw new CheckpointError(

@@ -163,8 +163,8 @@ export class Trainer {
       s.labeledOrder = Array.from(epochOrder(set.count, cfg.shuffle ? this.rng : null));
       s.labeledCursor = 0;
     }
-    // The original feeds labeled batches without input noise.
-    const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
+    // The original feeds labeled batches without input noise (labeledNoiseStd 0).
+    const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, cfg.labeledNoiseStd, this.rng);
     s.labeledCursor += size;
     return b;
   }
