@@ -173,7 +173,7 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     assert.match(md, /\| 100 \| paper \| 100 \| 50 \| 1000 \| - \| 3 \| 3\.00 ± 1\.00 \| 1\.90 ± 0\.10 \| 2\.0 h \| wasm-blas \|/);
     assert.match(md, /\| 1000 \| paper \| 100 \| 50 \| 1000 \| - \| 1 \| 2\.50 \| 1\.60 ± 0\.08 \|/);
     // a file written before the newer config fields existed pools with runs that set them to the old values
-    const { labeledNoiseStd: _l, optimizer: _o, generatorLrFactor: _g, crossEntropyLrFactor: _c, momentum: _m, regularizationMomentum: _r, ...oldConfig } = makeConfig({ nLabeled: 100, seed: 5 }, 'paper');
+    const { labeledNoiseStd: _l, optimizer: _o, generatorLrFactor: _g, crossEntropyLrFactor: _c, momentum: _m, regularizationMomentum: _r, reconstructionLoss: _rl, ...oldConfig } = makeConfig({ nLabeled: 100, seed: 5 }, 'paper');
     const old = fakeRun(100, 5, 0.03, { config: oldConfig as ClassifyResult['config'] });
     assert.deepEqual(summarizeClassification([...read.classification, old])[0].seeds, [0, 1, 2, 5]);
     // noisy labeled batches are another setup, with their own row and name

@@ -171,6 +171,25 @@ test('semi-supervised AAE: all five losses equal a hand computation on fixed wei
   m2.dispose();
 });
 
+test('reconstructionLoss sum: the same per-pixel loss is reported, the SGD step on the decoder is 784 times larger', () => {
+  const moved: number[] = [];
+  const reported: number[] = [];
+  for (const reconstructionLoss of ['mean', 'sum'] as const) {
+    const cfg = makeConfig({ model: 'semi_supervised', prior: 'gaussian', nZ: 3, nHidden: 4, keepProb: 1, optimizer: 'momentum', reconstructionLoss });
+    const model = createModel(cfg) as SemiSupervisedAAE;
+    setFixedWeights(model);
+    const before = W(model).get('decoder/dense_3/bias')!.slice();
+    const losses = model.trainStep(tinyBatch(3), null, 1e-2, new Rng(21));
+    const after = W(model).get('decoder/dense_3/bias')!;
+    moved.push(Math.max(...Array.from(after, (v, i) => Math.abs(v - before[i]))));
+    reported.push(losses.reconstruction);
+    model.dispose();
+  }
+  assert.ok(Math.abs(reported[1] - reported[0]) < 1e-6, `reported per pixel: ${reported}`);
+  assert.ok(Math.abs(moved[1] / moved[0] / PIXELS - 1) < 0.01, `step ratio ${moved[1] / moved[0]}`);
+  assert.throws(() => makeConfig({ reconstructionLoss: 'l1' as never }), /unknown reconstructionLoss "l1"; valid choices: mean, sum/);
+});
+
 test('the original learning-rate schedule: 1e-3 for epochs 0-50, then 1e-4', () => {
   const cfg = makeConfig({}, 'original');
   assert.equal(learningRate(cfg, 0), 1e-3);
@@ -215,13 +234,14 @@ test('Momentum: TensorFlow 1 MomentumOptimizer updates (accum = m * accum + g; w
 test('paper-sgd: the paper preset with SGD + momentum and its per-phase rates; new config fields are validated', () => {
   const c = makeConfig({}, 'paper-sgd');
   assert.equal(c.optimizer, 'momentum');
+  assert.equal(c.reconstructionLoss, 'sum');
   assert.deepEqual([c.nZ, c.nHidden, c.batchSize, c.nLabeled], [PRESETS.paper.nZ, 1000, 100, 1000]);
   // reconstruction 0.01, adversarial phases and cross-entropy 0.1, all / 10 after 50 epochs
   assert.deepEqual([0, 49, 50].map((e) => learningRate(c, e)), [0.01, 0.01, 0.001]);
   assert.deepEqual([c.dLrFactor, c.generatorLrFactor, c.crossEntropyLrFactor, c.momentum, c.regularizationMomentum], [10, 10, 10, 0.9, 0.1]);
   for (const p of ['original', 'fast', 'paper'] as const) {
     const o = PRESETS[p];
-    assert.deepEqual([o.optimizer, o.generatorLrFactor, o.crossEntropyLrFactor, o.labeledNoiseStd], ['adam', 1, 1, 0], `${p} keeps the original's optimizers`);
+    assert.deepEqual([o.optimizer, o.reconstructionLoss, o.generatorLrFactor, o.crossEntropyLrFactor, o.labeledNoiseStd], ['adam', 'mean', 1, 1, 0], `${p} keeps the original's optimizers`);
   }
   assert.throws(() => makeConfig({ optimizer: 'sgd' as never }), /unknown optimizer "sgd"; valid choices: adam, momentum/);
   assert.throws(() => makeConfig({ labeledNoiseStd: -1 }), /labeledNoiseStd must be >= 0, got -1/);

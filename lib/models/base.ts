@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAEConfig } from './config';
 import { Adam } from '../nn/adam';
+import { meanSquaredError } from '../nn/losses';
 import { Momentum } from '../nn/momentum';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import type { Batch } from '../data/batches';
@@ -53,6 +54,21 @@ export abstract class AAEBase {
   protected makeOptimizer(vars: tf.Variable[], phase: 'reconstruction' | 'regularization' | 'crossEntropy'): Optimizer {
     if (this.config.optimizer === 'adam') return new Adam(vars);
     return new Momentum(vars, phase === 'regularization' ? this.config.regularizationMomentum : this.config.momentum);
+  }
+
+  /**
+   * The reconstruction cost the reconstruction phase minimizes: the original's mean squared error
+   * over pixels, or (reconstructionLoss 'sum') the squared error summed over the 784 pixels, i.e.
+   * 784 times larger gradients, the scale SGD's rates in the paper-sgd preset are meant for.
+   */
+  protected reconstructionCost(pred: tf.Tensor, x: tf.Tensor): tf.Scalar {
+    const mse = meanSquaredError(pred, x);
+    return this.config.reconstructionLoss === 'sum' ? tf.mul(mse, PIXELS) : mse;
+  }
+
+  /** A reconstruction cost as the per-pixel mean squared error, whichever cost was minimized. */
+  protected perPixel(cost: number): number {
+    return this.config.reconstructionLoss === 'sum' ? cost / PIXELS : cost;
   }
 
   protected dropout(rng: Rng): Dropout | null {

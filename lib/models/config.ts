@@ -10,6 +10,8 @@ export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
+export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
 export const LABELED_SOURCES = ['validation', 'balanced'] as const;
 export type LabeledSource = (typeof LABELED_SOURCES)[number];
 
@@ -50,6 +52,11 @@ export interface AAEConfig {
    * momentum, the AAE paper).
    */
   optimizer: OptimizerName;
+  /**
+   * Reconstruction cost: 'mean' squared error over pixels (the original) or the squared error
+   * summed over the 784 pixels ('sum', mean over the batch), the scale the paper-sgd rates need.
+   */
+  reconstructionLoss: ReconstructionLoss;
   /** 'momentum' only: momentum of the reconstruction and cross-entropy phases. */
   momentum: number;
   /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
@@ -87,6 +94,7 @@ const ORIGINAL: AAEConfig = {
   generatorLrFactor: 1,
   crossEntropyLrFactor: 1,
   optimizer: 'adam',
+  reconstructionLoss: 'mean',
   momentum: 0.9,
   regularizationMomentum: 0.1,
   nLabeled: 5000,
@@ -146,6 +154,7 @@ const PAPER: AAEConfig = {
 const PAPER_SGD: AAEConfig = {
   ...PAPER,
   optimizer: 'momentum',
+  reconstructionLoss: 'sum',
   momentum: 0.9,
   regularizationMomentum: 0.1,
   lrSchedule: [
@@ -169,6 +178,7 @@ export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = {
   generatorLrFactor: 1,
   crossEntropyLrFactor: 1,
   optimizer: 'adam',
+  reconstructionLoss: 'mean',
   momentum: 0.9,
   regularizationMomentum: 0.1,
 };
@@ -217,6 +227,9 @@ export function validateConfig(cfg: AAEConfig): void {
   }
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
     throw new RangeError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
+    throw new RangeError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
   }
   for (const k of ['momentum', 'regularizationMomentum'] as const) {
     if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new RangeError(`${k} must be in [0, 1), got ${cfg[k]}`);

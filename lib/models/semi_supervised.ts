@@ -17,7 +17,7 @@ import { AAEBase, type Evaluation, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { Dense, MLP, type Dropout } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
-import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
+import { discriminatorLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
 import { categorical, sampleUnlabelled } from '../priors';
@@ -94,7 +94,7 @@ export class SemiSupervisedAAE extends AAEBase {
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);
-        return meanSquaredError(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop), x);
+        return this.reconstructionCost(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop), x);
       }, lr);
       const zDiscriminator = this.optimizers.zDiscriminator.minimize(() => {
         const { style } = this.encodeBoth(xn, drop);
@@ -111,7 +111,7 @@ export class SemiSupervisedAAE extends AAEBase {
           sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1),
         );
       }, lr * this.config.generatorLrFactor);
-      const losses: StepLosses = { reconstruction, zDiscriminator, yDiscriminator, generator };
+      const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
       if (labeled) {
         const L = labeled.size;
         const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);

@@ -12,7 +12,7 @@ import { AAEBase, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { MLP } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
-import { discriminatorLoss, meanSquaredError, sigmoidCrossEntropy } from '../nn/losses';
+import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { sampleLabelled } from '../priors';
@@ -53,7 +53,7 @@ export class SupervisedAAE extends AAEBase {
     const real = tf.tidy(() => tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels), [B, N_LABELS])], 1));
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(
-        () => meanSquaredError(this.decoder.apply(this.encoder.apply(xn, drop), drop), x),
+        () => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x),
         lr,
       );
       const discriminator = this.optimizers.discriminator.minimize(() => {
@@ -64,7 +64,7 @@ export class SupervisedAAE extends AAEBase {
         () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop), y], 1), drop), 1),
         lr * this.config.generatorLrFactor,
       );
-      return { reconstruction, discriminator, generator };
+      return { reconstruction: this.perPixel(reconstruction), discriminator, generator };
     } finally {
       tf.dispose([x, xn, y, real]);
     }
