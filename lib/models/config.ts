@@ -39,7 +39,10 @@ export interface AAEConfig {
    * phase (the original: 0, clean labeled images).
    */
   labeledNoiseStd: number;
-  /** Learning rate of the reconstruction, generator and cross-entropy phases per epoch. */
+  /**
+   * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
+   * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
+   */
   lrSchedule: LrStep[];
   /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
   dLrFactor: number;
@@ -148,8 +151,10 @@ const PAPER: AAEConfig = {
  * Adam: SGD with momentum in every phase, reconstruction at lr 0.01 (momentum 0.9), the adversarial
  * phases (both discriminators and the generator) at 0.1 (momentum 0.1), the labeled cross-entropy
  * phase at 0.1 (momentum 0.9), every rate divided by 10 after 50 epochs and again after 1000. These
- * rates are the ones public reproductions of the paper use (the paper's appendix itself could not be
- * consulted here; see docs/results.md).
+ * rates are the ones a public reproduction of the paper uses (the paper's appendix itself could not
+ * be consulted here; see docs/results.md). The reconstruction cost is the squared error summed over
+ * the pixels: with the original's per-pixel mean, whose gradients are 784 times smaller, SGD at 0.01
+ * barely moves the autoencoder.
  */
 const PAPER_SGD: AAEConfig = {
   ...PAPER,
@@ -173,15 +178,11 @@ export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIG
  * Config fields added after the first checkpoints and result files were written, with the value that
  * reproduces how those were trained: loading an older checkpoint or result fills them in.
  */
-export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = {
-  labeledNoiseStd: 0,
-  generatorLrFactor: 1,
-  crossEntropyLrFactor: 1,
-  optimizer: 'adam',
-  reconstructionLoss: 'mean',
-  momentum: 0.9,
-  regularizationMomentum: 0.1,
-};
+export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(
+  (['labeledNoiseStd', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
+    (k) => [k, ORIGINAL[k]],
+  ),
+);
 
 /** A full config: a preset with overrides. */
 export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
