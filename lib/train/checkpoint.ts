@@ -198,6 +198,9 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
   if (header.format !== 1) throw new CheckpointError(`checkpoint ${file} has format ${header.format}, this version reads format 1`);
   const aligned = new Uint8Array(body.length - hlen);
   aligned.set(body.subarray(hlen));
+  // Checkpoints written before a config field existed get the value that reproduces their training,
+  // for every reader (loading, --resume's comparison, --from's preset).
+  header.config = { ...CONFIG_FIELDS_ADDED, ...header.config };
   return { header, floats: new Float32Array(aligned.buffer) };
 }
 
@@ -213,8 +216,7 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
     if (!EXPECT.includes(k)) throw new RangeError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
   }
   const { header, floats } = readCheckpoint(file);
-  // Checkpoints written before a config field existed get the value that reproduces their training.
-  const cfg: AAEConfig = { ...CONFIG_FIELDS_ADDED, ...header.config, ...(epochs !== undefined ? { epochs } : {}) };
+  const cfg: AAEConfig = epochs !== undefined ? { ...header.config, epochs } : header.config;
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
       throw new CheckpointError(
