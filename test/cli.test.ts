@@ -50,6 +50,8 @@ test('every bad option exits 2 with one line naming the option, the value and th
     [['--labeled-from', 'test'], [/--labeled-from/, /'test'/, /validation, balanced/]],
     [['--labeled-noise', '-0.1'], [/--labeled-noise/, /'-0.1'/, /number from 0 to 10/]],
     [['--labeled-noise', 'lots'], [/--labeled-noise/, /'lots'/, /number from 0 to 10/]],
+    [['--labeled-shift', '9'], [/--labeled-shift/, /'9'/, /from 0 to 8/]],
+    [['--labeled-shift', '1.5'], [/--labeled-shift/, /'1.5'/, /from 0 to 8/]],
     [['--preset', 'quick'], [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/]],
     [['--backend', 'gpu'], [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/]],
     [['--PMLR', 'maybe'], [/--PMLR/, /'maybe'/, /true or false/]],

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultMnistDir, loadMnist, loadMnistRaw, readIdxImages, readIdxLabels, readImageSet, DataError } from '../lib/data/mnist';
-import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch } from '../lib/data/batches';
+import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch, shiftImages } from '../lib/data/batches';
 import { Rng } from '../lib/random';
 
 test('reads the real MNIST IDX files: counts, label histogram, pixel range', () => {
@@ -102,4 +102,45 @@ test('balanced labeled subset: N/10 per class, seeded, the rest unlabeled', () =
   const set = new Set(labeled);
   assert.ok(!unlabeled.some((i) => set.has(i)));
   assert.throws(() => balancedSubset(m.train.labels, 105, new Rng(1)), /multiple of 10/);
+});
+
+test('shiftImages: each image moved by its own whole-pixel offset within the bound, zeros moved in, seeded', () => {
+  // Pixel value = 1 + its index, so the offset of every output image can be read back exactly.
+  const n = 200;
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < x.length; i++) x[i] = 1 + (i % 784);
+  const offsetOf = (img: Float32Array): [number, number] | null => {
+    for (let dy = -3; dy <= 3; dy++) {
+      for (let dx = -3; dx <= 3; dx++) {
+        let ok = true;
+        for (let r = 0; r < 28 && ok; r++) {
+          for (let c = 0; c < 28 && ok; c++) {
+            const [sr, sc] = [r - dy, c - dx];
+            const want = sr >= 0 && sr < 28 && sc >= 0 && sc < 28 ? 1 + sr * 28 + sc : 0;
+            ok = img[r * 28 + c] === want;
+          }
+        }
+        if (ok) return [dx, dy];
+      }
+    }
+    return null;
+  };
+  const y = shiftImages(x, 2, new Rng(3));
+  const seen = new Set<string>();
+  for (let i = 0; i < n; i++) {
+    const o = offsetOf(y.subarray(i * 784, (i + 1) * 784));
+    assert.ok(o !== null, `image ${i} is not a whole-pixel shift of the input`);
+    assert.ok(Math.abs(o[0]) <= 2 && Math.abs(o[1]) <= 2, `offset ${o} beyond 2 pixels`);
+    seen.add(o.join(','));
+  }
+  assert.equal(seen.size, 25, 'every offset in [-2, 2]^2 occurs among 200 images');
+  assert.deepEqual(shiftImages(x, 2, new Rng(3)), y, 'same seed, same shifts');
+  assert.notDeepEqual(shiftImages(x, 2, new Rng(4)), y);
+  assert.equal(x[0], 1, 'the input is left alone');
+  const rng = new Rng(5);
+  const before = rng.getState();
+  assert.deepEqual(shiftImages(x, 0, rng), x, 'maxShift 0 copies');
+  assert.deepEqual(rng.getState(), before, 'maxShift 0 draws nothing');
+  assert.throws(() => shiftImages(x, 28, new Rng(0)), /maxShift must be an integer from 0 to 27, got 28/);
+  assert.throws(() => shiftImages(new Float32Array(100), 1, new Rng(0)), /100 values are not whole 28x28 images/);
 });

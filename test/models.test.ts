@@ -241,10 +241,12 @@ test('paper-sgd: the paper preset with SGD + momentum and its per-phase rates; n
   assert.deepEqual([c.dLrFactor, c.generatorLrFactor, c.crossEntropyLrFactor, c.momentum, c.regularizationMomentum], [10, 10, 10, 0.9, 0.1]);
   for (const p of ['original', 'fast', 'paper'] as const) {
     const o = PRESETS[p];
-    assert.deepEqual([o.optimizer, o.reconstructionLoss, o.generatorLrFactor, o.crossEntropyLrFactor, o.labeledNoiseStd], ['adam', 'mean', 1, 1, 0], `${p} keeps the original's optimizers`);
+    assert.deepEqual([o.optimizer, o.reconstructionLoss, o.generatorLrFactor, o.crossEntropyLrFactor, o.labeledNoiseStd, o.labeledShift], ['adam', 'mean', 1, 1, 0, 0], `${p} keeps the original's optimizers`);
   }
   assert.throws(() => makeConfig({ optimizer: 'sgd' as never }), /unknown optimizer "sgd"; valid choices: adam, momentum/);
   assert.throws(() => makeConfig({ labeledNoiseStd: -1 }), /labeledNoiseStd must be >= 0, got -1/);
+  assert.throws(() => makeConfig({ labeledShift: 1.5 }), /labeledShift must be an integer from 0 to 8 \(pixels\), got 1.5/);
+  assert.throws(() => makeConfig({ labeledShift: 9 }), /labeledShift must be an integer from 0 to 8/);
   assert.throws(() => makeConfig({ crossEntropyLrFactor: 0 }), /crossEntropyLrFactor must be > 0, got 0/);
   assert.throws(() => makeConfig({ regularizationMomentum: 1.5 }), /regularizationMomentum must be in \[0, 1\), got 1.5/);
 });
@@ -270,6 +272,49 @@ test('labeledNoiseStd: labeled batches get input noise only when asked (the orig
   const [clean, noisy] = [seen.slice(0, seen.length / 2), seen.slice(seen.length / 2)];
   assert.ok(clean.every((s) => s.clean && s.size === 0));
   assert.ok(noisy.every((s) => !s.clean && Math.abs(s.size - 0.3) < 0.01), `noise std ${noisy.map((s) => s.size.toFixed(3))}`);
+});
+
+test('labeledShift: labeled batches are moved only when asked, before the labeled noise; the unlabeled images are the same', async () => {
+  type Seen = { moved: number; noise: number; unlabeled: Float32Array };
+  const runWith = async (over: object): Promise<Seen[]> => {
+    const seen: Seen[] = [];
+    const exp = createExperiment(quickConfig('semi_supervised', { epochs: 1, trainSize: 200, nLabeled: 100, ...over }));
+    const labeledSet = exp.data.labeled!;
+    const m = exp.model as SemiSupervisedAAE;
+    const step = m.trainStep.bind(m);
+    m.trainStep = (batch, labeled, lr, rng) => {
+      if (labeled) {
+        // moved: images of the batch that differ from their labeled-set original (x is the shifted, clean image)
+        let moved = 0;
+        for (let i = 0; i < labeled.size; i++) {
+          const img = labeled.x.subarray(i * 784, (i + 1) * 784);
+          let same = false;
+          for (let j = 0; j < labeledSet.count && !same; j++) {
+            if (labeledSet.labels[j] !== labeled.labels[i]) continue;
+            const o = labeledSet.images.subarray(j * 784, (j + 1) * 784);
+            same = img.every((v, k) => v === o[k]);
+          }
+          if (!same) moved++;
+        }
+        let d = 0;
+        for (let i = 0; i < labeled.x.length; i++) d += (labeled.xNoised[i] - labeled.x[i]) ** 2;
+        seen.push({ moved: moved / labeled.size, noise: Math.sqrt(d / labeled.x.length), unlabeled: batch.x.slice() });
+      }
+      return step(batch, labeled, lr, rng);
+    };
+    await exp.trainer.run({ evalSize: 50 });
+    exp.model.dispose();
+    return seen;
+  };
+  const plain = await runWith({});
+  const shifted = await runWith({ labeledShift: 2 });
+  const both = await runWith({ labeledShift: 2, labeledNoiseStd: 0.3 });
+  assert.ok(plain.length >= 4 && plain.every((s) => s.moved === 0 && s.noise === 0));
+  // 24 of 25 offsets move an image; a digit's frame edges are blank, so a move always changes it
+  assert.ok(shifted.every((s) => s.moved > 0.8 && s.noise === 0), `moved ${shifted.map((s) => s.moved)}`);
+  assert.ok(both.every((s) => s.moved > 0.8 && Math.abs(s.noise - 0.3) < 0.01), `noise ${both.map((s) => s.noise.toFixed(3))}`);
+  // the epoch's order of unlabeled images is drawn before any labeled batch: the same images either way
+  assert.deepEqual(shifted.map((s) => s.unlabeled), plain.map((s) => s.unlabeled));
 });
 
 function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {
@@ -304,10 +349,10 @@ test('seeded runs are deterministic', async () => {
   assert.deepEqual(a, b);
 });
 
-test('checkpoint round trip of a paper-sgd run (momentum optimizers, noisy labeled batches): exact resume', async () => {
+test('checkpoint round trip of a paper-sgd run (momentum optimizers, noisy and shifted labeled batches): exact resume', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-ckpt-'));
   const file = path.join(dir, 'checkpoint.aae');
-  const cfg = makeConfig({ nZ: 2, nHidden: 64, batchSize: 50, trainSize: 600, epochs: 2, nLabeled: 100, labeledNoiseStd: 0.3 }, 'paper-sgd');
+  const cfg = makeConfig({ nZ: 2, nHidden: 64, batchSize: 50, trainSize: 600, epochs: 2, nLabeled: 100, labeledNoiseStd: 0.3, labeledShift: 2 }, 'paper-sgd');
   const full = createExperiment(cfg);
   assert.ok(full.model.optimizers.generator instanceof Momentum);
   await full.trainer.run({ evalSize: 200 });

@@ -75,6 +75,7 @@ export interface CliOptions {
   labeledFrom?: LabeledSource;
   /** Undefined = the preset's (0: clean labeled batches, as the original). */
   labeledNoise?: number;
+  labeledShift?: number;
   trainSize?: number;
   seed: number;
   out?: string;
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
     .addOption(new Option('--labeled-from <src>', 'semi-supervised: validation (first N validation images, the original) or balanced (N/10 per class from the training set)').choices(LABELED_SOURCES))
     .addOption(new Option('--labeled-noise <std>', 'semi-supervised: std of the Gaussian input noise on the labeled batches of the cross-entropy phase (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
+    .addOption(new Option('--labeled-shift <px>', 'semi-supervised: largest random translation (pixels per axis) of the labeled images of the cross-entropy phase (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, 8)))
     .addOption(new Option('--train-size <n>', 'use only the first N training images (default: all 55000)').argParser(intOption('--train-size', 1, 55000)))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--out <dir>', 'output folder (default runs/<model>-<prior>-z<n_z>)'))
@@ -187,6 +189,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
         nLabeled: o.labels,
         labeledFrom: o.labeledFrom,
         labeledNoiseStd: o.labeledNoise,
+        labeledShift: o.labeledShift,
         trainSize: o.trainSize,
         seed: o.seed,
       },
@@ -279,6 +282,7 @@ const RESUME_FIELDS: [keyof CliOptions, keyof AAEConfig, string][] = [
   ['labels', 'nLabeled', '--labels'],
   ['labeledFrom', 'labeledFrom', '--labeled-from'],
   ['labeledNoise', 'labeledNoiseStd', '--labeled-noise'],
+  ['labeledShift', 'labeledShift', '--labeled-shift'],
   ['trainSize', 'trainSize', '--train-size'],
   ['seed', 'seed', '--seed'],
 ];

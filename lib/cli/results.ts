@@ -62,6 +62,7 @@ interface ClassifyOpts extends TrainOpts {
   labels: number;
   labeledFrom: LabeledSource;
   labeledNoise?: number;
+  labeledShift?: number;
   n_z?: number;
 }
 
@@ -101,6 +102,7 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--labeled-from <src>', 'balanced (N/10 per class from the training set) or validation').choices(LABELED_SOURCES).default('balanced'))
     .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
     .addOption(new Option('--labeled-noise <std>', 'std of the Gaussian input noise on the labeled batches (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
+    .addOption(new Option('--labeled-shift <px>', 'largest random translation (pixels per axis) of the labeled images (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, 8)))
     .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
     .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));
@@ -239,7 +241,7 @@ function configFor(o: TrainOpts, overrides: Partial<AAEConfig>): AAEConfig {
 }
 
 /** The options that set up training; with --from the model is measured as its checkpoint holds it. */
-const TRAINING_OPTIONS = ['--preset', '--epochs', '--lr-drop', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--labeled-noise', '--n_z'];
+const TRAINING_OPTIONS = ['--preset', '--epochs', '--lr-drop', '--hidden', '--batch-size', '--train-size', '--eval-size', '--runs', '--resume', '--labels', '--labeled-from', '--labeled-noise', '--labeled-shift', '--n_z'];
 
 function rejectTrainingOptions(o: TrainOpts): void {
   const bad = o.given.filter((g) => TRAINING_OPTIONS.includes(g));
@@ -282,11 +284,11 @@ function canonical(cfg: AAEConfig): string {
  */
 export function presetOf(cfg: AAEConfig, meta: Record<string, unknown> = {}): PresetName | null {
   if ((PRESET_NAMES as readonly unknown[]).includes(meta.preset)) return meta.preset as PresetName;
-  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, seed } = cfg;
+  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, seed } = cfg;
   const target = canonical(cfg);
   const matches = PRESET_NAMES.filter((p) => {
     try {
-      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, seed }, p)) === target;
+      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, seed }, p)) === target;
     } catch {
       return false;
     }
@@ -386,7 +388,7 @@ async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string)
 
 async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return classifyFrom({ ...o, from: o.from }, backend);
-  const cfg = configFor(o, { model: 'semi_supervised', nLabeled: o.labels, labeledFrom: o.labeledFrom, labeledNoiseStd: o.labeledNoise, nZ: o.n_z });
+  const cfg = configFor(o, { model: 'semi_supervised', nLabeled: o.labels, labeledFrom: o.labeledFrom, labeledNoiseStd: o.labeledNoise, labeledShift: o.labeledShift, nZ: o.n_z });
   if (cfg.labeledFrom === 'balanced' && cfg.trainSize > 0 && cfg.nLabeled > cfg.trainSize) {
     throw new UsageError(`--labels ${cfg.nLabeled} is larger than --train-size ${cfg.trainSize}`);
   }

@@ -1,5 +1,7 @@
 /** Batching, balanced labeled subsets and the original's denoising input noise. */
 import { PIXELS, N_LABELS, type ImageSet } from './mnist';
+
+const SIDE = 28;
 import { Rng } from '../random';
 
 export interface Batch {
@@ -42,6 +44,38 @@ export function makeBatch(set: ImageSet, order: ArrayLike<number>, b: number, ba
   }
   const xNoised = noiseStd > 0 ? addNoise(x, noiseStd, rng) : x;
   return { x, xNoised, labels, size: batchSize };
+}
+
+/**
+ * Every image of x (n*784, 28x28 rows) moved by its own random whole-pixel offset (dx, dy), each
+ * uniform in [-maxShift, maxShift]; pixels moved in from outside the frame are 0. Returns a new
+ * array; draws two numbers per image from rng (none when maxShift is 0, which returns a copy).
+ */
+export function shiftImages(x: Float32Array, maxShift: number, rng: Rng): Float32Array {
+  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= SIDE) {
+    throw new RangeError(`shiftImages: maxShift must be an integer from 0 to ${SIDE - 1}, got ${maxShift}`);
+  }
+  if (x.length % PIXELS !== 0) throw new RangeError(`shiftImages: ${x.length} values are not whole ${SIDE}x${SIDE} images`);
+  const out = new Float32Array(x.length);
+  if (maxShift === 0) {
+    out.set(x);
+    return out;
+  }
+  const span = 2 * maxShift + 1;
+  for (let i = 0; i < x.length / PIXELS; i++) {
+    const dx = rng.int(span) - maxShift;
+    const dy = rng.int(span) - maxShift;
+    const base = i * PIXELS;
+    // Destination rows r take source rows r - dy, columns c take source columns c - dx.
+    const c0 = Math.max(0, dx);
+    const c1 = Math.min(SIDE, SIDE + dx);
+    for (let r = Math.max(0, dy); r < Math.min(SIDE, SIDE + dy); r++) {
+      const src = base + (r - dy) * SIDE - dx;
+      const dst = base + r * SIDE;
+      out.set(x.subarray(src + c0, src + c1), dst + c0);
+    }
+  }
+  return out;
 }
 
 /** One-hot rows for labels. */

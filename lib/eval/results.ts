@@ -62,15 +62,16 @@ export type ResultFile = ClassifyResult | PriorMatchResult;
 /**
  * The result file of a classification run. Runs with the original project's optimizers and clean
  * labeled batches keep the plain name; SGD + momentum adds `-sgd`, noisy labeled batches `-ln<std>`,
- * so such runs sit beside the plain ones.
+ * shifted labeled batches `-ls<pixels>`, so such runs sit beside the plain ones.
  */
 export function classifyResultName(
   labels: number,
   epochs: number,
   seed: number,
-  cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd'>> = {},
+  cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>> = {},
 ): string {
-  const variant = (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '');
+  const variant =
+    (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '') + (cfg.labeledShift ? `-ls${cfg.labeledShift}` : '');
   return `semi-supervised-N${labels}-e${epochs}${variant}-seed${seed}.json`;
 }
 
@@ -175,6 +176,8 @@ export interface ClassificationRow {
   nHidden: number;
   /** Std of the input noise on the labeled batches (0: clean, as the original). */
   labeledNoise: number;
+  /** Largest random translation of the labeled batches, pixels (0: unmoved, as the original). */
+  labeledShift: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -200,12 +203,13 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
       labeledNoise: g[0].config.labeledNoiseStd ?? 0,
+      labeledShift: g[0].config.labeledShift ?? 0,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
       backends: [...new Set(g.map((r) => r.backend))].sort(),
     }))
-    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs || a.labeledNoise - b.labeledNoise);
+    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs || a.labeledNoise - b.labeledNoise || a.labeledShift - b.labeledShift);
 }
 
 export interface PriorMatchRow {
@@ -256,13 +260,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | lr drop after epoch | hidden | labeled-batch noise | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | labeled-batch noise | labeled-batch shift (px) | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.labeledNoise || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.labeledNoise || '-'} | ${r.labeledShift || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }

@@ -40,6 +40,12 @@ export interface AAEConfig {
    */
   labeledNoiseStd: number;
   /**
+   * Semi-supervised: the largest random translation, in whole pixels along each axis, of the labeled
+   * images of the cross-entropy phase (each image moved by its own offset, uniform in
+   * [-labeledShift, labeledShift] per axis, before the labeled noise; the original: 0, unmoved).
+   */
+  labeledShift: number;
+  /**
    * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
    * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
    */
@@ -89,6 +95,7 @@ const ORIGINAL: AAEConfig = {
   keepProb: 0.9,
   noiseStd: 0.3,
   labeledNoiseStd: 0,
+  labeledShift: 0,
   lrSchedule: [
     { from: 0, lr: 1e-3 },
     { from: 51, lr: 1e-4 },
@@ -179,7 +186,7 @@ export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIG
  * reproduces how those were trained: loading an older checkpoint or result fills them in.
  */
 export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(
-  (['labeledNoiseStd', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
+  (['labeledNoiseStd', 'labeledShift', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
     (k) => [k, ORIGINAL[k]],
   ),
 );
@@ -222,6 +229,9 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new RangeError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   if (!(cfg.labeledNoiseStd >= 0 && Number.isFinite(cfg.labeledNoiseStd))) {
     throw new RangeError(`labeledNoiseStd must be >= 0, got ${cfg.labeledNoiseStd}`);
+  }
+  if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > 8) {
+    throw new RangeError(`labeledShift must be an integer from 0 to 8 (pixels), got ${cfg.labeledShift}`);
   }
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
     if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new RangeError(`${k} must be > 0, got ${cfg[k]}`);

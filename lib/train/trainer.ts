@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAEModel } from '../models';
 import { learningRate } from '../models/config';
-import { batchesPerEpoch, epochOrder, makeBatch, type Batch } from '../data/batches';
+import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 
@@ -163,9 +163,12 @@ export class Trainer {
       s.labeledOrder = Array.from(epochOrder(set.count, cfg.shuffle ? this.rng : null));
       s.labeledCursor = 0;
     }
-    // The original feeds labeled batches without input noise (labeledNoiseStd 0).
-    const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, cfg.labeledNoiseStd, this.rng);
+    // The original feeds labeled batches unmoved and without input noise (labeledShift 0,
+    // labeledNoiseStd 0); a shift comes first, then the noise, both from the run's stream.
+    const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
     s.labeledCursor += size;
+    if (cfg.labeledShift > 0) b.x = b.xNoised = shiftImages(b.x, cfg.labeledShift, this.rng);
+    if (cfg.labeledNoiseStd > 0) b.xNoised = addNoise(b.x, cfg.labeledNoiseStd, this.rng);
     return b;
   }
 
