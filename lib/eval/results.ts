@@ -253,6 +253,12 @@ function presetCell(r: { source: RunSource; preset: PresetName | null }): string
   return r.preset ? `${r.preset} (checkpoint)` : 'checkpoint';
 }
 
+/** How the labeled batches were fed: clean (the original), or with noise and/or random shifts. */
+function labeledCell(r: { labeledNoise: number; labeledShift: number }): string {
+  const parts = [r.labeledNoise ? `noise ${r.labeledNoise}` : '', r.labeledShift ? `shift ±${r.labeledShift} px` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'clean';
+}
+
 function hours(seconds: number): string {
   return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`;
 }
@@ -260,13 +266,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | lr drop after epoch | hidden | labeled-batch noise | labeled-batch shift (px) | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | labeled batches | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.labeledNoise || '-'} | ${r.labeledShift || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledCell(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
