@@ -10,7 +10,7 @@ import { gaussian, modeCentres, sampleLabelled, PRIOR_NAMES } from '../lib/prior
 import { makeConfig, createModel } from '../lib/models';
 import { prepareData } from '../lib/experiment';
 import { classError, mmd, medianDistance, assignModes, modeAccuracy, priorMatch } from '../lib/eval/metrics';
-import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, classifyResultName, spread, type ClassifyResult } from '../lib/eval/results';
+import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, classifyResultName, bestClassificationRuns, spread, type ClassifyResult } from '../lib/eval/results';
 import { resultsMain } from '../lib/cli/results';
 
 before(async () => {
@@ -189,6 +189,12 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     assert.match(classificationTable(withShifted), /\| 1000 \| shift ±2 px \| 1 \| 1\.00 \|/);
     assert.match(classificationTable(withShifted), /\| 1000 \| noise 0\.3, shift ±2 px \| 1 \| 1\.50 \|/);
     assert.equal(classifyResultName(100, 30, 2, both.config), 'semi-supervised-N100-e30-ln0.3-ls2-seed2.json');
+    // the best runs per label count: the setup with the most seeds, then the lowest mean error
+    const shifted2 = fakeRun(100, 1, 0.012, { config: makeConfig({ nLabeled: 100, seed: 1, labeledShift: 2 }, 'paper') });
+    const pick = (rs: ClassifyResult[]) => bestClassificationRuns(rs).map((r) => [r.labels, r.seed, r.testError]);
+    assert.deepEqual(pick([...read.classification, noisy, shifted, both]).map((r) => r[0]), [100, 100, 100, 1000], 'the 3-seed setup beats better single runs');
+    const plainSeeds = read.classification.filter((r) => r.labels === 100).slice(0, 2);
+    assert.deepEqual(pick([...plainSeeds, shifted, shifted2, ...read.classification.filter((r) => r.labels === 1000)]), [[100, 0, 0.01], [100, 1, 0.012], [1000, read.classification.find((r) => r.labels === 1000)!.seed, 0.025]]);
     assert.equal(classifyResultName(100, 30, 2), 'semi-supervised-N100-e30-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, noisy.config), 'semi-supervised-N100-e30-ln0.3-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, makeConfig({}, 'paper-sgd')), 'semi-supervised-N100-e30-sgd-seed2.json');

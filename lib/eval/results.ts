@@ -70,9 +70,18 @@ export function classifyResultName(
   seed: number,
   cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>> = {},
 ): string {
-  const variant =
-    (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '') + (cfg.labeledShift ? `-ls${cfg.labeledShift}` : '');
-  return `semi-supervised-N${labels}-e${epochs}${variant}-seed${seed}.json`;
+  return `semi-supervised-N${labels}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
+}
+
+/** The part of a run's name that tells its optimizer and labeled batches apart from the original's: `-sgd`, `-ln<std>`, `-ls<pixels>`. */
+export function runVariant(cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>>): string {
+  return (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '') + (cfg.labeledShift ? `-ls${cfg.labeledShift}` : '');
+}
+
+/** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
+export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
+  const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : 'clean';
 }
 
 export function priorMatchResultName(prior: string, epochs: number, seed: number): string {
@@ -212,6 +221,20 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
     .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs || a.labeledNoise - b.labeledNoise || a.labeledShift - b.labeledShift);
 }
 
+/**
+ * Per number of labels (ascending), the trained runs of one setup: among the setups with the most
+ * seeds, the one with the lowest mean test error. What a figure of the best measured runs shows.
+ */
+export function bestClassificationRuns(results: ClassifyResult[]): ClassifyResult[] {
+  const mean = (g: ClassifyResult[]) => g.reduce((s, r) => s + (r.testError as number), 0) / g.length;
+  const best = new Map<number, ClassifyResult[]>();
+  for (const g of groupBy(results.filter((r) => sourceOf(r) === 'trained'), (r) => setupKey(r, r.labels))) {
+    const b = best.get(g[0].labels);
+    if (!b || g.length > b.length || (g.length === b.length && mean(g) < mean(b))) best.set(g[0].labels, g);
+  }
+  return [...best.keys()].sort((a, b) => a - b).flatMap((k) => [...best.get(k)!].sort((a, b) => a.seed - b.seed));
+}
+
 export interface PriorMatchRow {
   prior: string;
   nZ: number;
@@ -253,12 +276,6 @@ function presetCell(r: { source: RunSource; preset: PresetName | null }): string
   return r.preset ? `${r.preset} (checkpoint)` : 'checkpoint';
 }
 
-/** How the labeled batches were fed: clean (the original), or with noise and/or random shifts. */
-function labeledCell(r: { labeledNoise: number; labeledShift: number }): string {
-  const parts = [r.labeledNoise ? `noise ${r.labeledNoise}` : '', r.labeledShift ? `shift ±${r.labeledShift} px` : ''].filter(Boolean);
-  return parts.length ? parts.join(', ') : 'clean';
-}
-
 function hours(seconds: number): string {
   return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`;
 }
@@ -272,7 +289,7 @@ export function classificationTable(rows: ClassificationRow[]): string {
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledCell(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift })} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
