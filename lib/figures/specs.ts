@@ -565,7 +565,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
     encoding: {
       x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
       y,
-      color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'dark2' }, legend: { labelLimit: 400 } },
+      color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
       tooltip: [
         { field: 'run', type: 'nominal' as const },
         { field: 'epoch', type: 'quantitative' as const },
