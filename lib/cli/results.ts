@@ -103,7 +103,7 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
     .addOption(new Option('--labeled-noise <std>', 'std of the Gaussian input noise on the labeled batches (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
     .addOption(new Option('--labeled-shift <px>', 'largest random translation (pixels per axis) of the labeled images (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, 8)))
-    .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae) instead of training one'))
+    .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-ln0.5-ls2-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
     .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));
   trainingOptions(
@@ -260,7 +260,7 @@ function isAaeLabCheckout(dir: string): boolean {
 
 /**
  * A checkpoint's path as a result file names it: relative to the aae-lab checkout that holds it
- * (e.g. notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae, whichever checkout measured
+ * (e.g. notebooks/runs/full/classify-N100-z10-ln0.5-ls2-seed0/checkpoint.aae, whichever checkout measured
  * it), or absolute when no checkout holds it.
  */
 export function checkpointSource(file: string): string {
