@@ -333,6 +333,17 @@ test('classification error: one bar per (labels, source) with its height, errors
   const heights = rects.map((r: { height: number }) => r.height).sort((a: number, b: number) => a - b);
   assert.ok(Math.abs(heights[2] / heights[0] - 0.12 / 0.015) < 0.05, `bar heights ${heights}`);
   assert.throws(() => classificationErrorSpec([{ labels: '100', source: 'x', error: 12 }]), /fraction in \[0, 1\], got 12/);
+  // columns come in the order given, not alphabetically ('1,000' would sort before '100')
+  const three = ['100', '1,000', 'all'].flatMap((labels) => [{ labels, source: 'this run', error: 0.05 }, { labels, source: 'AAE paper', error: 0.01 }]);
+  const texts: [string, number][] = [];
+  (function walk(n: any, x: number): void {
+    for (const it of n.items ?? []) {
+      if (n.marktype === 'text' && typeof it.text === 'string') texts.push([it.text, x + (it.x ?? 0)]);
+      walk(it, x + (it.x ?? 0));
+    }
+  })(((await headlessView(classificationErrorSpec(three))).scenegraph() as any).root, 0);
+  const headerX = ['100', '1,000', 'all'].map((t) => texts.find(([s]) => s === t)![1]);
+  assert.ok(headerX[0] < headerX[1] && headerX[1] < headerX[2], `column headers at x ${headerX}`);
 });
 
 test('error curves: one line per run over its epochs, dashed reference lines, empty histories refused', async () => {

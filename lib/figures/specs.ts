@@ -518,6 +518,7 @@ export function classificationErrorSpec(bars: readonly ErrorBar[], opts: Classif
   for (const b of bars) {
     if (!(b.error >= 0 && b.error <= 1)) throw new RangeError(`classificationErrorSpec: error must be a fraction in [0, 1], got ${b.error} (${b.labels}, ${b.source})`);
   }
+  const sources = [...new Set(bars.map((b) => b.source))];
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: title(opts.title ?? 'Semi-supervised MNIST: test classification error'),
@@ -526,10 +527,11 @@ export function classificationErrorSpec(bars: readonly ErrorBar[], opts: Classif
     height: opts.height ?? 240,
     mark: { type: 'bar', tooltip: true },
     encoding: {
-      column: { field: 'labels', type: 'nominal', sort: null, title: 'labeled training images' },
-      x: { field: 'source', type: 'nominal', title: null, axis: { labels: false } },
+      // columns and bars in the order given (Vega-Lite's own facet order is alphabetical: '1,000' before '100')
+      column: { field: 'labels', type: 'nominal', sort: [...new Set(bars.map((b) => b.labels))], title: 'labeled training images' },
+      x: { field: 'source', type: 'nominal', sort: sources, title: null, axis: { labels: false } },
       y: { field: 'error', type: 'quantitative', title: 'test error', axis: { format: '.1%' } },
-      color: { field: 'source', type: 'nominal', title: null },
+      color: { field: 'source', type: 'nominal', sort: sources, title: null, legend: { labelLimit: 400 } },
     },
     config: BASE_CONFIG,
   } as FigureSpec;
