@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, lrDropAt, lrDropEpoch, makeConfig, type AAEConfig, type LrStep, type ModelName, type PresetName, type LabeledSource } from '../models/config';
+import { MODEL_NAMES, PRESET_NAMES, PRESETS, LABELED_SOURCES, MAX_LABELED_SHIFT, lrDropAt, lrDropEpoch, makeConfig, type AAEConfig, type LrStep, type ModelName, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { BACKEND_NAMES, initBackend } from '../backend';
 import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../experiment';
@@ -106,7 +106,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
     .addOption(new Option('--labeled-from <src>', 'semi-supervised: validation (first N validation images, the original) or balanced (N/10 per class from the training set)').choices(LABELED_SOURCES))
     .addOption(new Option('--labeled-noise <std>', 'semi-supervised: std of the Gaussian input noise on the labeled batches of the cross-entropy phase (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
-    .addOption(new Option('--labeled-shift <px>', 'semi-supervised: largest random translation (pixels per axis) of the labeled images of the cross-entropy phase (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, 8)))
+    .addOption(new Option('--labeled-shift <px>', 'semi-supervised: largest random translation (pixels per axis) of the labeled images of the cross-entropy phase (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, MAX_LABELED_SHIFT)))
     .addOption(new Option('--train-size <n>', 'use only the first N training images (default: all 55000)').argParser(intOption('--train-size', 1, 55000)))
     .addOption(new Option('--seed <n>', 'random seed').argParser(intOption('--seed', 0, 2 ** 31 - 1)).default(0))
     .addOption(new Option('--out <dir>', 'output folder (default runs/<model>-<prior>-z<n_z>)'))

@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { intOption, numberOption, lrScheduleFor } from './main';
-import { PRESET_NAMES, LABELED_SOURCES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
+import { PRESET_NAMES, LABELED_SOURCES, MAX_LABELED_SHIFT, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
 import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
@@ -102,7 +102,7 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--labeled-from <src>', 'balanced (N/10 per class from the training set) or validation').choices(LABELED_SOURCES).default('balanced'))
     .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
     .addOption(new Option('--labeled-noise <std>', 'std of the Gaussian input noise on the labeled batches (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
-    .addOption(new Option('--labeled-shift <px>', 'largest random translation (pixels per axis) of the labeled images (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, 8)))
+    .addOption(new Option('--labeled-shift <px>', 'largest random translation (pixels per axis) of the labeled images (default 0: unmoved, as the original)').argParser(intOption('--labeled-shift', 0, MAX_LABELED_SHIFT)))
     .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-ln0.5-ls2-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
     .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));

@@ -1,7 +1,5 @@
 /** Batching, balanced labeled subsets and the original's denoising input noise. */
-import { PIXELS, N_LABELS, type ImageSet } from './mnist';
-
-const SIDE = 28;
+import { IMAGE_SIZE as SIDE, PIXELS, N_LABELS, type ImageSet } from './mnist';
 import { Rng } from '../random';
 
 export interface Batch {

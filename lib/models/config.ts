@@ -12,6 +12,8 @@ export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
 export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
+/** The largest labeledShift (pixels per axis) a config accepts. */
+export const MAX_LABELED_SHIFT = 8;
 export const LABELED_SOURCES = ['validation', 'balanced'] as const;
 export type LabeledSource = (typeof LABELED_SOURCES)[number];
 
@@ -230,8 +232,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.labeledNoiseStd >= 0 && Number.isFinite(cfg.labeledNoiseStd))) {
     throw new RangeError(`labeledNoiseStd must be >= 0, got ${cfg.labeledNoiseStd}`);
   }
-  if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > 8) {
-    throw new RangeError(`labeledShift must be an integer from 0 to 8 (pixels), got ${cfg.labeledShift}`);
+  if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > MAX_LABELED_SHIFT) {
+    throw new RangeError(`labeledShift must be an integer from 0 to ${MAX_LABELED_SHIFT} (pixels), got ${cfg.labeledShift}`);
   }
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
     if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new RangeError(`${k} must be > 0, got ${cfg[k]}`);
