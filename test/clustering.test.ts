@@ -10,6 +10,8 @@ import { createExperiment, resumeExperiment } from '../lib/experiment';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { readResults, resultsMarkdown, type ClusterResult } from '../lib/eval/results';
 import { resultsMain } from '../lib/cli/results';
+import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
+import { renderSvg } from '../lib/display/render';
 
 before(async () => {
   await initBackend();
@@ -107,5 +109,36 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cluster figures: the most confident images per cluster, the decoded cluster at style 0, the confusion with digits', async () => {
+  const exp = createExperiment(small());
+  try {
+    const m = exp.model as SemiSupervisedAAE;
+    const set = subset(loadMnist().test, 0, 300);
+    const labels = m.clusterLabels(subset(loadMnist().validation, 0, 300));
+    const ex = clusterExamples(m, set, 4, labels);
+    const p = m.classProbabilities(set.images);
+    for (const k of [0, 5, 11]) {
+      const top = Array.from({ length: set.count }, (_, i) => i).sort((a, b) => p[b * 12 + k] - p[a * 12 + k])[0];
+      assert.deepEqual(ex.examples.subarray(k * 4 * 784, (k * 4 + 1) * 784), set.images.subarray(top * 784, (top + 1) * 784), `cluster ${k}'s first image`);
+    }
+    const one = m.decode(new Float32Array(3), [5]);
+    // (one row against sixteen: the products may round differently in the last bit)
+    assert.ok(ex.prototypes.subarray(5 * 784, 6 * 784).every((v, i) => Math.abs(v - one[i]) < 1e-5), "cluster 5's decoded image");
+    assert.equal(ex.counts.reduce((s, n) => s + n, 0), 300);
+    const svg = await renderSvg(clusterExamplesSpec(ex));
+    for (const k of [0, 11]) assert.ok(svg.includes(`${k} → ${labels[k]} (${ex.counts[k]})`), `row label of cluster ${k}`);
+    const conf = clusterConfusion(m, set, labels);
+    assert.deepEqual(conf.counts.map((row) => row.reduce((s, n) => s + n, 0)), ex.counts);
+    const digits = new Array(10).fill(0);
+    for (const l of set.labels) digits[l]++;
+    assert.deepEqual(Array.from({ length: 10 }, (_, d) => conf.counts.reduce((s, row) => s + row[d], 0)), digits);
+    const csvg = await renderSvg(clusterConfusionSpec(conf));
+    assert.ok(csvg.includes('true digit') && csvg.includes(`11 → ${labels[11]}`));
+    assert.throws(() => clusterExamples(m, set, 0), /perCluster must be an integer from 1/);
+  } finally {
+    exp.model.dispose();
   }
 });
