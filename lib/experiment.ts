@@ -8,6 +8,7 @@ import { balancedSubset } from './data/batches';
 import { Rng } from './random';
 import { Trainer, type TrainData } from './train/trainer';
 import { loadCheckpoint } from './train/checkpoint';
+import { ConfigError } from './errors';
 
 /**
  * The data of a config: the original's split; for the semi-supervised model the labeled examples
@@ -23,12 +24,12 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
   if (cfg.model === 'supervised') return { train: mnist.train, test: mnist.test, labeled: null };
   if (cfg.labeledFrom === 'validation') {
     if (cfg.nLabeled > mnist.validation.count) {
-      throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${mnist.validation.count}`);
+      throw new ConfigError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${mnist.validation.count}`);
     }
     return { train: mnist.train, test: mnist.test, labeled: subset(mnist.validation, 0, cfg.nLabeled) };
   }
   if (cfg.nLabeled > mnist.train.count) {
-    throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
+    throw new ConfigError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
   }
   if (cfg.nLabeled === mnist.train.count) {
     // "All labels": the whole training set is labeled (MNIST's classes are not of equal size, so
@@ -41,6 +42,11 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
     test: mnist.test,
     labeled: select(mnist.train, labeled),
   };
+}
+
+/** Epochs a trainer state has reached: the finished ones, plus the one it stopped in. */
+export function epochsReached(t: { epoch: number; batch: number }): number {
+  return t.epoch + (t.batch > 0 ? 1 : 0);
 }
 
 export interface Experiment {
@@ -67,10 +73,15 @@ export function createExperiment(cfg: AAEConfig, mnist?: Mnist, data?: TrainData
  */
 export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number, data?: TrainData): Experiment {
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
-    throw new RangeError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
+    throw new ConfigError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
   }
   const ck = loadCheckpoint(file, expect, epochs);
   const cfg = ck.config;
+  const trained = ck.trainer ? epochsReached(ck.trainer) : 0;
+  if (epochs !== undefined && epochs < trained) {
+    ck.model.dispose();
+    throw new ConfigError(`resumeExperiment: epochs ${epochs} is below the ${trained} epochs the checkpoint ${file} has trained; valid: ${trained} or more`);
+  }
   try {
     data ??= prepareData(cfg, mnist);
     const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));
