@@ -64,7 +64,9 @@ test('7: a closed stdout (aae ... | head -1) neither stops the run nor its figur
 test('8: SIGINT before training starts: exit 130 with a message, no folder left behind', async () => {
   const out = path.join(root, 'early-sigint');
   let sent = false;
-  const { done } = start([...SMALL, '--epochs', '2', '--eval-size', '10000', '--out', out], (s, child) => {
+  // a long first evaluation (all 10,000 test images) between the backend line and training
+  const args = SMALL.map((a, i) => (SMALL[i - 1] === '--eval-size' ? '10000' : a));
+  const { done } = start([...args, '--epochs', '2', '--out', out], (s, child) => {
     if (!sent && /^backend: /m.test(s)) {
       sent = true;
       child.kill('SIGINT');
