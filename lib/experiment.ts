@@ -8,6 +8,7 @@ import { balancedSubset } from './data/batches';
 import { Rng } from './random';
 import { Trainer, type TrainData } from './train/trainer';
 import { loadCheckpoint } from './train/checkpoint';
+import { ConfigError } from './errors';
 
 /**
  * The data of a config: the original's split; for the semi-supervised model the labeled examples
@@ -27,7 +28,7 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
   if (cfg.model !== 'semi_supervised') return { train: mnist.train, validation, test: mnist.test, labeled: null };
   if (cfg.labeledFrom === 'validation') {
     if (cfg.nLabeled > validation.count) {
-      throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${validation.count}`);
+      throw new ConfigError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${validation.count}`);
     }
     // The labeled examples are the first nLabeled validation images; the rest stay held out.
     return {
@@ -38,7 +39,7 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
     };
   }
   if (cfg.nLabeled > mnist.train.count) {
-    throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
+    throw new ConfigError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
   }
   if (cfg.nLabeled === mnist.train.count) {
     // "All labels": the whole training set is labeled (MNIST's classes are not of equal size, so
@@ -52,6 +53,11 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
     test: mnist.test,
     labeled: select(mnist.train, labeled),
   };
+}
+
+/** Epochs a trainer state has reached: the finished ones, plus the one it stopped in. */
+export function epochsReached(t: { epoch: number; batch: number }): number {
+  return t.epoch + (t.batch > 0 ? 1 : 0);
 }
 
 export interface Experiment {
@@ -78,10 +84,15 @@ export function createExperiment(cfg: AAEConfig, mnist?: Mnist, data?: TrainData
  */
 export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number, data?: TrainData): Experiment {
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
-    throw new RangeError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
+    throw new ConfigError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
   }
   const ck = loadCheckpoint(file, expect, epochs);
   const cfg = ck.config;
+  const trained = ck.trainer ? epochsReached(ck.trainer) : 0;
+  if (epochs !== undefined && epochs < trained) {
+    ck.model.dispose();
+    throw new ConfigError(`resumeExperiment: epochs ${epochs} is below the ${trained} epochs the checkpoint ${file} has trained; valid: ${trained} or more`);
+  }
   try {
     data ??= prepareData(cfg, mnist);
     const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));

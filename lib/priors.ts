@@ -8,6 +8,7 @@
  */
 import { Rng } from './random';
 import { N_LABELS } from './data/mnist';
+import { ConfigError } from './errors';
 
 export const PRIOR_NAMES = ['gaussian', 'gaussian_mixture', 'swiss_roll'] as const;
 export type PriorName = (typeof PRIOR_NAMES)[number];
@@ -29,12 +30,12 @@ export function isPriorName(s: string): s is PriorName {
  */
 export function checkPrior(prior: string, nZ: number, labelled: boolean): asserts prior is PriorName {
   if (!isPriorName(prior)) {
-    throw new RangeError(`unknown prior "${prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown prior "${prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
   }
-  if (!Number.isInteger(nZ) || nZ < 1) throw new RangeError(`n_z must be a positive integer, got ${nZ}`);
+  if (!Number.isInteger(nZ) || nZ < 1) throw new ConfigError(`n_z must be a positive integer, got ${nZ}`);
   const needsPairs = labelled || prior !== 'gaussian';
   if (needsPairs && nZ % 2 !== 0) {
-    throw new RangeError(
+    throw new ConfigError(
       `prior "${prior}"${labelled ? ' with labels' : ''} needs an even n_z (pairs of 2-D draws), got ${nZ}; ` +
         `valid: 2, 4, 6, ...${labelled ? '' : prior === 'gaussian' ? '' : ' (or use the gaussian prior for any n_z)'}`,
     );

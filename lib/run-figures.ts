@@ -5,11 +5,11 @@
  * interactive version (label slider) as a Vega-Lite spec, manifold.interactive.vl.json, to open in
  * any Vega-Lite viewer (e.g. the online Vega editor).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Experiment } from './experiment';
-import { experimentFigures, type ExperimentFigureOptions } from './figures/experiment';
+import { FIGURE_NAMES, experimentFigures, type ExperimentFigureOptions } from './figures/experiment';
 import { writeFigure } from './display/render';
+import { writeFileAtomic } from './atomic-write';
 
 export interface RunFigureOptions extends Omit<ExperimentFigureOptions, 'pmlr' | 'parr'> {
   pmlr: boolean;
@@ -18,7 +18,12 @@ export interface RunFigureOptions extends Omit<ExperimentFigureOptions, 'pmlr' |
   verbose?: boolean;
 }
 
-/** Writes the run's figures into `out`; returns the paths written. */
+/** The names of every figure file writeRunFigures can write into a run folder. */
+export function runFigureFiles(): string[] {
+  return FIGURE_NAMES.flatMap((n) => [`${n}.png`, `${n}.svg`, `${n}.vl.json`, `${n}.interactive.vl.json`]);
+}
+
+/** Writes the run's figures into `out` (each atomically); returns the paths written. */
 export async function writeRunFigures(exp: Experiment, out: string, o: RunFigureOptions): Promise<string[]> {
   const { figures, skipped } = experimentFigures(exp, o);
   const written: string[] = [];
@@ -26,7 +31,7 @@ export async function writeRunFigures(exp: Experiment, out: string, o: RunFigure
     written.push(...(await writeFigure(f.staticSpec ?? f.spec, path.join(out, f.name))));
     if (f.staticSpec) {
       const file = path.join(out, `${f.name}.interactive.vl.json`);
-      fs.writeFileSync(file, JSON.stringify(f.spec));
+      writeFileAtomic(file, JSON.stringify(f.spec));
       written.push(file);
     }
   }

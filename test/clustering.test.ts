@@ -10,6 +10,7 @@ import { createExperiment, resumeExperiment } from '../lib/experiment';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { readResults, resultsMarkdown, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
 import { resultsMain } from '../lib/cli/results';
+import { main as aaeMain } from '../lib/cli/main';
 import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
 import { renderSvg } from '../lib/display/render';
 
@@ -179,4 +180,22 @@ test('targets table: per target the best setup (most seeds, then lowest mean), e
   rows[0] = targetRows({ ...read, classification: read.classification.slice(3, 5) })[0];
   assert.equal(rows[0].met, false);
   assert.match(targetsTable(rows), /\| no \(2 seeds\) \|/);
+});
+
+test('`aae --model clustering --clusters K` trains and writes the clusters figure; --clusters and label options belong to their models', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-cluster-run-'));
+  try {
+    const out = path.join(dir, 'run');
+    const args = ['--model', 'clustering', '--clusters', '12', '--n_z', '2', '--hidden', '16', '--epochs', '1', '--train-size', '300', '--eval-size', '100', '--no-progress', '--out', out];
+    assert.equal(await aaeMain(args), 0);
+    for (const f of ['clusters.png', 'restoration.png', 'latent_scatter.png', 'metrics.json', 'checkpoint.aae']) assert.ok(fs.existsSync(path.join(out, f)), f);
+    const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')) as { config: { clusters: number; model: string }; history: { val_error: number }[] };
+    assert.deepEqual([m.config.model, m.config.clusters], ['clustering', 12]);
+    assert.equal(typeof m.history[0].val_error, 'number');
+    assert.equal(await aaeMain(['--model', 'supervised', '--clusters', '3', '--out', path.join(dir, 'x')]), 2);
+    assert.equal(await aaeMain(['--model', 'clustering', '--labels', '100', '--out', path.join(dir, 'y')]), 2);
+    assert.ok(!fs.existsSync(path.join(dir, 'x')) && !fs.existsSync(path.join(dir, 'y')), 'nothing written for bad options');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -252,7 +252,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.equal(await resultsMain(['classify', '--labels', '300', ...common.slice(2)]), 2, 'more labels than --train-size');
 
     assert.equal(await resultsMain(['prior-match', '--prior', 'swiss_roll', ...common]), 0);
-    const p = JSON.parse(fs.readFileSync(path.join(results, 'prior-match-swiss_roll-e1-seed1.json'), 'utf8'));
+    const p = JSON.parse(fs.readFileSync(path.join(results, 'prior-match-swiss_roll-z2-e1-seed1.json'), 'utf8'));
     assert.deepEqual([p.kind, p.prior, p.nZ, p.count, p.complete, p.config.model], ['prior-match', 'swiss_roll', 2, 10000, true, 'supervised']);
     assert.ok(typeof p.mmd2 === 'number' && p.modeAccuracy >= 0 && p.modeAccuracy <= 1);
     const read = readResults(results);

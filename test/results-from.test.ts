@@ -129,12 +129,13 @@ test('prior-match --from: epochs, history and wall time from the checkpoint, its
   try {
     await exp.trainer.run({ evalSize: 50 });
     saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { savedBy: 'trainOrLoad' });
-    const args = ['prior-match', '--prior', 'gaussian_mixture', '--from', ckpt, '--seed', '2', '--max-samples', '200', '--results', results];
+    const args = ['prior-match', '--prior', 'gaussian_mixture', '--from', ckpt, '--max-samples', '200', '--results', results];
+    assert.equal(await resultsMain([...args, '--seed', '2']), 2, 'the seed is the model\'s (0), not another');
     assert.equal(await resultsMain(args), 0);
-    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-e1-seed2.json'));
+    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-z2-e1-seed0.json'));
     assert.deepEqual(
       [p.kind, p.prior, p.nZ, p.count, p.seed, p.config.seed, p.preset, p.epochs, p.complete, p.source],
-      ['prior-match', 'gaussian_mixture', 2, 10000, 2, 0, 'fast', 1, true, 'notebooks/runs/full/supervised-gaussian_mixture-z2/checkpoint.aae'],
+      ['prior-match', 'gaussian_mixture', 2, 10000, 0, 0, 'fast', 1, true, 'notebooks/runs/full/supervised-gaussian_mixture-z2/checkpoint.aae'],
     );
     assert.equal(p.wallSeconds, p.history[0].seconds);
     assert.ok(typeof p.mmd2 === 'number' && typeof p.modeAccuracy === 'number');

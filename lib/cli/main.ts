@@ -4,10 +4,12 @@
  *
  * Every option is checked before any work (backend, data, files): a bad one prints ONE line naming
  * the option, the bad value and the valid choices, and exits 2 with nothing written.
- * Exit codes: 0 done; 1 failure (missing or damaged MNIST or checkpoint file, training diverged:
- * the last good checkpoint is kept); 2 bad options; 130 interrupted by Ctrl-C (SIGINT) or SIGTERM
- * (a checkpoint of the exact position is saved; a second signal exits at once, keeping the
- * previous checkpoint).
+ * Exit codes: 0 done; 1 failure with a file or the machine (missing or damaged MNIST or checkpoint
+ * file, a full disk, training diverged: the last good checkpoint is kept); 2 bad options or usage
+ * (including a run folder locked by another run); 130 interrupted by Ctrl-C (SIGINT) or SIGTERM (a
+ * checkpoint of the exact position is saved; a second signal exits at once, keeping the previous
+ * checkpoint; before training starts, nothing is written).
+ * The run folder is locked (.aae.lock, holding the pid) for the run's life.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,12 +22,17 @@ import { createExperiment, prepareData, resumeExperiment, type Experiment } from
 import { DataError, loadMnist, type Mnist } from '../data/mnist';
 import type { TrainData } from '../train/trainer';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, writeFileAtomic } from '../train/checkpoint';
+import { WriteError, removeStaleTemporaries } from '../atomic-write';
+import { ConfigError } from '../errors';
+import { LOCK_FILE, LockError, acquireLock, type RunLock } from '../lock';
+import { epochsReached } from '../experiment';
+import { ignoreClosedOutput, rejectRepeatedOptions } from './common';
 import { trainWithCheckpoints } from '../train/with-checkpoints';
 import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
-import { writeRunFigures } from '../run-figures';
+import { runFigureFiles, writeRunFigures } from '../run-figures';
 
 /** Thrown for a bad option: exit code 2, one line naming the option, the value and the choices. */
-export class UsageError extends Error {
+export class UsageError extends ConfigError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
@@ -76,6 +83,7 @@ export interface CliOptions {
   /** Undefined = the preset's (0: clean labeled batches, as the original). */
   labeledNoise?: number;
   labeledShift?: number;
+  clusters?: number;
   trainSize?: number;
   seed: number;
   out?: string;
@@ -103,6 +111,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--lr-drop <epoch>', 'epoch from which the learning rate drops to the preset\'s next one, 1e-4 (paper-sgd: its rates / 10) (default: the preset\'s: original 51, fast 8, paper and paper-sgd 50)').argParser(intOption('--lr-drop', 1, 10000)))
     .addOption(new Option('--batch-size <n>', 'batch size (default: the preset\'s)').argParser(intOption('--batch-size', 1, 5000)))
     .addOption(new Option('--hidden <n>', 'units per hidden layer (default: the preset\'s)').argParser(intOption('--hidden', 1, 20000)))
+    .addOption(new Option('--clusters <k>', 'clustering: the number of clusters, the width of the categorical head (default 16)').argParser(intOption('--clusters', 2, 1000)))
     .addOption(new Option('--labels <n>', 'semi-supervised: labeled examples (default 5000)').argParser(intOption('--labels', 1, 55000)))
     .addOption(new Option('--labeled-from <src>', 'semi-supervised: validation (first N validation images, the original) or balanced (N/10 per class from the training set)').choices(LABELED_SOURCES))
     .addOption(new Option('--labeled-noise <std>', 'semi-supervised: std of the Gaussian input noise on the labeled batches of the cross-entropy phase (default 0: clean, as the original)').argParser(numberOption('--labeled-noise', 0, 10)))
@@ -128,9 +137,13 @@ export function buildProgram(): Command {
         'Ctrl-C (SIGINT) or SIGTERM: stops after the current batch and saves a checkpoint; continue with the same',
         'command plus --resume (a seeded run ends with the same weights as an uninterrupted one).',
         '',
-        'Exit codes: 0 done, 1 failure (missing or damaged data or checkpoint, training diverged: the last good',
-        'checkpoint is kept), 2 bad options (one line naming the option, the value and the choices; nothing is',
-        'written), 130 interrupted (checkpoint saved).',
+        'Exit codes: 0 done, 1 failure with a file or the machine (missing or damaged data or checkpoint, a full',
+        'disk, training diverged: the last good checkpoint is kept), 2 bad options (one line naming the option,',
+        'the value and the choices; nothing is written) or --out in use by another run, 130 interrupted',
+        '(checkpoint saved; before training started: nothing written).',
+        '',
+        `Lock: a run holds ${LOCK_FILE} (its pid) in --out while it runs; a second run into that folder exits 2`,
+        'naming the pid. A lock left by a run that was killed is taken over with a note.',
       ].join('\n'),
     )
     .exitOverride()
@@ -147,14 +160,32 @@ export function buildProgram(): Command {
 export function lrScheduleFor(preset: PresetName, lrDrop: number | undefined, epochs: number | undefined): LrStep[] | undefined {
   if (lrDrop === undefined) return undefined;
   const total = epochs ?? PRESETS[preset].epochs;
+  if (total === 1) {
+    throw new UsageError(`--lr-drop ${lrDrop}: a run of 1 epoch has no learning-rate drop; leave --lr-drop out, or give --epochs ${lrDrop + 1} or more`);
+  }
   if (lrDrop >= total) {
     throw new UsageError(`--lr-drop ${lrDrop} is not before the last epoch of ${total}${epochs === undefined ? ` (the ${preset} preset's)` : ''}; valid: 1 to ${total - 1}`);
   }
   return lrDropAt(PRESETS[preset].lrSchedule, lrDrop);
 }
 
+/** Options of the semi-supervised model only (CLI name, option key). */
+const SEMI_ONLY: [string, keyof CliOptions][] = [
+  ['--labels', 'labels'],
+  ['--labeled-from', 'labeledFrom'],
+  ['--labeled-noise', 'labeledNoise'],
+  ['--labeled-shift', 'labeledShift'],
+];
+
+function rejectSemiOnly(o: CliOptions, why: string): void {
+  const bad = SEMI_ONLY.filter(([, k]) => o[k] !== undefined).map(([flag, k]) => `${flag} ${String(o[k])}`);
+  if (bad.length) throw new UsageError(`${bad.join(', ')}: ${bad.length === 1 ? 'an option' : 'options'} of the semi-supervised model only, ${why}; leave ${bad.length === 1 ? 'it' : 'them'} out`);
+}
+
 /** Cross-option checks, before any work: each failure names the option, the value and the valid choices. */
 export function resolveConfig(o: CliOptions): AAEConfig {
+  if (o.model !== 'semi_supervised') rejectSemiOnly(o, `not of --model ${o.model}`);
+  if (o.model !== 'clustering' && o.clusters !== undefined) throw new UsageError(`--clusters ${o.clusters}: an option of --model clustering only, not of --model ${o.model}; leave it out`);
   const nZ = o.n_z ?? PRESETS[o.preset].nZ;
   try {
     checkPrior(o.prior, nZ, o.model === 'supervised');
@@ -190,6 +221,7 @@ export function resolveConfig(o: CliOptions): AAEConfig {
         labeledFrom: o.labeledFrom,
         labeledNoiseStd: o.labeledNoise,
         labeledShift: o.labeledShift,
+        clusters: o.clusters,
         trainSize: o.trainSize,
         seed: o.seed,
       },
@@ -201,6 +233,23 @@ export function resolveConfig(o: CliOptions): AAEConfig {
 }
 
 const RESULT_FILES = ['metrics.json', CHECKPOINT_FILE];
+
+/** Every file aae writes into a run folder (besides its lock and the temporaries of atomic writes). */
+export function runFiles(): string[] {
+  return [...RESULT_FILES, ...runFigureFiles()];
+}
+
+/**
+ * --force: removes every file aae writes in `out` (results, figures, temporaries of writers that
+ * died) and nothing else.
+ */
+export function removeRunFiles(out: string): void {
+  for (const f of runFiles()) {
+    const file = path.join(out, f);
+    fs.rmSync(file, { force: true });
+    removeStaleTemporaries(file);
+  }
+}
 
 /**
  * mkdir -p that returns the folders it created (outermost first), so a run that stops before its
@@ -244,20 +293,18 @@ export function removeDirs(created: string[]): void {
 }
 
 /**
- * Checks --out is a writable folder (creating it), and that it holds no earlier run unless --resume
- * or --force. Returns the folders it created, for removal when the run stops before writing.
+ * Checks --out is a writable folder (creating it), takes its lock, and checks it holds no earlier run
+ * unless --resume or --force. Returns the folders it created (for removal when the run stops before
+ * writing) and the lock (the caller releases it).
  */
-export function prepareOut(out: string, o: Pick<CliOptions, 'resume' | 'force'>): string[] {
+export function prepareOut(out: string, o: Pick<CliOptions, 'resume' | 'force'>): { created: string[]; lock: RunLock } {
   if (o.resume && o.force) throw new UsageError('--resume and --force exclude each other: continue a run, or overwrite it');
+  if (out.trim() === '') throw new UsageError(`--out '${out}' is empty; valid: a folder path (default runs/<model>-<prior>-z<n_z>)`);
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) {
     throw new UsageError(`--out ${out} is a file, not a folder; valid: a new or writable folder`);
   }
   if (o.resume && !fs.existsSync(path.join(out, CHECKPOINT_FILE))) {
     throw new UsageError(`--resume: --out ${out} holds no ${CHECKPOINT_FILE} to continue from; valid: the folder of an earlier run`);
-  }
-  const existing = RESULT_FILES.filter((f) => fs.existsSync(path.join(out, f)));
-  if (!o.resume && existing.length > 0 && !o.force) {
-    throw new UsageError(`--out ${out} already holds a run (${existing.join(', ')}); use --resume to continue it, --force to overwrite it, or another --out`);
   }
   let created: string[] = [];
   try {
@@ -269,7 +316,21 @@ export function prepareOut(out: string, o: Pick<CliOptions, 'resume' | 'force'>)
     removeDirs(created);
     throw new UsageError(`--out ${out} is not writable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); valid: a new or writable folder`);
   }
-  return created;
+  let lock: RunLock;
+  try {
+    lock = acquireLock(path.join(out, LOCK_FILE), `--out ${out}`);
+  } catch (e) {
+    removeDirs(created);
+    throw e;
+  }
+  if (lock.tookOverFrom !== null) console.error(`note: taking over the stale lock ${lock.file} of pid ${lock.tookOverFrom} (that run is gone)`);
+  const existing = runFiles().filter((f) => fs.existsSync(path.join(out, f)));
+  if (!o.resume && existing.length > 0 && !o.force) {
+    lock.release();
+    removeDirs(created);
+    throw new UsageError(`--out ${out} already holds a run (${existing.join(', ')}); use --resume to continue it, --force to overwrite it, or another --out`);
+  }
+  return { created, lock };
 }
 
 /** CLI option of each config field that --resume compares with the checkpoint. */
@@ -283,6 +344,7 @@ const RESUME_FIELDS: [keyof CliOptions, keyof AAEConfig, string][] = [
   ['labeledFrom', 'labeledFrom', '--labeled-from'],
   ['labeledNoise', 'labeledNoiseStd', '--labeled-noise'],
   ['labeledShift', 'labeledShift', '--labeled-shift'],
+  ['clusters', 'clusters', '--clusters'],
   ['trainSize', 'trainSize', '--train-size'],
   ['seed', 'seed', '--seed'],
 ];
@@ -293,7 +355,12 @@ const RESUME_FIELDS: [keyof CliOptions, keyof AAEConfig, string][] = [
  * `given(k)` = option k was given on the command line. Reads the checkpoint without loading it.
  */
 export function resumeConfig(ckptFile: string, o: CliOptions, given: (k: keyof CliOptions) => boolean): AAEConfig {
-  const saved = readCheckpoint(ckptFile).header.config;
+  const { config: saved, trainer } = readCheckpoint(ckptFile).header;
+  if (saved.model !== 'semi_supervised') rejectSemiOnly(o, `and the checkpoint ${ckptFile} holds a ${saved.model} model`);
+  const trained = trainer ? epochsReached(trainer) : 0;
+  if (o.epochs !== undefined && o.epochs < trained) {
+    throw new UsageError(`--resume: --epochs ${o.epochs} is below the ${trained} epochs the checkpoint ${ckptFile} has trained; valid: ${trained} to 10000`);
+  }
   for (const [k, field, flag] of RESUME_FIELDS) {
     if (!given(k)) continue;
     // --train-size 55000 and the default (0) both mean all training images.
@@ -379,12 +446,26 @@ function givenOptions(program: Command): (k: keyof CliOptions) => boolean {
   return (k) => program.getOptionValueSource(k) === 'cli';
 }
 
+/** The one-line message and exit code of an error the user can act on; null for a bug (rethrown). */
+export function errorExit(e: unknown): { message: string; code: number } | null {
+  if (e instanceof ConfigError || e instanceof LockError) return { message: e.message, code: 2 };
+  if (e instanceof DataError || e instanceof CheckpointError || e instanceof WriteError) return { message: e.message, code: 1 };
+  return null;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedOutput();
   const program = buildProgram();
+  rejectRepeatedOptions(program);
   let o: CliOptions;
   try {
     program.parse(argv, { from: 'user' });
     const raw = program.opts() as CliOptions & { pmlr?: boolean; parr?: boolean };
+    for (const [upper, lower] of [['PMLR', 'pmlr'], ['PARR', 'parr']] as const) {
+      if (program.getOptionValueSource(upper) === 'cli' && raw[lower] !== undefined && raw[lower] !== raw[upper]) {
+        program.error(`error: --${upper} ${raw[upper]} and --${lower} ${raw[lower]} disagree (they are the same option); give one`, { code: 'aae.conflict', exitCode: 2 });
+      }
+    }
     o = { ...raw, PMLR: raw.pmlr ?? raw.PMLR, PARR: raw.parr ?? raw.PARR };
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -393,93 +474,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  // Options, the output folder, the checkpoint to resume and the data: all checked before the
-  // backend starts; a failure removes the folders this run created.
-  let created: string[] = [];
-  const fail = (message: string, code: number): number => {
-    console.error(`aae: ${message}`);
-    removeDirs(created);
-    return code;
-  };
-  let cfg: AAEConfig;
-  let out: string;
-  let data: TrainData;
-  let mnist: Mnist;
-  const ckptFile = () => path.join(out, CHECKPOINT_FILE);
-  try {
-    cfg = resolveConfig(o);
-    out = o.out ?? path.join('runs', `${cfg.model}-${cfg.prior}-z${cfg.nZ}`);
-    created = prepareOut(out, o);
-    if (o.resume) cfg = resumeConfig(ckptFile(), o, givenOptions(program));
-    mnist = loadMnist();
-    try {
-      data = prepareData(cfg, mnist);
-    } catch (e) {
-      if (e instanceof RangeError) throw new UsageError(`--labels ${cfg.nLabeled}: ${e.message}`);
-      throw e;
-    }
-  } catch (e) {
-    if (e instanceof UsageError) return fail(e.message, 2);
-    if (e instanceof DataError || e instanceof CheckpointError) return fail(e.message, 1);
-    throw e;
-  }
-
-  let backendName: string;
-  try {
-    const info = await initBackend({ backend: o.backend });
-    backendName = info.name;
-    console.error(`backend: ${info.description}`);
-    if (info.hint) console.error(`hint: ${info.hint}`);
-  } catch (e) {
-    return fail(`--backend: ${(e as Error).message}`, 2);
-  }
-
-  let exp: Experiment;
-  let initial: Record<string, number> | null = null;
-  const metricsFile = path.join(out, 'metrics.json');
-  try {
-    if (o.resume) {
-      exp = resumeExperiment(ckptFile(), {}, mnist, cfg.epochs, data);
-      console.error(`resuming ${ckptFile()} at epoch ${exp.trainer.state.epoch + 1}, batch ${exp.trainer.state.batch}`);
-      try {
-        initial = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { initial?: Record<string, number> | null }).initial ?? null;
-      } catch {
-        initial = null;
-      }
-    } else {
-      if (o.force) for (const f of RESULT_FILES) fs.rmSync(path.join(out, f), { force: true });
-      exp = createExperiment(cfg, mnist, data);
-    }
-  } catch (e) {
-    if (e instanceof CheckpointError) return fail(e.message, 1);
-    throw e;
-  }
-  const total = o.epochs ?? exp.config.epochs;
-  const started = Date.now();
-  if (!o.resume) {
-    initial = exp.trainer.evaluateTest(o.evalSize);
-    console.log(`before training: test_reconstruction ${fmt(initial.test_reconstruction)}`);
-  }
-
-  const writeMetrics = () =>
-    writeFileAtomic(
-      metricsFile,
-      JSON.stringify(
-        {
-          config: exp.config,
-          backend: backendName,
-          versions: { node: process.version, aaeLab: require('../../package.json').version },
-          initial,
-          history: exp.trainer.history,
-          wallSeconds: (Date.now() - started) / 1000,
-        },
-        null,
-        2,
-      ) + '\n',
-    );
-
+  // A signal from here on stops the run cleanly: before training, nothing is written (the folders
+  // this run made are removed); during training, at the end of the batch with a checkpoint.
   const ctrl = new AbortController();
   let signalName: string | null = null;
+  let training = false;
   const onSignal = (sig: NodeJS.Signals) => {
     if (signalName) {
       // A second signal: stop now. Checkpoints are written atomically, so the previous one stays whole.
@@ -487,45 +486,143 @@ export async function main(argv: string[]): Promise<number> {
       process.exit(130);
     }
     signalName = sig;
-    console.error(`\n${sig}: stopping after this batch and saving a checkpoint (again to quit at once)...`);
+    if (training) console.error(`\n${sig}: stopping after this batch and saving a checkpoint (again to quit at once)...`);
     ctrl.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let created: string[] = [];
+  let lock: RunLock | null = null;
+  let wroteResults = false;
+  const fail = (message: string, code: number): number => {
+    console.error(`aae: ${message}`);
+    return code;
+  };
   try {
-    const outcome = await trainWithCheckpoints(exp, ckptFile(), {
-      epochs: total,
-      signal: ctrl.signal,
-      evalSize: o.evalSize,
-      callbacks: [progressCallbacks(total, o.progress, !!process.stderr.isTTY)],
-      meta: () => ({ backend: backendName, argv }),
-      afterSave: writeMetrics,
-    });
-    if (outcome === 'interrupted') {
-      console.error(`interrupted by ${signalName}: checkpoint saved to ${ckptFile()}; continue with the same command plus --resume`);
-      return 130;
-    }
+    const code = await run();
+    return code;
   } catch (e) {
-    if (e instanceof DivergenceError) {
-      const t = fs.existsSync(ckptFile()) ? readCheckpoint(ckptFile()).header.trainer : null;
-      const kept = t
-        ? `the last good checkpoint is kept in ${ckptFile()} (after ${t.epoch} epoch(s)${t.batch ? ` and ${t.batch} batch(es)` : ''})`
-        : 'no checkpoint was written (it diverged before the end of the first epoch)';
-      console.error(`aae: ${e.message}; stopped: ${kept}`);
-      return 1;
-    }
-    if (e instanceof CheckpointError) {
-      console.error(`aae: ${e.message}`);
-      return 1;
-    }
+    const x = errorExit(e);
+    if (x) return fail(x.message, x.code);
     throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    (lock as RunLock | null)?.release();
+    if (!wroteResults) removeDirs(created);
   }
-  writeMetrics();
-  const figures = await writeRunFigures(exp, out, { pmlr: o.PMLR, parr: o.PARR });
-  for (const f of figures) console.log(`wrote ${f}`);
-  console.log(`wrote ${metricsFile}, ${ckptFile()}`);
-  return 0;
+
+  async function run(): Promise<number> {
+    const stoppedEarly = () => {
+      console.error(`aae: interrupted by ${signalName} before training started; nothing was written`);
+      return 130;
+    };
+    // Options, the output folder, the checkpoint to resume and the data: all checked before the
+    // backend starts; a failure removes the folders this run created.
+    let cfg = resolveConfig(o);
+    const out = o.out ?? path.join('runs', `${cfg.model}-${cfg.prior}-z${cfg.nZ}`);
+    const ckptFile = path.join(out, CHECKPOINT_FILE);
+    const prepared = prepareOut(out, o);
+    created = prepared.created;
+    lock = prepared.lock;
+    if (o.resume) cfg = resumeConfig(ckptFile, o, givenOptions(program));
+    const mnist: Mnist = loadMnist();
+    let data: TrainData;
+    try {
+      data = prepareData(cfg, mnist);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(`--labels ${cfg.nLabeled}: ${e.message}`);
+      throw e;
+    }
+
+    let backendName: string;
+    try {
+      const info = await initBackend({ backend: o.backend });
+      backendName = info.name;
+      console.error(`backend: ${info.description}`);
+      if (info.hint) console.error(`hint: ${info.hint}`);
+    } catch (e) {
+      throw new UsageError(`--backend: ${(e as Error).message}`);
+    }
+    if (ctrl.signal.aborted) return stoppedEarly();
+
+    let exp: Experiment;
+    let initial: Record<string, number> | null = null;
+    const metricsFile = path.join(out, 'metrics.json');
+    if (o.resume) {
+      exp = resumeExperiment(ckptFile, {}, mnist, cfg.epochs, data);
+      console.error(`resuming ${ckptFile} at epoch ${exp.trainer.state.epoch + 1}, batch ${exp.trainer.state.batch}`);
+      try {
+        initial = (JSON.parse(fs.readFileSync(metricsFile, 'utf8')) as { initial?: Record<string, number> | null }).initial ?? null;
+      } catch {
+        initial = null;
+      }
+    } else {
+      exp = createExperiment(cfg, mnist, data);
+    }
+    try {
+      const total = o.epochs ?? exp.config.epochs;
+      const started = Date.now();
+      if (!o.resume) {
+        initial = exp.trainer.evaluateTest(o.evalSize);
+      }
+      // Signals arrive between JavaScript turns: give one a turn before anything is written.
+      await new Promise((r) => setImmediate(r));
+      if (ctrl.signal.aborted) return stoppedEarly();
+      if (o.force) removeRunFiles(out);
+      if (!o.resume) console.log(`before training: test_reconstruction ${fmt(initial!.test_reconstruction)}`);
+
+      const writeMetrics = () =>
+        writeFileAtomic(
+          metricsFile,
+          JSON.stringify(
+            {
+              config: exp.config,
+              backend: backendName,
+              versions: { node: process.version, aaeLab: require('../../package.json').version },
+              initial,
+              history: exp.trainer.history,
+              wallSeconds: (Date.now() - started) / 1000,
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+
+      training = true;
+      wroteResults = true;
+      try {
+        const outcome = await trainWithCheckpoints(exp, ckptFile, {
+          epochs: total,
+          signal: ctrl.signal,
+          evalSize: o.evalSize,
+          callbacks: [progressCallbacks(total, o.progress, !!process.stderr.isTTY)],
+          meta: () => ({ backend: backendName, argv }),
+          afterSave: writeMetrics,
+        });
+        if (outcome === 'interrupted') {
+          console.error(`interrupted by ${signalName}: checkpoint saved to ${ckptFile}; continue with the same command plus --resume`);
+          return 130;
+        }
+      } catch (e) {
+        if (e instanceof DivergenceError) {
+          const t = fs.existsSync(ckptFile) ? readCheckpoint(ckptFile).header.trainer : null;
+          const kept = t
+            ? `the last good checkpoint is kept in ${ckptFile} (after ${t.epoch} epoch(s)${t.batch ? ` and ${t.batch} batch(es)` : ''})`
+            : 'no checkpoint was written (it diverged before the end of the first epoch)';
+          return fail(`${e.message}; stopped: ${kept}`, 1);
+        }
+        throw e;
+      } finally {
+        training = false;
+      }
+      writeMetrics();
+      const figures = await writeRunFigures(exp, out, { pmlr: o.PMLR, parr: o.PARR });
+      for (const f of figures) console.log(`wrote ${f}`);
+      console.log(`wrote ${metricsFile}, ${ckptFile}`);
+      return 0;
+    } finally {
+      exp.model.dispose();
+    }
+  }
 }

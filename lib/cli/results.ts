@@ -5,26 +5,33 @@
  *   aae-results classify --from <checkpoint>    the same result file for a model trained elsewhere
  *                                               (e.g. by notebook 05), measured on the 10,000 test images
  *   aae-results prior-match --prior P --seed S  train the supervised AAE at n_z 2 (or --from a
- *                                               checkpoint), write results/prior-match-<P>-e<epochs>-seed<S>.json
+ *                                               checkpoint), write results/prior-match-<P>-z<n_z>-e<epochs>-seed<S>.json
  *   aae-results table                           Markdown tables (mean ± std over seeds) from results/*.json
  * Training runs checkpoint every epoch to runs/<result name>/ and rewrite their result file (complete:
  * false) after every epoch; --resume continues an interrupted run. With --from, the setup, history and
- * wall time come from the checkpoint (see fromCheckpoint). Exit codes as `aae`: 0 done,
- * 2 bad options, 1 failure, 130 interrupted (checkpoint saved).
+ * wall time come from the checkpoint (see fromCheckpoint). Exit codes as `aae`: 0 done, 1 failure
+ * with a file or the machine (a damaged or missing checkpoint or result file, a full disk,
+ * divergence), 2 bad options or usage (including a result file or run folder locked by another run),
+ * 130 interrupted (checkpoint saved). A run locks its result file (.<name>.lock beside it) and, when
+ * training, its run folder (.aae.lock) for its life.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { intOption, numberOption, lrScheduleFor } from './main';
+import { intOption, numberOption, lrScheduleFor, errorExit, UsageError } from './main';
+import { ignoreClosedOutput, rejectRepeatedOptions } from './common';
+import { LOCK_FILE, acquireLock, type RunLock } from '../lock';
+import { CheckpointError } from '../train/checkpoint';
 import { PRESET_NAMES, LABELED_SOURCES, MAX_LABELED_SHIFT, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import { PRIOR_NAMES, type PriorName } from '../priors';
 import { initBackend } from '../backend';
 import { createExperiment, resumeExperiment, type Experiment } from '../experiment';
-import { CHECKPOINT_FILE, loadCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
+import { CHECKPOINT_FILE, loadCheckpoint, readCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
 import { trainWithCheckpoints } from '../train/with-checkpoints';
 import { DivergenceError, type EpochMetrics } from '../train/trainer';
 import { loadMnist } from '../data/mnist';
 import { priorMatch } from '../eval/metrics';
+import { ConfigError } from '../errors';
 import {
   classifyResultName,
   clusterResultName,
@@ -37,7 +44,39 @@ import {
   type RunInfo,
 } from '../eval/results';
 
-class UsageError extends Error {}
+/** A result file that cannot be read: exit 1. */
+class ResultFileError extends CheckpointError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultFileError';
+  }
+}
+
+/** Locks held by this command (released when it ends). */
+const locks: RunLock[] = [];
+
+/** Locks `file` for this run (exit 2 when another run holds it). */
+function lockFor(lockFile: string, what: string): void {
+  fs.mkdirSync(path.dirname(lockFile), { recursive: true });
+  const lock = acquireLock(lockFile, what);
+  if (lock.tookOverFrom !== null) console.error(`note: taking over the stale lock ${lock.file} of pid ${lock.tookOverFrom} (that run is gone)`);
+  locks.push(lock);
+}
+
+/** Locks a result file: .<name>.lock beside it. */
+function lockResult(file: string): void {
+  lockFor(path.join(path.dirname(file), `.${path.basename(file)}.lock`), file);
+}
+
+function readResultFile(file: string): RunInfo & { source?: string } {
+  try {
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo & { source?: string };
+    if (r === null || typeof r !== 'object') throw new Error('not a JSON object');
+    return r;
+  } catch (e) {
+    throw new ResultFileError(`${file} is not a readable result file (${(e as Error).message}); move it away, or use --force to replace it`);
+  }
+}
 
 
 interface TrainOpts {
@@ -161,7 +200,8 @@ function versions(): RunInfo['versions'] {
 /** Refuses to overwrite a result unless --force or --resume; returns the earlier wall time to add. */
 function checkExisting(file: string, ckpt: string, o: TrainOpts): number {
   if (o.force && o.resume) throw new UsageError('--resume and --force exclude each other');
-  const old = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as RunInfo) : null;
+  if (o.force && !o.resume) return 0;
+  const old = fs.existsSync(file) ? readResultFile(file) : null;
   if (o.resume) {
     if (!fs.existsSync(ckpt)) throw new UsageError(`--resume: no checkpoint ${ckpt} to continue from`);
     if (old?.complete) throw new UsageError(`--resume: ${file} is already complete; use --force to run it again`);
@@ -190,6 +230,7 @@ async function trainRecorded(
   record: (exp: Experiment, wallSeconds: number, complete: boolean) => void,
 ): Promise<Trained> {
   fs.mkdirSync(path.dirname(ckpt), { recursive: true });
+  lockFor(path.join(path.dirname(ckpt), LOCK_FILE), `run folder ${path.dirname(ckpt)}`);
   const exp = o.resume ? resumeExperiment(ckpt, { model: cfg.model, prior: cfg.prior }, undefined, o.epochs) : createExperiment(cfg);
   const started = Date.now();
   const wall = () => earlierSeconds + (Date.now() - started) / 1000;
@@ -355,10 +396,19 @@ interface FromCheckpoint {
  */
 function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[1], seed: number | null, backend: string, chosenOn: TrainOpts['chosenOn']): FromCheckpoint {
   let ck: LoadedCheckpoint;
+  // A damaged or missing file is a failure (exit 1); a model of another kind than the command
+  // measures is a bad --from (exit 2).
+  try {
+    readCheckpoint(file);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CheckpointError(`--from: ${e.message}`);
+    throw e;
+  }
   try {
     ck = loadCheckpoint(file, expect);
   } catch (e) {
-    throw new UsageError(`--from: ${(e as Error).message}`);
+    if (e instanceof CheckpointError || e instanceof ConfigError) throw new UsageError(`--from: ${(e as Error).message}`);
+    throw e;
   }
   const t = ck.trainer;
   const history = t?.history ?? [];
@@ -397,6 +447,7 @@ async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string)
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
     }
     const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config));
+    lockResult(file);
     checkExistingFrom(file, source, o.force);
     const testError = ck.model.evaluate(loadMnist().test).classError as number;
     const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
@@ -420,6 +471,7 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   const name = classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed, cfg);
   const file = path.join(o.results, name);
   const ckpt = path.join(o.runs, name.replace(/\.json$/, ''), CHECKPOINT_FILE);
+  lockResult(file);
   const earlier = checkExisting(file, ckpt, o);
   const result = (exp: Experiment, wallSeconds: number, complete: boolean, testError: number | null): ClassifyResult => ({
     kind: 'semi-supervised-classification',
@@ -446,6 +498,7 @@ async function cluster(o: ClusterOpts, backend: string): Promise<number> {
   const name = clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed);
   const file = path.join(o.results, name);
   const ckpt = path.join(o.runs, name.replace(/\.json$/, ''), CHECKPOINT_FILE);
+  lockResult(file);
   const earlier = checkExisting(file, ckpt, o);
   const result = (exp: Experiment, wallSeconds: number, complete: boolean, labels: Uint8Array | null, testError: number | null): ClusterResult => ({
     kind: 'clustering',
@@ -472,11 +525,16 @@ async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<nu
   if (o.from !== undefined) {
     rejectTrainingOptions(o);
     const source = checkpointSource(o.from);
-    const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, o.seed, backend, o.chosenOn);
+    const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, null, backend, o.chosenOn);
     try {
-      const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, o.seed));
+      const seed = ck.config.seed;
+      if (o.given.includes('--seed') && o.seed !== seed) {
+        throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${seed} (leave --seed out)`);
+      }
+      const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, seed, ck.config.nZ));
+      lockResult(file);
       checkExistingFrom(file, source, o.force);
-      const m = priorMatch(ck.model, loadMnist().test, o.prior, o.seed, { maxSamples: o.maxSamples });
+      const m = priorMatch(ck.model, loadMnist().test, o.prior, seed, { maxSamples: o.maxSamples });
       const out: PriorMatchResult = { kind: 'prior-match', source, ...m, ...info };
       writeJson(file, out);
       console.log(`${o.prior}: MMD² ${m.mmd2.toExponential(3)}, mode accuracy ${m.modeAccuracy === null ? '-' : (100 * m.modeAccuracy).toFixed(1) + '%'}; wrote ${file}`);
@@ -486,8 +544,9 @@ async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<nu
     }
   }
   const cfg = configFor(o, { model: 'supervised', prior: o.prior, nZ: 2 });
-  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed));
+  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed, cfg.nZ));
   const ckpt = path.join(o.runs, path.basename(file, '.json'), CHECKPOINT_FILE);
+  lockResult(file);
   const earlier = checkExisting(file, ckpt, o);
   const record = (exp: Experiment, wallSeconds: number, complete: boolean, m: ReturnType<typeof priorMatch> | null) => ({
     kind: 'prior-match' as const,
@@ -507,11 +566,14 @@ async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<nu
 }
 
 export async function resultsMain(argv: string[]): Promise<number> {
+  ignoreClosedOutput();
   let chosen: { name: string; opts: unknown } | null = null;
   try {
-    buildResultsProgram((name, opts) => {
+    const program = buildResultsProgram((name, opts) => {
       chosen = { name, opts };
-    }).parse(argv, { from: 'user' });
+    });
+    for (const cmd of program.commands) rejectRepeatedOptions(cmd);
+    program.parse(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.code === 'commander.helpDisplayed' || e.exitCode === 0 ? 0 : 2;
     throw e;
@@ -521,37 +583,42 @@ export async function resultsMain(argv: string[]): Promise<number> {
     console.error('aae-results: name a command: classify, cluster, prior-match or table (see --help)');
     return 2;
   }
-  if (c.name === 'table') {
-    const read = readResults((c.opts as { results: string }).results);
-    for (const s of read.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
-    process.stdout.write(resultsMarkdown(read));
-    return 0;
-  }
-  let backend: string;
+  const prefix = c.name === 'table' ? 'aae-results table' : `aae-results ${c.name}`;
   try {
-    const info = await initBackend({ backend: (c.opts as TrainOpts).backend });
-    backend = info.name;
-    console.error(`backend: ${info.description}`);
-  } catch (e) {
-    console.error(`aae-results: --backend: ${(e as Error).message}`);
-    return 2;
-  }
-  try {
+    for (const opt of ['results', 'runs'] as const) {
+      const v = (c.opts as Record<string, unknown>)[opt];
+      if (typeof v === 'string' && v.trim() === '') throw new UsageError(`--${opt} '${v}' is empty; valid: a folder path (default ${opt})`);
+    }
+    if (c.name === 'table') {
+      const dir = (c.opts as { results: string }).results;
+      if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`--results ${dir} is a file, not a folder; valid: the folder of the result files`);
+      const read = readResults(dir);
+      for (const s of read.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
+      process.stdout.write(resultsMarkdown(read));
+      return 0;
+    }
+    let backend: string;
+    try {
+      const info = await initBackend({ backend: (c.opts as TrainOpts).backend });
+      backend = info.name;
+      console.error(`backend: ${info.description}`);
+    } catch (e) {
+      throw new UsageError(`--backend: ${(e as Error).message}`);
+    }
     if (c.name === 'cluster') return await cluster(c.opts as ClusterOpts, backend);
     return c.name === 'classify' ? await classify(c.opts as ClassifyOpts, backend) : await priorMatchCommand(c.opts as PriorMatchOpts, backend);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`aae-results ${c.name}: ${e.message}`);
-      return 2;
-    }
     if (e instanceof DivergenceError) {
-      console.error(`aae-results ${c.name}: ${e.message}; the last good checkpoint is kept`);
+      console.error(`${prefix}: ${e.message}; the last good checkpoint is kept`);
       return 1;
     }
-    if (e instanceof RangeError) {
-      console.error(`aae-results ${c.name}: ${e.message}`);
-      return 2;
+    const x = errorExit(e);
+    if (x) {
+      console.error(`${prefix}: ${x.message}`);
+      return x.code;
     }
     throw e;
+  } finally {
+    for (const l of locks.splice(0)) l.release();
   }
 }

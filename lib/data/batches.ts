@@ -1,6 +1,7 @@
 /** Batching, balanced labeled subsets and the original's denoising input noise. */
 import { IMAGE_SIZE as SIDE, PIXELS, N_LABELS, type ImageSet } from './mnist';
 import { Rng } from '../random';
+import { ConfigError } from '../errors';
 
 export interface Batch {
   /** Clean images, batch*784: the reconstruction target. */
@@ -23,6 +24,8 @@ export function epochOrder(n: number, rng: Rng | null): Uint32Array {
 }
 
 export function batchesPerEpoch(n: number, batchSize: number): number {
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchesPerEpoch: the batch size must be a positive integer, got ${String(batchSize)}`);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`batchesPerEpoch: the number of examples must be an integer >= 0, got ${String(n)}`);
   return Math.floor(n / batchSize);
 }
 
@@ -51,9 +54,9 @@ export function makeBatch(set: ImageSet, order: ArrayLike<number>, b: number, ba
  */
 export function shiftImages(x: Float32Array, maxShift: number, rng: Rng): Float32Array {
   if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= SIDE) {
-    throw new RangeError(`shiftImages: maxShift must be an integer from 0 to ${SIDE - 1}, got ${maxShift}`);
+    throw new ConfigError(`shiftImages: maxShift must be an integer from 0 to ${SIDE - 1}, got ${maxShift}`);
   }
-  if (x.length % PIXELS !== 0) throw new RangeError(`shiftImages: ${x.length} values are not whole ${SIDE}x${SIDE} images`);
+  if (x.length % PIXELS !== 0) throw new ConfigError(`shiftImages: ${x.length} values are not whole ${SIDE}x${SIDE} images`);
   const out = new Float32Array(x.length);
   if (maxShift === 0) {
     out.set(x);
@@ -78,8 +81,13 @@ export function shiftImages(x: Float32Array, maxShift: number, rng: Rng): Float3
 
 /** One-hot rows for labels. */
 export function oneHot(labels: ArrayLike<number>, n = N_LABELS): Float32Array {
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`oneHot: n must be a positive integer, got ${String(n)}`);
   const out = new Float32Array(labels.length * n);
-  for (let i = 0; i < labels.length; i++) out[i * n + labels[i]] = 1;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
+    if (!Number.isInteger(l) || l < 0 || l >= n) throw new ConfigError(`oneHot: labels[${i}] is ${String(l)}; valid labels: integers 0 to ${n - 1}`);
+    out[i * n + l] = 1;
+  }
   return out;
 }
 
@@ -89,7 +97,7 @@ export function oneHot(labels: ArrayLike<number>, n = N_LABELS): Float32Array {
  */
 export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng): { labeled: Uint32Array; unlabeled: Uint32Array } {
   if (!Number.isInteger(n) || n <= 0 || n % N_LABELS !== 0) {
-    throw new RangeError(`labeled subset size must be a positive multiple of ${N_LABELS}, got ${n}`);
+    throw new ConfigError(`labeled subset size must be a positive multiple of ${N_LABELS}, got ${n}`);
   }
   const per = n / N_LABELS;
   const byClass: number[][] = Array.from({ length: N_LABELS }, () => []);
@@ -98,7 +106,7 @@ export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng): 
   const labeled: number[] = [];
   for (let k = 0; k < N_LABELS; k++) {
     if (byClass[k].length < per) {
-      throw new RangeError(`labeled subset of ${n} needs ${per} examples of digit ${k}, the set has ${byClass[k].length}`);
+      throw new ConfigError(`labeled subset of ${n} needs ${per} examples of digit ${k}, the set has ${byClass[k].length}`);
     }
     const idx = Uint32Array.from(byClass[k]);
     rng.shuffle(idx);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ConfigError } from '../errors';
 
 export const IMAGE_SIZE = 28;
 export const PIXELS = IMAGE_SIZE * IMAGE_SIZE;
@@ -126,6 +127,9 @@ export function readImageSet(imagesFile: string, labelsFile: string): ImageSet {
 
 /** Rows [start, end) of a set (copies). */
 export function subset(set: ImageSet, start: number, end: number): ImageSet {
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > set.count) {
+    throw new ConfigError(`subset: rows [${String(start)}, ${String(end)}) are not a range of the set; valid: integers 0 <= start <= end <= ${set.count}, within 0 to ${set.count}`);
+  }
   return {
     images: set.images.slice(start * PIXELS, end * PIXELS),
     labels: set.labels.slice(start, end),
@@ -147,6 +151,9 @@ export function select(set: ImageSet, indices: ArrayLike<number>): ImageSet {
 
 const cache = new Map<string, { train: ImageSet; test: ImageSet }>();
 
+/** Images in MNIST's training file (the validation split is taken from them). */
+export const MNIST_TRAIN_IMAGES = 60000;
+
 /** The raw 60,000 training and 10,000 test images (cached per folder). */
 export function loadMnistRaw(dir = defaultMnistDir()): { train: ImageSet; test: ImageSet } {
   const hit = cache.get(dir);
@@ -160,7 +167,16 @@ export function loadMnistRaw(dir = defaultMnistDir()): { train: ImageSet; test: 
 
 /** The original project's split: validation = train[0:5000], train = train[5000:60000], test. */
 export function loadMnist(dir = defaultMnistDir(), validationSize = 5000): Mnist {
+  if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize >= MNIST_TRAIN_IMAGES) {
+    throw new ConfigError(`loadMnist: validationSize must be an integer from 0 to ${MNIST_TRAIN_IMAGES - 1}, got ${String(validationSize)}`);
+  }
   const raw = loadMnistRaw(dir);
+  if (raw.train.count <= validationSize) {
+    throw new DataError(
+      `${path.join(dir, 'train-images-idx3-ubyte')} holds ${raw.train.count} training images; the split needs more than ${validationSize} ` +
+        `(the ${validationSize} validation images plus a training set)${process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : ''}`,
+    );
+  }
   return {
     validation: subset(raw.train, 0, validationSize),
     train: subset(raw.train, validationSize, raw.train.count),

@@ -10,6 +10,7 @@ import * as vl from 'vega-lite';
 import { Resvg } from '@resvg/resvg-js';
 import { PNG } from 'pngjs';
 import type { FigureSpec } from '../figures/specs';
+import { writeFileAtomic } from '../atomic-write';
 
 /** Compiles a Vega-Lite spec to a Vega spec. */
 export function compileSpec(spec: FigureSpec): vega.Spec {
@@ -109,15 +110,15 @@ export async function writeFigure(spec: FigureSpec, base: string, opts: WriteFig
   const svg = await renderSvg(spec);
   const written: string[] = [];
   const png = svgToPng(svg, opts);
-  fs.writeFileSync(`${base}.png`, png.png);
+  writeFileAtomic(`${base}.png`, png.png);
   written.push(`${base}.png`);
   const wantSvg = opts.svg ?? 'auto';
   if (wantSvg === true || (wantSvg === 'auto' && Buffer.byteLength(svg) <= (opts.maxSvgBytes ?? 1_000_000))) {
-    fs.writeFileSync(`${base}.svg`, svg);
+    writeFileAtomic(`${base}.svg`, svg);
     written.push(`${base}.svg`);
   }
   if (opts.json) {
-    fs.writeFileSync(`${base}.vl.json`, JSON.stringify(spec));
+    writeFileAtomic(`${base}.vl.json`, JSON.stringify(spec));
     written.push(`${base}.vl.json`);
   }
   return written;

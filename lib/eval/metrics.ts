@@ -17,22 +17,23 @@ import { Rng } from '../random';
 import { N_LABELS, type ImageSet } from '../data/mnist';
 import { MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabelled, sampleUnlabelled, type PriorName } from '../priors';
 import type { AAEModel } from '../models';
+import { ConfigError } from '../errors';
 
 /** Fraction of predictions that differ from the labels (0 = perfect). */
 export function classError(predicted: ArrayLike<number>, labels: ArrayLike<number>): number {
   if (predicted.length !== labels.length) {
-    throw new RangeError(`classError: ${predicted.length} predictions for ${labels.length} labels`);
+    throw new ConfigError(`classError: ${predicted.length} predictions for ${labels.length} labels`);
   }
-  if (labels.length === 0) throw new RangeError('classError: no examples');
+  if (labels.length === 0) throw new ConfigError('classError: no examples');
   let wrong = 0;
   for (let i = 0; i < labels.length; i++) if (predicted[i] !== labels[i]) wrong++;
   return wrong / labels.length;
 }
 
 function rows(values: Float32Array | Float64Array, dim: number, what: string): number {
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`${what}: dimension must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1) throw new ConfigError(`${what}: dimension must be a positive integer, got ${dim}`);
   const n = values.length / dim;
-  if (!Number.isInteger(n)) throw new RangeError(`${what}: ${values.length} values is not a whole number of ${dim}-dim rows`);
+  if (!Number.isInteger(n)) throw new ConfigError(`${what}: ${values.length} values is not a whole number of ${dim}-dim rows`);
   return n;
 }
 
@@ -61,7 +62,7 @@ export function subsampleRows(values: Float32Array, dim: number, max: number, rn
 export function medianDistance(x: Float32Array, dim: number, rng = new Rng(0)): number {
   const s = subsampleRows(x, dim, 1000, rng);
   const n = s.length / dim;
-  if (n < 2) throw new RangeError('medianDistance: needs at least 2 rows');
+  if (n < 2) throw new ConfigError('medianDistance: needs at least 2 rows');
   const d = new Float64Array((n * (n - 1)) / 2);
   let k = 0;
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) d[k++] = Math.sqrt(sqDist(s, i, s, j, dim));
@@ -102,15 +103,15 @@ export function mmd(x: Float32Array, y: Float32Array, dim: number, opts: MmdOpti
   const ys = subsampleRows(y, dim, max, rng);
   const m = xs.length / dim;
   const n = ys.length / dim;
-  if (m < 2 || n < 2) throw new RangeError(`mmd: needs at least 2 rows in each sample, got ${m} and ${n}`);
+  if (m < 2 || n < 2) throw new ConfigError(`mmd: needs at least 2 rows in each sample, got ${m} and ${n}`);
   let bandwidths = opts.bandwidths;
   if (!bandwidths) {
     const med = medianDistance(ys, dim, rng);
-    if (!(med > 0)) throw new RangeError('mmd: the median distance of the second sample is 0; give bandwidths');
+    if (!(med > 0)) throw new ConfigError('mmd: the median distance of the second sample is 0; give bandwidths');
     bandwidths = [0.5 * med, med, 2 * med];
   }
   if (bandwidths.length === 0 || bandwidths.some((s) => !(s > 0) || !Number.isFinite(s))) {
-    throw new RangeError(`mmd: bandwidths must be positive numbers, got [${bandwidths.join(', ')}]`);
+    throw new ConfigError(`mmd: bandwidths must be positive numbers, got [${bandwidths.join(', ')}]`);
   }
   const gammas = bandwidths.map((s) => 1 / (2 * s * s));
   const k = (a: Float32Array, i: number, b: Float32Array, j: number): number => {
@@ -223,7 +224,7 @@ export function assignModes(codes: Float32Array, nZ: number, prior: PriorName): 
 export function modeAccuracy(codes: Float32Array, labels: ArrayLike<number>, nZ: number, prior: PriorName): number {
   const assigned = assignModes(codes, nZ, prior);
   if (assigned.length !== labels.length) {
-    throw new RangeError(`modeAccuracy: ${assigned.length} codes for ${labels.length} labels`);
+    throw new ConfigError(`modeAccuracy: ${assigned.length} codes for ${labels.length} labels`);
   }
   return 1 - classError(assigned, labels);
 }

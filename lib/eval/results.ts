@@ -1,7 +1,9 @@
 /**
  * Result files of the reporting commands (results/*.json) and the tables built from them:
  *  - semi-supervised-N<labels>-seed<seed>.json: test classification error of one training run;
- *  - prior-match-<prior>-seed<seed>.json: MMD and mode accuracy of one supervised model.
+ *  - prior-match-<prior>-z<n_z>-e<epochs>-seed<seed>.json: MMD and mode accuracy of one supervised
+ *    model (files written before n_z was in the name, prior-match-<prior>-e<epochs>-seed<seed>.json,
+ *    are read the same way: the table goes by the files' contents, not their names).
  * The aggregator groups runs that differ only in their seed and prints mean ± sample standard
  * deviation (n - 1) over the seeds next to the AAE paper's numbers.
  */
@@ -10,6 +12,7 @@ import * as path from 'node:path';
 import { CONFIG_FIELDS_ADDED, lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
+import { ConfigError } from '../errors';
 
 export interface RunInfo {
   seed: number;
@@ -107,8 +110,9 @@ export function clusterResultName(clusters: number, nZ: number, epochs: number, 
   return `clustering-K${clusters}-z${nZ}-e${epochs}-seed${seed}.json`;
 }
 
-export function priorMatchResultName(prior: string, epochs: number, seed: number): string {
-  return `prior-match-${prior}-e${epochs}-seed${seed}.json`;
+/** The result file of a prior-match run: prior, n_z, epochs trained and seed name it. */
+export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number): string {
+  return `prior-match-${prior}-z${nZ}-e${epochs}-seed${seed}.json`;
 }
 
 /** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */
@@ -153,6 +157,7 @@ export interface ReadResults {
 export function readResults(dir: string): ReadResults {
   const out: ReadResults = { classification: [], priorMatch: [], clustering: [], skipped: [] };
   if (!fs.existsSync(dir)) return out;
+  if (!fs.statSync(dir).isDirectory()) throw new ConfigError(`readResults: ${dir} is a file, not a folder of result files`);
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const file = path.join(dir, name);
     let r: ResultFile;

@@ -3,6 +3,7 @@
  * decoder's image of the cluster with the style at zero next to the images the model is most
  * confident belong to it; and the confusion between clusters and digits.
  */
+import { ConfigError } from '../errors';
 import type { SemiSupervisedAAE } from '../models/semi_supervised';
 import { IMAGE_SIZE, N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
 import { digitGrid } from './images';
@@ -25,7 +26,7 @@ export interface ClusterExamples {
 export function clusterExamples(model: SemiSupervisedAAE, set: ImageSet, perCluster = 10, labels: ArrayLike<number> | null = null): ClusterExamples {
   const K = model.nClasses;
   if (!(Number.isInteger(perCluster) && perCluster >= 1 && perCluster <= set.count)) {
-    throw new RangeError(`clusterExamples: perCluster must be an integer from 1 to the set's ${set.count} images, got ${perCluster}`);
+    throw new ConfigError(`clusterExamples: perCluster must be an integer from 1 to the set's ${set.count} images, got ${perCluster}`);
   }
   const p = model.classProbabilities(set.images);
   const examples = new Float32Array(K * perCluster * PIXELS);
@@ -53,7 +54,7 @@ export function clusterExamplesSpec(data: ClusterExamples, opts: ClusterExamples
   const K = data.clusters;
   const N = data.perCluster;
   if (data.prototypes.length !== K * PIXELS || data.examples.length !== K * N * PIXELS) {
-    throw new RangeError(`clusterExamplesSpec: ${K} clusters need ${K} prototypes and ${K * N} examples of ${PIXELS} values`);
+    throw new ConfigError(`clusterExamplesSpec: ${K} clusters need ${K} prototypes and ${K * N} examples of ${PIXELS} values`);
   }
   const cell = opts.cellSize ?? IMAGE_SIZE;
   const rowLabels = Array.from({ length: K }, (_, k) => `${k}${data.labels ? ` → ${data.labels[k]}` : ''} (${data.counts[k]})`);

@@ -23,8 +23,9 @@ import {
   type HistoryRow,
 } from './specs';
 import { conditionalGeneration, conditionalManifolds, latentCodes, manifoldGrid, priorPanel, restorationData } from './data';
+import { clusterExamples, clusterExamplesSpec } from './clusters';
 
-export const FIGURE_NAMES = ['restoration', 'latent_scatter', 'prior_samples', 'manifold', 'conditional_generation', 'training_curves'] as const;
+export const FIGURE_NAMES = ['restoration', 'latent_scatter', 'prior_samples', 'manifold', 'conditional_generation', 'clusters', 'training_curves'] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
 export interface NamedFigure {
@@ -80,7 +81,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   const dims = opts.dims ?? [0, 1];
   const nZ = config.nZ;
   const rng = new Rng((opts.seed ?? config.seed) + 1000);
-  const kindName = model.kind === 'supervised' ? 'supervised' : 'semi-supervised';
+  const kindName = model.kind === 'supervised' ? 'supervised' : model.kind === 'clustering' ? 'clustering' : 'semi-supervised';
   const about = `${kindName} AAE, ${config.prior} prior, n_z = ${nZ}`;
   const twoD = nZ >= 2;
   const no2D = `n_z = ${nZ}: there is no pair of latent dimensions to plot`;
@@ -107,6 +108,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   }
   if (want('manifold') && opts.pmlr !== false) {
     if (!twoD) skipped.push({ name: 'manifold', reason: no2D });
+    else if (model.kind === 'clustering') skipped.push({ name: 'manifold', reason: 'the clustering model has no label-conditioned manifold (see the clusters figure)' });
     else {
       const grid = { gridSize: opts.gridSize, range: opts.range, dims };
       if (model.kind === 'supervised') {
@@ -124,6 +126,10 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   if (want('conditional_generation') && opts.parr !== false) {
     if (model.kind !== 'semi_supervised') skipped.push({ name: 'conditional_generation', reason: 'conditional generation needs the semi-supervised model (labels as decoder input)' });
     else figures.push({ name: 'conditional_generation', spec: conditionalGenerationSpec(conditionalGeneration(model, rng, 10)) });
+  }
+  if (want('clusters') && model.kind === 'clustering') {
+    const labels = exp.data.validation && exp.data.validation.count > 0 ? model.clusterLabels(exp.data.validation) : null;
+    figures.push({ name: 'clusters', spec: clusterExamplesSpec(clusterExamples(model, test, Math.min(10, test.count), labels), { title: `${model.nClasses} clusters of the test images` }) });
   }
   if (want('training_curves')) {
     const history = (exp.trainer?.history ?? []) as HistoryRow[];

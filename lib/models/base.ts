@@ -10,6 +10,7 @@ import type { ImageSet } from '../data/mnist';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
 import type { Dropout } from '../nn/layers';
+import { ConfigError } from '../errors';
 
 /** Loss values of one training step, by phase (before that phase's update). */
 export type StepLosses = Record<string, number>;
@@ -97,7 +98,7 @@ export abstract class AAEBase {
     }
     const n = images.length / PIXELS;
     if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`${what}: images has ${images.length} values, not a whole number of ${PIXELS}-pixel (28x28) images; valid: n * ${PIXELS}, n >= 1`);
+      throw new ConfigError(`${what}: images has ${images.length} values, not a whole number of ${PIXELS}-pixel (28x28) images; valid: n * ${PIXELS}, n >= 1`);
     }
     return n;
   }
@@ -116,15 +117,15 @@ export abstract class AAEBase {
     }
     const n = codes.length / nZ;
     if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`decode: codes has ${codes.length} values, not a whole number of ${nZ}-dim codes; valid: n * ${nZ}, n >= 1`);
+      throw new ConfigError(`decode: codes has ${codes.length} values, not a whole number of ${nZ}-dim codes; valid: n * ${nZ}, n >= 1`);
     }
     if (labels !== undefined) {
       if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number' || labels.length !== n) {
-        throw new RangeError(`decode: labels must hold one label per code (${n}), got ${labels === null || typeof labels !== 'object' ? describe(labels) : `${labels.length} labels`}`);
+        throw new ConfigError(`decode: labels must hold one label per code (${n}), got ${labels === null || typeof labels !== 'object' ? describe(labels) : `${labels.length} labels`}`);
       }
       for (let i = 0; i < n; i++) {
         const l = labels[i];
-        if (!Number.isInteger(l) || l < 0 || l >= this.labelCount()) throw new RangeError(`decode: labels[${i}] is ${l}; valid labels: 0 to ${this.labelCount() - 1}`);
+        if (!Number.isInteger(l) || l < 0 || l >= this.labelCount()) throw new ConfigError(`decode: labels[${i}] is ${l}; valid labels: 0 to ${this.labelCount() - 1}`);
       }
     }
     return this.chunked(n, PIXELS, 1000, (s, e) =>
@@ -148,7 +149,7 @@ export abstract class AAEBase {
     if (!set || typeof set !== 'object') throw new TypeError(`evaluate: set must be an ImageSet {images, labels, count}, got ${describe(set)}`);
     const n = this.checkImages('evaluate', set.images);
     if (set.count !== n || !set.labels || set.labels.length !== n) {
-      throw new RangeError(`evaluate: set.count (${set.count}) and set.labels (${set.labels?.length}) must equal the number of images (${n})`);
+      throw new ConfigError(`evaluate: set.count (${set.count}) and set.labels (${set.labels?.length}) must equal the number of images (${n})`);
     }
     const rec = this.reconstruct(set.images);
     let se = 0;

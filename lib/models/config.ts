@@ -3,6 +3,8 @@
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
+import { ConfigError } from '../errors';
+export { ConfigError };
 
 export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -12,6 +14,8 @@ export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
 export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
+/** The largest seed a config accepts (the CLIs' --seed range). */
+export const MAX_SEED = 2 ** 31 - 1;
 /** The largest labeledShift (pixels per axis) a config accepts. */
 export const MAX_LABELED_SHIFT = 8;
 export const LABELED_SOURCES = ['validation', 'balanced'] as const;
@@ -201,12 +205,12 @@ export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntr
 /** A full config: a preset with overrides. */
 export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
-    throw new RangeError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
   }
   const cfg: AAEConfig = { ...PRESETS[preset], lrSchedule: PRESETS[preset].lrSchedule.map((s) => ({ ...s })) };
   if (overrides === null || typeof overrides !== 'object') throw new TypeError(`makeConfig: overrides must be an object, got ${String(overrides)}`);
   for (const k of Object.keys(overrides)) {
-    if (!(k in cfg)) throw new RangeError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
+    if (!(k in cfg)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   validateConfig(cfg);
@@ -215,66 +219,68 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
 
 function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new RangeError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
+    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
   }
 }
 
-/** Throws a RangeError naming the field, the bad value and the valid choices. */
+/** Throws a ConfigError naming the field, the bad value and the valid choices. */
 export function validateConfig(cfg: AAEConfig): void {
   if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
-    throw new RangeError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
   }
   if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
-    throw new RangeError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
   }
   positiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
   positiveInt('nHidden', cfg.nHidden, 100000);
   positiveInt('epochs', cfg.epochs, 100000);
   positiveInt('batchSize', cfg.batchSize, 5000);
-  if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new RangeError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
-  if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new RangeError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
+  if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
+  if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   if (!(cfg.labeledNoiseStd >= 0 && Number.isFinite(cfg.labeledNoiseStd))) {
-    throw new RangeError(`labeledNoiseStd must be >= 0, got ${cfg.labeledNoiseStd}`);
+    throw new ConfigError(`labeledNoiseStd must be >= 0, got ${cfg.labeledNoiseStd}`);
   }
   if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > MAX_LABELED_SHIFT) {
-    throw new RangeError(`labeledShift must be an integer from 0 to ${MAX_LABELED_SHIFT} (pixels), got ${cfg.labeledShift}`);
+    throw new ConfigError(`labeledShift must be an integer from 0 to ${MAX_LABELED_SHIFT} (pixels), got ${cfg.labeledShift}`);
   }
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
-    if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new RangeError(`${k} must be > 0, got ${cfg[k]}`);
+    if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
   }
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
-    throw new RangeError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
+    throw new ConfigError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
   }
   if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
-    throw new RangeError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
+    throw new ConfigError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
   }
   for (const k of ['momentum', 'regularizationMomentum'] as const) {
-    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new RangeError(`${k} must be in [0, 1), got ${cfg[k]}`);
+    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${cfg[k]}`);
   }
   if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
-    throw new RangeError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
+    throw new ConfigError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
   }
   for (const s of cfg.lrSchedule) {
-    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new RangeError(`learning rate must be > 0, got ${s.lr}`);
+    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new ConfigError(`learning rate must be > 0, got ${s.lr}`);
   }
   positiveInt('clusters', cfg.clusters, 1000);
-  if (cfg.model === 'clustering' && cfg.clusters < 2) throw new RangeError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
+  if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
-    throw new RangeError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
+    throw new ConfigError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
   }
   const maxLabeled = cfg.labeledFrom === 'validation' ? 5000 : 55000;
   positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
   if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
-    throw new RangeError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
+    throw new ConfigError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
   }
   if (!Number.isInteger(cfg.trainSize) || cfg.trainSize < 0 || cfg.trainSize > 55000) {
-    throw new RangeError(`trainSize must be an integer from 0 (all) to 55000, got ${cfg.trainSize}`);
+    throw new ConfigError(`trainSize must be an integer from 0 (all) to 55000, got ${cfg.trainSize}`);
   }
   if (cfg.trainSize > 0 && cfg.trainSize < cfg.batchSize) {
-    throw new RangeError(`trainSize ${cfg.trainSize} is smaller than the batch size ${cfg.batchSize}`);
+    throw new ConfigError(`trainSize ${cfg.trainSize} is smaller than the batch size ${cfg.batchSize}`);
   }
-  if (!Number.isInteger(cfg.seed)) throw new RangeError(`seed must be an integer, got ${cfg.seed}`);
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
+    throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
+  }
 }
 
 /**
@@ -283,8 +289,8 @@ export function validateConfig(cfg: AAEConfig): void {
  * they come after `epoch`: --lr-drop on the command line.
  */
 export function lrDropAt(schedule: readonly LrStep[], epoch: number): LrStep[] {
-  if (!Number.isInteger(epoch) || epoch < 1) throw new RangeError(`the learning-rate drop must be at an epoch >= 1, got ${String(epoch)}`);
-  if (schedule.length < 2) throw new RangeError('lrDropAt: the schedule has no drop to move');
+  if (!Number.isInteger(epoch) || epoch < 1) throw new ConfigError(`the learning-rate drop must be at an epoch >= 1, got ${String(epoch)}`);
+  if (schedule.length < 2) throw new ConfigError('lrDropAt: the schedule has no drop to move');
   return [
     { from: 0, lr: schedule[0].lr },
     { from: epoch, lr: schedule[1].lr },

@@ -12,6 +12,7 @@
  *  - its reconstruction optimizer also moved both discriminators (an always-true name filter);
  *    here it updates encoder and decoder only.
  */
+import { ConfigError } from '../errors';
 import * as tf from '@tensorflow/tfjs-core';
 import { AAEBase, type Evaluation, type StepLosses } from './base';
 import type { AAEConfig } from './config';
@@ -213,7 +214,7 @@ export class SemiSupervisedAAE extends AAEBase {
     const a = this.assign(images);
     if (this.kind === 'semi_supervised') return a;
     if (!clusterLabels || clusterLabels.length !== this.nClasses) {
-      throw new RangeError(`classify: the clustering model needs the label of each of its ${this.nClasses} clusters (clusterLabels), got ${clusterLabels?.length ?? 'none'}`);
+      throw new ConfigError(`classify: the clustering model needs the label of each of its ${this.nClasses} clusters (clusterLabels), got ${clusterLabels?.length ?? 'none'}`);
     }
     return a.map((k) => clusterLabels[k]);
   }

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { GradientOptimizer, type OptimizerState } from './optimizer';
+import { ConfigError } from '../errors';
 
 export class Momentum extends GradientOptimizer {
   t = 0;
@@ -16,7 +17,7 @@ export class Momentum extends GradientOptimizer {
     readonly momentum = 0.9,
   ) {
     super(vars);
-    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`Momentum: momentum must be in [0, 1), got ${momentum}`);
+    if (!(momentum >= 0 && momentum < 1)) throw new ConfigError(`Momentum: momentum must be in [0, 1), got ${momentum}`);
     this.accum = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 

@@ -2,7 +2,8 @@
  * Checkpoints: one file holding the config, the trainer's state (epoch, position, generator state,
  * history), every weight and every optimizer's moments. Layout:
  *   "AAECKPT1" | u32 header length | u32 CRC-32 of all that follows | header JSON (space-padded to 4) | float32 data
- * Written atomically (temporary file in the same folder, fsync, rename), so a crash mid-write leaves
+ * Written atomically (writeFileAtomic: temporary file in the same folder, every byte, size check, fsync,
+ * rename), so a crash or a full disk mid-write leaves
  * the previous checkpoint intact; a damaged file fails its CRC and loads nothing.
  */
 import * as fs from 'node:fs';
@@ -13,6 +14,10 @@ import { createModel, type AAEModel } from '../models';
 import { CONFIG_FIELDS_ADDED, validateConfig, type AAEConfig } from '../models/config';
 import type { TrainerState } from './trainer';
 import { Rng } from '../random';
+import { writeFileAtomic } from '../atomic-write';
+
+export { writeFileAtomic, removeStaleTemporaries, setAtomicWriteHook, WriteError, type WriteHook } from '../atomic-write';
+import { ConfigError } from '../errors';
 
 const MAGIC = Buffer.from('AAECKPT1', 'latin1');
 export const CHECKPOINT_FILE = 'checkpoint.aae';
@@ -50,68 +55,6 @@ function crc32(buf: Uint8Array): number {
     for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
   }
   return ~c >>> 0;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the temporary files `.<name>.<pid>.<time>.tmp` that writeFileAtomic left next to `file`
- * when a process died mid-write (those of running processes stay). Returns the removed paths.
- */
-export function removeStaleTemporaries(file: string): string[] {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const n of names) {
-    const m = n.startsWith(prefix) ? /^(\d+)\.\d+\.tmp$/.exec(n.slice(prefix.length)) : null;
-    if (!m || isRunning(Number(m[1]))) continue;
-    try {
-      fs.unlinkSync(path.join(dir, n));
-      removed.push(path.join(dir, n));
-    } catch {
-      // gone already
-    }
-  }
-  return removed;
-}
-
-/**
- * Writes bytes to file atomically: temporary file in the same folder + fsync + rename, so readers
- * see the old file or the new one, never a part. A failed write removes its temporary file; the
- * temporaries of earlier writers that died are removed after a successful write.
- */
-export function writeFileAtomic(file: string, data: Uint8Array | string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      if (typeof data === 'string') fs.writeSync(fd, data);
-      else fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  removeStaleTemporaries(file);
 }
 
 export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerState | null, meta: Record<string, unknown> = {}): void {
@@ -167,7 +110,30 @@ export interface LoadedCheckpoint {
   model: AAEModel;
 }
 
-/** Reads and verifies a checkpoint file; nothing is created unless every check passes. */
+const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** What is wrong with a trainer state read from a file (null: nothing found). */
+function trainerStateProblem(t: unknown): string | null {
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) return `it is ${Array.isArray(t) ? 'a list' : String(t)}, not an object`;
+  const s = t as Record<string, unknown>;
+  if (!count(s.epoch) || (s.epoch as number) > 100000) return `epoch is ${JSON.stringify(s.epoch)}; valid: an integer from 0 to 100000`;
+  if (!count(s.batch)) return `batch is ${JSON.stringify(s.batch)}; valid: an integer >= 0`;
+  if (!Array.isArray(s.history)) return `history is ${JSON.stringify(s.history)}, not a list of epochs`;
+  if (s.history.some((h) => typeof h !== 'object' || h === null || !count((h as { epoch?: unknown }).epoch))) return 'history holds an entry that is not an epoch record';
+  if (s.history.length > (s.epoch as number) + 1) return `history has ${s.history.length} epochs, more than the ${String(s.epoch)} trained`;
+  if (!count(s.labeledCursor)) return `labeledCursor is ${JSON.stringify(s.labeledCursor)}; valid: an integer >= 0`;
+  for (const k of ['order', 'labeledOrder'] as const) {
+    if (s[k] !== null && !Array.isArray(s[k])) return `${k} is ${JSON.stringify(s[k])}, not a list or null`;
+  }
+  if (typeof s.sums !== 'object' || s.sums === null) return 'sums is missing';
+  if (typeof s.rng !== 'object' || s.rng === null) return 'the random generator state is missing';
+  return null;
+}
+
+/**
+ * Reads and verifies a checkpoint file (CRC, header, config, trainer state); nothing is created
+ * unless every check passes.
+ */
 export function readCheckpoint(file: string): { header: Header; floats: Float32Array } {
   let buf: Buffer;
   try {
@@ -196,11 +162,18 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
     throw new CheckpointError(`checkpoint ${file} has an incomplete header (config, weights or optimizers missing)`);
   }
   if (header.format !== 1) throw new CheckpointError(`checkpoint ${file} has format ${header.format}, this version reads format 1`);
-  const aligned = new Uint8Array(body.length - hlen);
-  aligned.set(body.subarray(hlen));
   // Checkpoints written before a config field existed get the value that reproduces their training,
   // for every reader (loading, --resume's comparison, --from's preset).
   header.config = { ...CONFIG_FIELDS_ADDED, ...header.config };
+  try {
+    validateConfig(header.config);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${file} holds an invalid config: ${(e as Error).message}`);
+  }
+  const bad = header.trainer === null ? null : trainerStateProblem(header.trainer);
+  if (bad) throw new CheckpointError(`checkpoint ${file} holds an invalid trainer state: ${bad}`);
+  const aligned = new Uint8Array(body.length - hlen);
+  aligned.set(body.subarray(hlen));
   return { header, floats: new Float32Array(aligned.buffer) };
 }
 
@@ -212,8 +185,13 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
 export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}, epochs?: number): LoadedCheckpoint {
   if (typeof file !== 'string' || file === '') throw new TypeError(`loadCheckpoint: file must be a path (string), got ${String(file)}`);
   const EXPECT = ['model', 'prior', 'nZ', 'nHidden'];
-  for (const k of Object.keys(expect ?? {})) {
-    if (!EXPECT.includes(k)) throw new RangeError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
+  for (const [k, v] of Object.entries(expect ?? {})) {
+    if (!EXPECT.includes(k)) throw new ConfigError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
+    if (v === undefined) continue;
+    const isInt = k === 'nZ' || k === 'nHidden';
+    if (isInt ? !(typeof v === 'number' && Number.isInteger(v)) : typeof v !== 'string') {
+      throw new ConfigError(`loadCheckpoint: expect.${k} must be ${isInt ? 'an integer' : 'a string'}, got ${JSON.stringify(v) ?? String(v)} (a ${typeof v})`);
+    }
   }
   const { header, floats } = readCheckpoint(file);
   const cfg: AAEConfig = epochs !== undefined ? { ...header.config, epochs } : header.config;

@@ -9,6 +9,7 @@ import { learningRate } from '../models/config';
 import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
 import { PIXELS, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
+import { ConfigError } from '../errors';
 
 export interface TrainData {
   train: ImageSet;
@@ -85,16 +86,16 @@ export interface TrainOptions {
 
 const TRAIN_OPTIONS = ['epochs', 'callbacks', 'signal', 'evalSize', 'yieldEvery'];
 
-/** Throws a RangeError/TypeError naming the option, the bad value and what is valid. */
+/** Throws a ConfigError/TypeError naming the option, the bad value and what is valid. */
 export function checkTrainOptions(opts: TrainOptions): void {
   if (opts === null || typeof opts !== 'object') throw new TypeError(`Trainer.run options must be an object, got ${String(opts)}`);
   for (const k of Object.keys(opts)) {
-    if (!TRAIN_OPTIONS.includes(k)) throw new RangeError(`Trainer.run: unknown option "${k}"; valid options: ${TRAIN_OPTIONS.join(', ')}`);
+    if (!TRAIN_OPTIONS.includes(k)) throw new ConfigError(`Trainer.run: unknown option "${k}"; valid options: ${TRAIN_OPTIONS.join(', ')}`);
   }
   const int = (k: 'epochs' | 'evalSize' | 'yieldEvery') => {
     const v = opts[k];
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
-      throw new RangeError(`Trainer.run: ${k} must be a positive integer, got ${String(v)}`);
+      throw new ConfigError(`Trainer.run: ${k} must be a positive integer, got ${String(v)}`);
     }
   };
   int('epochs');
@@ -125,7 +126,7 @@ export class Trainer {
       throw new Error('the semi-supervised model needs labeled examples (data.labeled)');
     }
     if (data.train.count < cfg.batchSize) {
-      throw new RangeError(`batch size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
+      throw new ConfigError(`batch size ${cfg.batchSize} is larger than the training set (${data.train.count} images)`);
     }
     this.rng = rng ?? new Rng(cfg.seed + 1);
     this.state = {

@@ -21,6 +21,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -77,6 +78,31 @@ static int get_f64(napi_env env, napi_value v, double *out) {
   return napi_get_value_double(env, v, out) == napi_ok;
 }
 
+/* A size or stride argument: a number that is a whole number from 0 to INT_MAX (the largest size
+   cblas_sgemm takes); 1 on success. NaN, infinities, fractions, negatives and larger values fail
+   (napi_get_value_int64 would truncate 2.5 to 2 and saturate 2^70). */
+static int get_size(napi_env env, napi_value v, int64_t *out) {
+  double d;
+  if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
+  if (!(d >= 0 && d <= (double)INT_MAX) || floor(d) != d) return 0;
+  *out = (int64_t)d;
+  return 1;
+}
+
+/* *r = a * b for a, b >= 0; 0 when the product exceeds INT64_MAX. */
+static int mul_ok(int64_t a, int64_t b, int64_t *r) {
+  if (a != 0 && b > INT64_MAX / a) return 0;
+  *r = a * b;
+  return 1;
+}
+
+/* *r = a + b for a, b >= 0; 0 when the sum exceeds INT64_MAX. */
+static int add_ok(int64_t a, int64_t b, int64_t *r) {
+  if (b > INT64_MAX - a) return 0;
+  *r = a + b;
+  return 1;
+}
+
 static int get_bool(napi_env env, napi_value v, int *out) {
   bool b = false;
   if (napi_get_value_bool(env, v, &b) != napi_ok) return 0;
@@ -96,15 +122,24 @@ static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
   if (!get_f32(env, argv[0], &g->a, &g->la) || !get_f32(env, argv[1], &g->b, &g->lb) ||
       !get_f32(env, argv[2], &g->out, &g->lo))
     return "a, b and out must be Float32Arrays";
-  if (!get_i64(env, argv[3], &g->batch) || !get_i64(env, argv[4], &g->m) || !get_i64(env, argv[5], &g->n) ||
-      !get_i64(env, argv[6], &g->k) || !get_bool(env, argv[7], &g->ta) || !get_bool(env, argv[8], &g->tb) ||
-      !get_i64(env, argv[9], &g->sa) || !get_i64(env, argv[10], &g->sb))
-    return "batch, m, n, k, strideA, strideB must be numbers and transA, transB booleans";
-  if (g->batch < 0 || g->m < 0 || g->n < 0 || g->k < 0 || g->sa < 0 || g->sb < 0) return "negative size";
-  if ((size_t)(g->batch * g->m * g->n) > g->lo) return "out is too small";
-  if (g->batch > 0 && ((size_t)((g->batch - 1) * g->sa + g->m * g->k) > g->la ||
-                       (size_t)((g->batch - 1) * g->sb + g->k * g->n) > g->lb))
-    return "a or b is too small for the given sizes and strides";
+  if (!get_bool(env, argv[7], &g->ta) || !get_bool(env, argv[8], &g->tb)) return "aae-lab-native: transA and transB must be booleans";
+  if (!get_size(env, argv[3], &g->batch) || !get_size(env, argv[4], &g->m) || !get_size(env, argv[5], &g->n) ||
+      !get_size(env, argv[6], &g->k) || !get_size(env, argv[9], &g->sa) || !get_size(env, argv[10], &g->sb))
+    return "aae-lab-native: batch, m, n, k, strideA and strideB must be integers from 0 to 2147483647 (INT_MAX)";
+  /* Every product and sum checked for overflow before it is compared with the array lengths. */
+  int64_t mn, bmn, mk, kn, bm, offa, offb, enda, endb;
+  if (!mul_ok(g->m, g->n, &mn) || !mul_ok(g->batch, mn, &bmn) || !mul_ok(g->m, g->k, &mk) || !mul_ok(g->k, g->n, &kn) ||
+      !mul_ok(g->batch, g->m, &bm))
+    return "aae-lab-native: the sizes' products overflow (out is too small)";
+  if ((uint64_t)bmn > (uint64_t)g->lo) return "aae-lab-native: out is too small";
+  if (bm > INT_MAX) return "aae-lab-native: batch * m exceeds 2147483647 (INT_MAX)";
+  if (g->batch > 0) {
+    if (!mul_ok(g->batch - 1, g->sa, &offa) || !add_ok(offa, mk, &enda) || !mul_ok(g->batch - 1, g->sb, &offb) ||
+        !add_ok(offb, kn, &endb))
+      return "aae-lab-native: the sizes and strides overflow (a or b is too small)";
+    if ((uint64_t)enda > (uint64_t)g->la || (uint64_t)endb > (uint64_t)g->lb)
+      return "aae-lab-native: a or b is too small for the given sizes and strides";
+  }
   return NULL;
 }
 
@@ -265,8 +300,10 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
   size_t ld, lo;
   int64_t rows, n;
   if (!get_f32(env, argv[0], &dy, &ld) || !get_f32(env, argv[1], &out, &lo)) FAIL("biasGrad: dy, out must be Float32Arrays");
-  if (!get_i64(env, argv[2], &rows) || !get_i64(env, argv[3], &n) || rows < 0 || n < 0) FAIL("biasGrad: bad sizes");
-  if ((size_t)(rows * n) > ld || (size_t)n > lo) FAIL("biasGrad: arrays too small");
+  if (!get_size(env, argv[2], &rows) || !get_size(env, argv[3], &n))
+    FAIL("biasGrad: rows and n must be integers from 0 to 2147483647 (INT_MAX)");
+  int64_t rn;
+  if (!mul_ok(rows, n, &rn) || (uint64_t)rn > (uint64_t)ld || (uint64_t)n > (uint64_t)lo) FAIL("biasGrad: arrays too small (size)");
   for (int64_t j = 0; j < n; j++) out[j] = 0.0f;
   for (int64_t r = 0; r < rows; r++) {
     const float *d = dy + r * n;
