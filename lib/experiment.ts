@@ -14,18 +14,28 @@ import { loadCheckpoint } from './train/checkpoint';
  * are the first nLabeled validation images (labeledFrom 'validation', the original) or a balanced,
  * seeded subset of the training images whose remainder is the unlabeled training set ('balanced');
  * nLabeled = the training set's size means all labels (labeled and unlabeled = the whole set).
+ * The validation split is the 5,000 validation images less any that are labeled examples: it
+ * never overlaps the training or labeled images, and it is where settings are chosen.
  */
 export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
   validateConfig(cfg);
   if (cfg.trainSize > 0 && cfg.trainSize < mnist.train.count) {
     mnist = { ...mnist, train: subset(mnist.train, 0, cfg.trainSize) };
   }
-  if (cfg.model === 'supervised') return { train: mnist.train, test: mnist.test, labeled: null };
+  const { validation } = mnist;
+  // Neither the supervised nor the clustering model reads labeled batches.
+  if (cfg.model !== 'semi_supervised') return { train: mnist.train, validation, test: mnist.test, labeled: null };
   if (cfg.labeledFrom === 'validation') {
-    if (cfg.nLabeled > mnist.validation.count) {
-      throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${mnist.validation.count}`);
+    if (cfg.nLabeled > validation.count) {
+      throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the validation set has ${validation.count}`);
     }
-    return { train: mnist.train, test: mnist.test, labeled: subset(mnist.validation, 0, cfg.nLabeled) };
+    // The labeled examples are the first nLabeled validation images; the rest stay held out.
+    return {
+      train: mnist.train,
+      validation: subset(validation, cfg.nLabeled, validation.count),
+      test: mnist.test,
+      labeled: subset(validation, 0, cfg.nLabeled),
+    };
   }
   if (cfg.nLabeled > mnist.train.count) {
     throw new RangeError(`labels: ${cfg.nLabeled} labeled examples asked, the training set has ${mnist.train.count}`);
@@ -33,11 +43,12 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
   if (cfg.nLabeled === mnist.train.count) {
     // "All labels": the whole training set is labeled (MNIST's classes are not of equal size, so
     // no balanced subset can be the whole set), and it is the unlabeled stream as well.
-    return { train: mnist.train, test: mnist.test, labeled: mnist.train };
+    return { train: mnist.train, validation, test: mnist.test, labeled: mnist.train };
   }
   const { labeled, unlabeled } = balancedSubset(mnist.train.labels, cfg.nLabeled, new Rng(cfg.seed + 2));
   return {
     train: unlabeled.length >= cfg.batchSize ? select(mnist.train, unlabeled) : mnist.train,
+    validation,
     test: mnist.test,
     labeled: select(mnist.train, labeled),
   };

@@ -104,6 +104,23 @@ test('"all labels": the whole training set is labeled and is the unlabeled set t
   assert.equal(b.train.count, 55000 - 100);
 });
 
+test('the validation split is held out: never among the training or labeled images', () => {
+  const mnist = loadMnist();
+  const key = (set: { images: Float32Array; count: number }, i: number) => set.images.subarray(i * 784, (i + 1) * 784).join(',');
+  const keys = (set: { images: Float32Array; count: number }) => new Set(Array.from({ length: set.count }, (_, i) => key(set, i)));
+  const b = prepareData(makeConfig({ nLabeled: 100, labeledFrom: 'balanced', seed: 4 }, 'paper'), mnist);
+  assert.equal(b.validation!.count, 5000);
+  const held = keys(b.validation!);
+  for (let i = 0; i < b.labeled!.count; i++) assert.ok(!held.has(key(b.labeled!, i)), `labeled image ${i} is in the validation split`);
+  for (let i = 0; i < b.train.count; i += 97) assert.ok(!held.has(key(b.train, i)), `training image ${i} is in the validation split`);
+  // labels from the validation images (the original): the labeled ones leave the held-out split
+  const v = prepareData(makeConfig({ nLabeled: 1000, labeledFrom: 'validation' }, 'fast'), mnist);
+  assert.equal(v.validation!.count, 4000);
+  const heldV = keys(v.validation!);
+  for (let i = 0; i < v.labeled!.count; i++) assert.ok(!heldV.has(key(v.labeled!, i)), `labeled image ${i} is in the validation split`);
+  assert.equal(prepareData(makeConfig({ model: 'supervised', prior: 'gaussian', nZ: 2 }), mnist).validation!.count, 5000);
+});
+
 test('the paper preset: 1000-unit layers, style n_z 10, batch 100, balanced labels', () => {
   const c = makeConfig({}, 'paper');
   assert.equal(c.model, 'semi_supervised');
@@ -224,6 +241,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
     assert.equal(r.history.length, 1);
     assert.ok(typeof r.history[0].test_error === 'number');
+    assert.ok(typeof r.history[0].val_error === 'number' && typeof r.history[0].val_reconstruction === 'number', 'validation metrics every epoch');
     assert.ok(r.wallSeconds > 0);
     assert.equal(r.versions.tfjs, '4.22.0');
     assert.ok(!Number.isNaN(Date.parse(r.date)));

@@ -361,7 +361,7 @@ test('checkpoint round trip of a paper-sgd run (momentum optimizers, noisy and s
   await part.trainer.run({ evalSize: 200, signal: ctrl.signal, callbacks: { onBatchEnd: (i) => { if (i.batch === 7) ctrl.abort(); } } });
   saveCheckpoint(file, part.model, part.trainer.snapshot());
   const loaded = loadCheckpoint(file);
-  assert.deepEqual((loaded.model as SemiSupervisedAAE).optimizers.crossEntropy.getState(), (part.model as SemiSupervisedAAE).optimizers.crossEntropy.getState());
+  assert.deepEqual((loaded.model as SemiSupervisedAAE).optimizers.crossEntropy!.getState(), (part.model as SemiSupervisedAAE).optimizers.crossEntropy!.getState());
   assert.equal(loaded.config.optimizer, 'momentum');
   loaded.model.dispose();
   const resumed = resumeExperiment(file);

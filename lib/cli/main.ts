@@ -328,8 +328,8 @@ function fmt(v: number | undefined): string {
 
 function epochLine(m: EpochMetrics, total: number): string {
   const parts = Object.entries(m)
-    .filter(([k]) => k.startsWith('train_') || k.startsWith('test_'))
-    .map(([k, v]) => `${k} ${k === 'test_error' ? (100 * v).toFixed(2) + '%' : fmt(v)}`);
+    .filter(([k]) => k.startsWith('train_') || k.startsWith('val_') || k.startsWith('test_'))
+    .map(([k, v]) => `${k} ${k.endsWith('_error') ? (100 * v).toFixed(2) + '%' : fmt(v)}`);
   return `epoch ${m.epoch + 1}/${total}  lr ${m.lr}  ${parts.join('  ')}  (${m.seconds.toFixed(1)} s)`;
 }
 

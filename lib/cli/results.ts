@@ -27,6 +27,8 @@ import { loadMnist } from '../data/mnist';
 import { priorMatch } from '../eval/metrics';
 import {
   classifyResultName,
+  clusterResultName,
+  type ClusterResult,
   priorMatchResultName,
   readResults,
   resultsMarkdown,
@@ -63,6 +65,11 @@ interface ClassifyOpts extends TrainOpts {
   labeledFrom: LabeledSource;
   labeledNoise?: number;
   labeledShift?: number;
+  n_z?: number;
+}
+
+interface ClusterOpts extends TrainOpts {
+  clusters: number;
   n_z?: number;
 }
 
@@ -106,6 +113,14 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
     .addOption(new Option('--from <checkpoint>', 'measure a trained semi-supervised model (e.g. notebooks/runs/full/classify-N100-z10-ln0.5-ls2-seed0/checkpoint.aae) instead of training one'))
     .exitOverride()
     .action((opts, cmd: Command) => run('classify', { ...opts, given: givenOptions(cmd) }));
+  trainingOptions(
+    p.command('cluster').description('train the unsupervised clustering AAE with K clusters (no labels) and write its test error, curve and wall time'),
+    'paper',
+  )
+    .addOption(new Option('--clusters <k>', 'clusters: the width of the categorical head (the AAE paper: 16 or 30)').argParser(intOption('--clusters', 2, 1000)).default(16))
+    .addOption(new Option('--n_z <n>', "style dimensions (default: the preset's)").argParser(intOption('--n_z', 1, 1000)))
+    .exitOverride()
+    .action((opts, cmd: Command) => run('cluster', { ...opts, given: givenOptions(cmd) }));
   trainingOptions(
     p.command('prior-match').description('MMD and mode accuracy of the supervised AAE (n_z 2) codes of the test set against the prior'),
     'fast',
@@ -188,7 +203,8 @@ async function trainRecorded(
       callbacks: [
         {
           onEpochEnd(m: EpochMetrics) {
-            const err = m.test_error === undefined ? '' : `  test_error ${(100 * m.test_error).toFixed(2)}%`;
+            const pct = (k: string) => (m[k] === undefined ? '' : `  ${k} ${(100 * m[k]).toFixed(2)}%`);
+            const err = pct('val_error') + pct('test_error');
             console.log(`epoch ${m.epoch + 1}/${exp.config.epochs}  lr ${m.lr}  test_reconstruction ${m.test_reconstruction.toFixed(4)}${err}  (${m.seconds.toFixed(1)} s)`);
           },
         },
@@ -416,6 +432,33 @@ async function classify(o: ClassifyOpts, backend: string): Promise<number> {
   return 0;
 }
 
+async function cluster(o: ClusterOpts, backend: string): Promise<number> {
+  const cfg = configFor(o, { model: 'clustering', clusters: o.clusters, nZ: o.n_z });
+  const name = clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed);
+  const file = path.join(o.results, name);
+  const ckpt = path.join(o.runs, name.replace(/\.json$/, ''), CHECKPOINT_FILE);
+  const earlier = checkExisting(file, ckpt, o);
+  const result = (exp: Experiment, wallSeconds: number, complete: boolean, labels: Uint8Array | null, testError: number | null): ClusterResult => ({
+    kind: 'clustering',
+    clusters: exp.config.clusters,
+    source: 'trained',
+    ...runInfo(exp, o, backend, wallSeconds, complete),
+    clusterLabels: labels ? Array.from(labels) : null,
+    testError,
+  });
+  const t = await trainRecorded(cfg, o, ckpt, earlier, (exp, w, c) => writeJson(file, result(exp, w, c, null, null)));
+  if (t.outcome === 'interrupted') {
+    console.error(`interrupted: checkpoint ${ckpt}; continue with the same command plus --resume`);
+    return 130;
+  }
+  const labels = t.exp.trainer.clusterLabels() as Uint8Array;
+  const testError = t.exp.trainer.evaluateTest(undefined, labels).test_error as number;
+  writeJson(file, result(t.exp, t.wallSeconds, true, labels, testError));
+  const used = new Set(labels).size;
+  console.log(`test error ${(100 * testError).toFixed(2)}% with ${cfg.clusters} clusters (labeled as ${used} distinct digits; seed ${cfg.seed}); wrote ${file}`);
+  return 0;
+}
+
 async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<number> {
   if (o.from !== undefined) {
     rejectTrainingOptions(o);
@@ -466,7 +509,7 @@ export async function resultsMain(argv: string[]): Promise<number> {
   }
   const c = chosen as { name: string; opts: unknown } | null;
   if (!c) {
-    console.error('aae-results: name a command: classify, prior-match or table (see --help)');
+    console.error('aae-results: name a command: classify, cluster, prior-match or table (see --help)');
     return 2;
   }
   if (c.name === 'table') {
@@ -485,6 +528,7 @@ export async function resultsMain(argv: string[]): Promise<number> {
     return 2;
   }
   try {
+    if (c.name === 'cluster') return await cluster(c.opts as ClusterOpts, backend);
     return c.name === 'classify' ? await classify(c.opts as ClassifyOpts, backend) : await priorMatchCommand(c.opts as PriorMatchOpts, backend);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -56,7 +56,19 @@ export interface PriorMatchResult extends RunInfo, PriorMatch {
   source: string;
 }
 
-export type ResultFile = ClassifyResult | PriorMatchResult;
+/** The unsupervised clustering AAE: its K clusters labeled from the validation split, scored on the test set. */
+export interface ClusterResult extends RunInfo {
+  kind: 'clustering';
+  clusters: number;
+  /** 'trained' (clustering runs are trained by `aae-results cluster`). */
+  source: string;
+  /** The label of each cluster: that of the validation image the model is most confident belongs to it. */
+  clusterLabels: number[] | null;
+  /** Test error with those cluster labels, after the last epoch (null until complete). */
+  testError: number | null;
+}
+
+export type ResultFile = ClassifyResult | PriorMatchResult | ClusterResult;
 
 /** The result file of a classification run: labels, epochs trained and seed name it (runs of other lengths sit side by side). */
 /**
@@ -84,6 +96,11 @@ export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd
   return parts.length ? parts.join(', ') : 'clean';
 }
 
+/** The result file of a clustering run: clusters, style dimensions, epochs and seed. */
+export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number): string {
+  return `clustering-K${clusters}-z${nZ}-e${epochs}-seed${seed}.json`;
+}
+
 export function priorMatchResultName(prior: string, epochs: number, seed: number): string {
   return `prior-match-${prior}-e${epochs}-seed${seed}.json`;
 }
@@ -93,6 +110,12 @@ export const PAPER_ERRORS: Record<number, { mean: number; spread: number }> = {
   100: { mean: 0.019, spread: 0.001 },
   1000: { mean: 0.016, spread: 0.0008 },
   55000: { mean: 0.0085, spread: 0.0002 },
+};
+
+/** The AAE paper's unsupervised clustering test errors on MNIST (fractions), by number of clusters. */
+export const PAPER_CLUSTER_ERRORS: Record<number, { mean: number; spread: number }> = {
+  16: { mean: 0.0955, spread: 0.0205 },
+  30: { mean: 0.041, spread: 0.0113 },
 };
 
 export interface Spread {
@@ -115,13 +138,14 @@ export function spread(values: number[]): Spread {
 export interface ReadResults {
   classification: ClassifyResult[];
   priorMatch: PriorMatchResult[];
+  clustering: ClusterResult[];
   /** Files left out, with the reason (unreadable, unknown kind, not complete). */
   skipped: { file: string; reason: string }[];
 }
 
 /** Reads every *.json result file of a folder (not recursive). */
 export function readResults(dir: string): ReadResults {
-  const out: ReadResults = { classification: [], priorMatch: [], skipped: [] };
+  const out: ReadResults = { classification: [], priorMatch: [], clustering: [], skipped: [] };
   if (!fs.existsSync(dir)) return out;
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
     const file = path.join(dir, name);
@@ -140,6 +164,8 @@ export function readResults(dir: string): ReadResults {
       out.classification.push(r);
     } else if (r.kind === 'prior-match' && typeof r.mmd2 === 'number') {
       out.priorMatch.push(r);
+    } else if (r.kind === 'clustering' && typeof r.testError === 'number') {
+      out.clustering.push(r);
     } else {
       out.skipped.push({ file, reason: `unknown kind or missing value (${String((r as { kind?: unknown }).kind)})` });
     }
@@ -310,6 +336,54 @@ export function priorMatchTable(rows: PriorMatchRow[]): string {
   return lines.join('\n');
 }
 
+export interface ClusteringRow {
+  clusters: number;
+  nZ: number;
+  preset: PresetName | null;
+  epochs: number;
+  lrDrop: number | null;
+  nHidden: number;
+  seeds: number[];
+  /** Test error (fraction) over the seeds. */
+  error: Spread;
+  wallSeconds: number;
+  backends: string[];
+}
+
+/** One row per clustering setup (config apart from the seed), sorted by clusters then epochs. */
+export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
+  return groupBy(results, (r) => setupKey(r, r.clusters))
+    .map((g) => ({
+      clusters: g[0].clusters,
+      nZ: g[0].config.nZ,
+      preset: g[0].preset,
+      epochs: g[0].epochs,
+      lrDrop: lrDropOf(g[0].config, g[0].epochs),
+      nHidden: g[0].config.nHidden,
+      seeds: g.map((r) => r.seed).sort((a, b) => a - b),
+      error: spread(g.map((r) => r.testError as number)),
+      wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
+      backends: [...new Set(g.map((r) => r.backend))].sort(),
+    }))
+    .sort((a, b) => a.clusters - b.clusters || a.nZ - b.nZ || a.epochs - b.epochs);
+}
+
+/** Markdown table of the clustering rows, errors in percent, with the paper's numbers. */
+export function clusteringTable(rows: ClusteringRow[]): string {
+  const lines = [
+    '| clusters | style n_z | preset | epochs | lr drop after epoch | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const r of rows) {
+    const paper = PAPER_CLUSTER_ERRORS[r.clusters];
+    lines.push(
+      `| ${r.clusters} | ${r.nZ} | ${r.preset ?? '-'} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+        `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** Both tables (those that have rows) for the results of a folder. */
 export function resultsMarkdown(read: ReadResults): string {
   const parts: string[] = [];
@@ -320,6 +394,13 @@ export function resultsMarkdown(read: ReadResults): string {
   const pmr = summarizePriorMatch(read.priorMatch);
   if (pmr.length) {
     parts.push('Prior matching of the supervised model, MNIST test codes (mean ± sample std over seeds):\n\n' + priorMatchTable(pmr));
+  }
+  const clu = summarizeClustering(read.clustering);
+  if (clu.length) {
+    parts.push(
+      'Unsupervised clustering, MNIST test set (each cluster labeled by its most confident validation image; mean ± sample std over seeds):\n\n' +
+        clusteringTable(clu),
+    );
   }
   if (!parts.length) parts.push('No complete result files.');
   return parts.join('\n\n') + '\n';

@@ -4,3 +4,4 @@ export * from './images';
 export * from './specs';
 export * from './data';
 export * from './experiment';
+export * from './clusters';

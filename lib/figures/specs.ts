@@ -19,7 +19,7 @@ export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json
 /** Pair of latent dimensions shown by 2-D figures. */
 export type DimPair = [number, number];
 
-const BASE_CONFIG = { background: 'white', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+export const BASE_CONFIG = { background: 'white', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
 
 /** Rounds a coordinate to 4 decimals: keeps inline data small without visible change. */
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
@@ -40,7 +40,7 @@ function joinNotes(...notes: (string | undefined)[]): string | undefined {
   return notes.filter(Boolean).join('; ') || undefined;
 }
 
-function title(text: string, subtitle?: string) {
+export function title(text: string, subtitle?: string) {
   return subtitle ? { text, subtitle } : { text };
 }
 
@@ -151,7 +151,7 @@ export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSampl
 
 // ------------------------------------------------------------------ image panels
 
-interface ImagePanel {
+export interface ImagePanel {
   grid: DigitGrid;
   x: [number, number];
   y: [number, number];
@@ -167,7 +167,7 @@ interface ImagePanel {
 }
 
 /** One image mark covering [x0, x1] x [y0, y1]; the image's top row is at y1 (or y0 when yReverse). */
-function imagePanel(p: ImagePanel) {
+export function imagePanel(p: ImagePanel) {
   const axis = (ticks: number[] | null | undefined, t: string | null | undefined) =>
     ticks === null ? null : { title: t ?? null, grid: false, ...(ticks ? { values: ticks } : {}) };
   return {

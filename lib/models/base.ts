@@ -7,7 +7,7 @@ import { Momentum } from '../nn/momentum';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import type { Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
-import { PIXELS } from '../data/mnist';
+import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
 import type { Dropout } from '../nn/layers';
 
@@ -17,7 +17,7 @@ export type StepLosses = Record<string, number>;
 export interface Evaluation {
   /** Mean squared error of the reconstructions of clean inputs (keep_prob 1). */
   reconLoss: number;
-  /** Semi-supervised only: fraction of misclassified images. */
+  /** Semi-supervised (and clustering, given its clusters' labels): fraction of misclassified images. */
   classError?: number;
 }
 
@@ -29,7 +29,7 @@ function describe(v: unknown): string {
 }
 
 export abstract class AAEBase {
-  abstract readonly kind: 'supervised' | 'semi_supervised';
+  abstract readonly kind: 'supervised' | 'semi_supervised' | 'clustering';
   /** Optimizers by phase name, in the order the phases run. */
   abstract readonly optimizers: Record<string, Optimizer>;
 
@@ -124,7 +124,7 @@ export abstract class AAEBase {
       }
       for (let i = 0; i < n; i++) {
         const l = labels[i];
-        if (!Number.isInteger(l) || l < 0 || l > 9) throw new RangeError(`decode: labels[${i}] is ${l}; valid labels: 0 to 9`);
+        if (!Number.isInteger(l) || l < 0 || l >= this.labelCount()) throw new RangeError(`decode: labels[${i}] is ${l}; valid labels: 0 to ${this.labelCount() - 1}`);
       }
     }
     return this.chunked(n, PIXELS, 1000, (s, e) =>
@@ -135,10 +135,16 @@ export abstract class AAEBase {
     );
   }
 
+  /** Labels (or clusters) the decoder takes: 0 to labelCount() - 1. */
+  protected labelCount(): number {
+    return N_LABELS;
+  }
+
   /** Reconstructions of images (keep_prob 1, clean input). */
   abstract reconstruct(images: Float32Array): Float32Array;
 
-  evaluate(set: ImageSet): Evaluation {
+  /** `clusterLabels`: the clustering model's label per cluster (see SemiSupervisedAAE.clusterLabels); others ignore it. */
+  evaluate(set: ImageSet, _clusterLabels?: ArrayLike<number>): Evaluation {
     if (!set || typeof set !== 'object') throw new TypeError(`evaluate: set must be an ImageSet {images, labels, count}, got ${describe(set)}`);
     const n = this.checkImages('evaluate', set.images);
     if (set.count !== n || !set.labels || set.labels.length !== n) {

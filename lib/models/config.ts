@@ -4,7 +4,7 @@
  */
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 
-export const MODEL_NAMES = ['supervised', 'semi_supervised'] as const;
+export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -72,6 +72,10 @@ export interface AAEConfig {
   momentum: number;
   /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
   regularizationMomentum: number;
+  /**
+   * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
+   */
+  clusters: number;
   /** Semi-supervised: number of labeled examples. */
   nLabeled: number;
   /**
@@ -109,6 +113,7 @@ const ORIGINAL: AAEConfig = {
   reconstructionLoss: 'mean',
   momentum: 0.9,
   regularizationMomentum: 0.1,
+  clusters: 16,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -188,7 +193,7 @@ export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIG
  * reproduces how those were trained: loading an older checkpoint or result fills them in.
  */
 export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(
-  (['labeledNoiseStd', 'labeledShift', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
+  (['clusters', 'labeledNoiseStd', 'labeledShift', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
     (k) => [k, ORIGINAL[k]],
   ),
 );
@@ -253,6 +258,8 @@ export function validateConfig(cfg: AAEConfig): void {
   for (const s of cfg.lrSchedule) {
     if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new RangeError(`learning rate must be > 0, got ${s.lr}`);
   }
+  positiveInt('clusters', cfg.clusters, 1000);
+  if (cfg.model === 'clustering' && cfg.clusters < 2) throw new RangeError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
     throw new RangeError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
   }

@@ -24,7 +24,14 @@ import { categorical, sampleUnlabelled } from '../priors';
 import { Rng } from '../random';
 
 export class SemiSupervisedAAE extends AAEBase {
-  readonly kind = 'semi_supervised' as const;
+  /**
+   * 'semi_supervised': a 10-way label head trained on labeled batches too; 'clustering' (the paper's
+   * unsupervised clustering AAE): the same architecture with a K-way head (config.clusters) and no
+   * labeled phase at all.
+   */
+  readonly kind: 'semi_supervised' | 'clustering';
+  /** Width of the categorical head: 10 labels, or K clusters. */
+  readonly nClasses: number;
   readonly trunk: MLP;
   readonly styleHead: Dense;
   readonly labelHead: Dense;
@@ -36,26 +43,30 @@ export class SemiSupervisedAAE extends AAEBase {
     zDiscriminator: Optimizer;
     yDiscriminator: Optimizer;
     generator: Optimizer;
-    crossEntropy: Optimizer;
+    crossEntropy?: Optimizer;
   };
 
   constructor(config: AAEConfig, rng: Rng) {
     super(config);
+    this.kind = config.model === 'clustering' ? 'clustering' : 'semi_supervised';
+    this.nClasses = this.kind === 'clustering' ? config.clusters : N_LABELS;
+    const K = this.nClasses;
     const H = config.nHidden;
     this.trunk = new MLP('encoder', [PIXELS, H, H], rng, 'hidden');
     this.styleHead = new Dense('encoder/style', H, config.nZ, rng);
-    this.labelHead = new Dense('encoder/labels', H, N_LABELS, rng);
-    this.decoder = new MLP('decoder', [config.nZ + N_LABELS, H, H, PIXELS], rng, 'sigmoid');
+    this.labelHead = new Dense('encoder/labels', H, K, rng);
+    this.decoder = new MLP('decoder', [config.nZ + K, H, H, PIXELS], rng, 'sigmoid');
     this.zDiscriminator = new MLP('z_discriminator', [config.nZ, H, H, 1], rng, 'linear');
-    this.yDiscriminator = new MLP('y_discriminator', [N_LABELS, H, H, 1], rng, 'linear');
+    this.yDiscriminator = new MLP('y_discriminator', [K, H, H, 1], rng, 'linear');
     const enc = this.encoderVariables();
-    this.optimizers = {
+    const optimizers = {
       reconstruction: this.makeOptimizer([...enc, ...this.decoder.variables], 'reconstruction'),
       zDiscriminator: this.makeOptimizer(this.zDiscriminator.variables, 'regularization'),
       yDiscriminator: this.makeOptimizer(this.yDiscriminator.variables, 'regularization'),
       generator: this.makeOptimizer(enc, 'regularization'),
-      crossEntropy: this.makeOptimizer(enc, 'crossEntropy'),
     };
+    // The clustering model has no labeled phase, so no cross-entropy optimizer (none in its checkpoints).
+    this.optimizers = this.kind === 'clustering' ? optimizers : { ...optimizers, crossEntropy: this.makeOptimizer(enc, 'crossEntropy') };
   }
 
   encoderVariables(): tf.Variable[] {
@@ -84,11 +95,11 @@ export class SemiSupervisedAAE extends AAEBase {
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
     const prior = sampleUnlabelled(this.config.prior, B, nZ, rng);
-    const cat = categorical(B, rng);
+    const cat = categorical(B, rng, this.nClasses);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
     const zReal = tf.tensor2d(prior.z, [B, nZ]);
-    const yReal = tf.tensor2d(cat.y, [B, N_LABELS]);
+    const yReal = tf.tensor2d(cat.y, [B, this.nClasses]);
     const held: tf.Tensor[] = [x, xn, zReal, yReal];
     const dLr = lr * this.config.dLrFactor;
     try {
@@ -112,12 +123,13 @@ export class SemiSupervisedAAE extends AAEBase {
         );
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
-      if (labeled) {
+      const ce = this.optimizers.crossEntropy;
+      if (labeled && ce) {
         const L = labeled.size;
         const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);
         const yl = tf.tensor2d(oneHot(labeled.labels), [L, N_LABELS]);
         held.push(xl, yl);
-        losses.crossEntropy = this.optimizers.crossEntropy.minimize(
+        losses.crossEntropy = ce.minimize(
           () => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl),
           lr * this.config.crossEntropyLrFactor,
         );
@@ -128,14 +140,18 @@ export class SemiSupervisedAAE extends AAEBase {
     }
   }
 
+  protected override labelCount(): number {
+    return this.nClasses;
+  }
+
   encodeTensor(x: tf.Tensor2D): tf.Tensor2D {
     return this.encodeBoth(x, null).style;
   }
 
-  /** Decodes [style, one-hot(label)]; without labels, label 0 is used. */
+  /** Decodes [style, one-hot(label or cluster)]; without labels, label 0 is used. */
   decodeTensor(z: tf.Tensor2D, labels?: ArrayLike<number>): tf.Tensor2D {
     const n = z.shape[0];
-    const y = tf.tensor2d(oneHot(labels ?? new Uint8Array(n)), [n, N_LABELS]);
+    const y = tf.tensor2d(oneHot(labels ?? new Uint8Array(n), this.nClasses), [n, this.nClasses]);
     return this.decoder.apply(tf.concat([z, y], 1), null);
   }
 
@@ -147,29 +163,66 @@ export class SemiSupervisedAAE extends AAEBase {
     });
   }
 
-  /** Class probabilities (softmax of the label head), n*10. */
+  /** Class (or cluster) probabilities: the softmax of the categorical head, n * nClasses. */
   classProbabilities(images: Float32Array): Float32Array {
     const n = this.checkImages('classProbabilities', images);
-    return this.chunked(n, N_LABELS, 1000, (s, e) =>
+    return this.chunked(n, this.nClasses, 1000, (s, e) =>
       tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits),
     );
   }
 
-  classify(images: Float32Array): Uint8Array {
+  /** The most probable class (semi-supervised: the label; clustering: the cluster) of each image. */
+  assign(images: Float32Array): Uint8Array {
     const p = this.classProbabilities(images);
-    const n = p.length / N_LABELS;
+    const K = this.nClasses;
+    const n = p.length / K;
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       let best = 0;
-      for (let k = 1; k < N_LABELS; k++) if (p[i * N_LABELS + k] > p[i * N_LABELS + best]) best = k;
+      for (let k = 1; k < K; k++) if (p[i * K + k] > p[i * K + best]) best = k;
       out[i] = best;
     }
     return out;
   }
 
-  override evaluate(set: ImageSet): Evaluation {
+  /**
+   * Clustering: the label each cluster stands for, as the AAE paper assigns it: the label of the
+   * image of `set` (the validation split) that the head is most confident belongs to that cluster.
+   */
+  clusterLabels(set: ImageSet): Uint8Array {
+    const p = this.classProbabilities(set.images);
+    const K = this.nClasses;
+    const best = new Float32Array(K).fill(-1);
+    const out = new Uint8Array(K);
+    for (let i = 0; i < set.count; i++) {
+      for (let k = 0; k < K; k++) {
+        if (p[i * K + k] > best[k]) {
+          best[k] = p[i * K + k];
+          out[k] = set.labels[i];
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Predicted labels: semi-supervised, the label head's; clustering, the label of each image's
+   * cluster (`clusterLabels`, required).
+   */
+  classify(images: Float32Array, clusterLabels?: ArrayLike<number>): Uint8Array {
+    const a = this.assign(images);
+    if (this.kind === 'semi_supervised') return a;
+    if (!clusterLabels || clusterLabels.length !== this.nClasses) {
+      throw new RangeError(`classify: the clustering model needs the label of each of its ${this.nClasses} clusters (clusterLabels), got ${clusterLabels?.length ?? 'none'}`);
+    }
+    return a.map((k) => clusterLabels[k]);
+  }
+
+  /** Reconstruction loss and classification error; clustering: the error only with `clusterLabels`. */
+  override evaluate(set: ImageSet, clusterLabels?: ArrayLike<number>): Evaluation {
     const base = super.evaluate(set);
-    const pred = this.classify(set.images);
+    if (this.kind === 'clustering' && !clusterLabels) return base;
+    const pred = this.classify(set.images, clusterLabels);
     let wrong = 0;
     for (let i = 0; i < set.count; i++) if (pred[i] !== set.labels[i]) wrong++;
     return { ...base, classError: wrong / set.count };

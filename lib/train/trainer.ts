@@ -7,12 +7,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { AAEModel } from '../models';
 import { learningRate } from '../models/config';
 import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
-import type { ImageSet } from '../data/mnist';
+import { PIXELS, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 
 export interface TrainData {
   train: ImageSet;
   test: ImageSet;
+  /**
+   * Labeled images held out of training (neither in `train` nor in `labeled`): the split that
+   * chooses settings. Its metrics (val_reconstruction, val_error) are recorded every epoch next to
+   * the test set's.
+   */
+  validation?: ImageSet | null;
   /** Semi-supervised: the labeled examples for the cross-entropy phase. */
   labeled?: ImageSet | null;
 }
@@ -172,15 +178,41 @@ export class Trainer {
     return b;
   }
 
-  /** Test-set metrics (keep_prob 1): reconstruction loss and, semi-supervised, classification error. */
-  evaluateTest(evalSize?: number): Record<string, number> {
-    const test = this.data.test;
-    const n = Math.min(evalSize ?? test.count, test.count);
-    const set = n === test.count ? test : { images: test.images.subarray(0, n * 784), labels: test.labels.subarray(0, n), count: n };
-    const ev = this.model.evaluate(set);
-    const out: Record<string, number> = { test_reconstruction: ev.reconLoss };
-    if (ev.classError !== undefined) out.test_error = ev.classError;
+  /**
+   * Metrics of the first `evalSize` images (default: all) of a set, keep_prob 1, named
+   * `<prefix>_reconstruction` and, with labels to predict, `<prefix>_error`.
+   */
+  private evaluateSet(set: ImageSet, prefix: string, evalSize?: number, clusterLabels?: Uint8Array): Record<string, number> {
+    const n = Math.min(evalSize ?? set.count, set.count);
+    const part = n === set.count ? set : { images: set.images.subarray(0, n * PIXELS), labels: set.labels.subarray(0, n), count: n };
+    const ev = this.model.evaluate(part, clusterLabels);
+    const out: Record<string, number> = { [`${prefix}_reconstruction`]: ev.reconLoss };
+    if (ev.classError !== undefined) out[`${prefix}_error`] = ev.classError;
     return out;
+  }
+
+  /**
+   * The clustering model's label per cluster, taken from the whole validation split as the AAE paper
+   * does (undefined for the other models, or without a validation split).
+   */
+  clusterLabels(): Uint8Array | undefined {
+    const v = this.data.validation;
+    return this.model.kind === 'clustering' && v && v.count > 0 ? this.model.clusterLabels(v) : undefined;
+  }
+
+  /** Test-set metrics (keep_prob 1): reconstruction loss and, where labels are predicted, the error. */
+  evaluateTest(evalSize?: number, clusterLabels = this.clusterLabels()): Record<string, number> {
+    return this.evaluateSet(this.data.test, 'test', evalSize, clusterLabels);
+  }
+
+  /**
+   * Validation metrics (val_reconstruction, val_error) then the test set's, as recorded every epoch;
+   * no val_ metrics when the data has no validation split.
+   */
+  evaluate(evalSize?: number): Record<string, number> {
+    const labels = this.clusterLabels();
+    const v = this.data.validation;
+    return { ...(v && v.count > 0 ? this.evaluateSet(v, 'val', evalSize, labels) : {}), ...this.evaluateTest(evalSize, labels) };
   }
 
   /** Trains until `epochs` epochs are done in all, or the signal aborts. */
@@ -226,7 +258,7 @@ export class Trainer {
       const t0 = performance.now();
       const metrics: EpochMetrics = { epoch: s.epoch, lr, seconds: 0 };
       for (const [phase, sum] of Object.entries(s.sums)) metrics[`train_${phase}`] = sum / batches;
-      const test = this.evaluateTest(opts.evalSize);
+      const test = this.evaluate(opts.evalSize);
       for (const [k, v] of Object.entries(test)) {
         // The last batch's update can leave non-finite weights behind finite losses.
         if (!Number.isFinite(v)) throw new DivergenceError(`test evaluation (${k})`, s.epoch, batches - 1, v);

@@ -1,0 +1,144 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend } from '../lib/backend';
+import { makeConfig, SemiSupervisedAAE } from '../lib/models';
+import { loadMnist, subset } from '../lib/data/mnist';
+import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { saveCheckpoint } from '../lib/train/checkpoint';
+import { readResults, resultsMarkdown, type ClusterResult } from '../lib/eval/results';
+import { resultsMain } from '../lib/cli/results';
+import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
+import { renderSvg } from '../lib/display/render';
+
+before(async () => {
+  await initBackend();
+});
+
+const small = (over = {}) => makeConfig({ model: 'clustering', clusters: 12, nZ: 3, nHidden: 32, batchSize: 50, trainSize: 500, epochs: 2, ...over }, 'paper');
+
+test('clustering AAE: a K-way head, no labeled phase, no labels read; K checked', async () => {
+  const exp = createExperiment(small());
+  try {
+    const m = exp.model as SemiSupervisedAAE;
+    assert.equal(m.kind, 'clustering');
+    assert.equal(m.nClasses, 12);
+    assert.deepEqual(Object.keys(m.optimizers), ['reconstruction', 'zDiscriminator', 'yDiscriminator', 'generator']);
+    assert.equal(exp.data.labeled, null);
+    assert.equal(exp.data.validation!.count, 5000);
+    const losses: string[] = [];
+    await exp.trainer.run({ epochs: 1, evalSize: 300, callbacks: { onBatchEnd: (i) => void losses.push(...Object.keys(i.losses)) } });
+    assert.ok(!losses.includes('crossEntropy'));
+    const h = exp.trainer.history[0];
+    for (const k of ['val_error', 'test_error', 'val_reconstruction', 'test_reconstruction']) assert.equal(typeof h[k], 'number', k);
+    // the decoder takes a cluster 0..K-1
+    assert.equal(m.decode(new Float32Array(3), [11]).length, 784);
+    assert.throws(() => m.decode(new Float32Array(3), [12]), /valid labels: 0 to 11/);
+  } finally {
+    exp.model.dispose();
+  }
+  assert.throws(() => small({ clusters: 1 }), /clusters must be at least 2/);
+  assert.throws(() => small({ clusters: 2.5 }), /clusters must be an integer/);
+});
+
+test('cluster labels: each cluster takes the label of the validation image it is most confident of; the error follows', () => {
+  const exp = createExperiment(small());
+  try {
+    const m = exp.model as SemiSupervisedAAE;
+    const val = subset(loadMnist().validation, 0, 400);
+    const p = m.classProbabilities(val.images);
+    const labels = m.clusterLabels(val);
+    for (let k = 0; k < 12; k++) {
+      let best = 0;
+      for (let i = 1; i < val.count; i++) if (p[i * 12 + k] > p[best * 12 + k]) best = i;
+      assert.equal(labels[k], val.labels[best], `cluster ${k}`);
+    }
+    const assign = m.assign(val.images);
+    const pred = m.classify(val.images, labels);
+    let wrong = 0;
+    for (let i = 0; i < val.count; i++) {
+      assert.equal(pred[i], labels[assign[i]]);
+      if (pred[i] !== val.labels[i]) wrong++;
+    }
+    assert.equal(m.evaluate(val, labels).classError, wrong / val.count);
+    assert.equal(m.evaluate(val).classError, undefined, 'no error without cluster labels');
+    assert.throws(() => m.classify(val.images), /label of each of its 12 clusters/);
+  } finally {
+    exp.model.dispose();
+  }
+});
+
+test('clustering checkpoint: exact resume', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-cluster-'));
+  const file = path.join(dir, 'checkpoint.aae');
+  const full = createExperiment(small());
+  await full.trainer.run({ evalSize: 200 });
+  const part = createExperiment(small());
+  const ctrl = new AbortController();
+  await part.trainer.run({ evalSize: 200, signal: ctrl.signal, callbacks: { onBatchEnd: (i) => { if (i.batch === 4) ctrl.abort(); } } });
+  saveCheckpoint(file, part.model, part.trainer.snapshot());
+  const resumed = resumeExperiment(file, { model: 'clustering' });
+  await resumed.trainer.run({ evalSize: 200 });
+  const wa = full.model.namedWeights();
+  const wb = resumed.model.namedWeights();
+  for (let i = 0; i < wa.length; i++) assert.deepEqual(wb[i][1].dataSync(), wa[i][1].dataSync(), `${wa[i][0]} differs after resuming`);
+  assert.deepEqual(resumed.trainer.history.map((h) => h.val_error), full.trainer.history.map((h) => h.val_error));
+  for (const e of [full, part, resumed]) e.model.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('`aae-results cluster` writes a result file with the cluster labels, and `table` shows it next to the paper', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-cluster-cli-'));
+  const results = path.join(dir, 'results');
+  const args = ['cluster', '--clusters', '16', '--n_z', '4', '--hidden', '16', '--train-size', '300', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
+  try {
+    assert.equal(await resultsMain(args), 0);
+    const r = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-seed0.json'), 'utf8')) as ClusterResult;
+    assert.equal(r.kind, 'clustering');
+    assert.deepEqual([r.clusters, r.config.nZ, r.complete, r.epochs], [16, 4, true, 1]);
+    assert.equal(r.clusterLabels!.length, 16);
+    assert.ok(r.clusterLabels!.every((l) => Number.isInteger(l) && l >= 0 && l <= 9));
+    assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
+    assert.equal(typeof r.history[0].val_error, 'number');
+    assert.equal(await resultsMain(args), 2, 'a complete result is not overwritten');
+    const md = resultsMarkdown(readResults(results));
+    assert.match(md, /Unsupervised clustering/);
+    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
+    assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cluster figures: the most confident images per cluster, the decoded cluster at style 0, the confusion with digits', async () => {
+  const exp = createExperiment(small());
+  try {
+    const m = exp.model as SemiSupervisedAAE;
+    const set = subset(loadMnist().test, 0, 300);
+    const labels = m.clusterLabels(subset(loadMnist().validation, 0, 300));
+    const ex = clusterExamples(m, set, 4, labels);
+    const p = m.classProbabilities(set.images);
+    for (const k of [0, 5, 11]) {
+      const top = Array.from({ length: set.count }, (_, i) => i).sort((a, b) => p[b * 12 + k] - p[a * 12 + k])[0];
+      assert.deepEqual(ex.examples.subarray(k * 4 * 784, (k * 4 + 1) * 784), set.images.subarray(top * 784, (top + 1) * 784), `cluster ${k}'s first image`);
+    }
+    const one = m.decode(new Float32Array(3), [5]);
+    // (one row against sixteen: the products may round differently in the last bit)
+    assert.ok(ex.prototypes.subarray(5 * 784, 6 * 784).every((v, i) => Math.abs(v - one[i]) < 1e-5), "cluster 5's decoded image");
+    assert.equal(ex.counts.reduce((s, n) => s + n, 0), 300);
+    const svg = await renderSvg(clusterExamplesSpec(ex));
+    for (const k of [0, 11]) assert.ok(svg.includes(`${k} → ${labels[k]} (${ex.counts[k]})`), `row label of cluster ${k}`);
+    const conf = clusterConfusion(m, set, labels);
+    assert.deepEqual(conf.counts.map((row) => row.reduce((s, n) => s + n, 0)), ex.counts);
+    const digits = new Array(10).fill(0);
+    for (const l of set.labels) digits[l]++;
+    assert.deepEqual(Array.from({ length: 10 }, (_, d) => conf.counts.reduce((s, row) => s + row[d], 0)), digits);
+    const csvg = await renderSvg(clusterConfusionSpec(conf));
+    assert.ok(csvg.includes('true digit') && csvg.includes(`11 → ${labels[11]}`));
+    assert.throws(() => clusterExamples(m, set, 0), /perCluster must be an integer from 1/);
+  } finally {
+    exp.model.dispose();
+  }
+});
