@@ -188,6 +188,7 @@ export const FIGURE_METADATA_KEY = 'aae_lab';
  */
 export async function showNamedFigure(name: string, spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
   const bundle = await figureBundle(spec, opts);
-  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name } };
+  // staticFallback: the PNG shows a static layout of an interactive spec (opts.fallback), not the spec itself
+  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name, ...(opts.fallback ? { staticFallback: true } : {}) } };
   sendDisplayData(bundle);
 }
