@@ -55,12 +55,22 @@ function specTitle(spec: FigureSpec): string {
 }
 
 /**
+ * PNG pixels per CSS pixel of a figure's fallback: 2 (sharp text on high-DPI screens), but 1 for
+ * figures of digit images (image marks), which are drawn at about their own resolution: a 2x PNG
+ * of them holds no more detail and is four times the size.
+ */
+export function defaultScale(spec: FigureSpec): number {
+  return /"type":"image"/.test(JSON.stringify(spec)) ? 1 : 2;
+}
+
+/**
  * The display bundle of a figure: Vega-Lite JSON object + base64 PNG (metadata width/height in
  * CSS pixels, so a 2x PNG shows sharp at its natural size) + text/plain. Works outside Jupyter.
  */
 export async function figureBundle(spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<DisplayData> {
-  const scale = opts.scale ?? 2;
-  const png = await renderPng(opts.fallback ?? spec, { ...opts, scale });
+  const shown = opts.fallback ?? spec;
+  const scale = opts.scale ?? defaultScale(shown);
+  const png = await renderPng(shown, { ...opts, scale });
   return {
     data: {
       [VEGALITE_MIME]: JSON.parse(JSON.stringify(spec)) as object,

@@ -127,7 +127,7 @@ function grayscalePng(rgba: Buffer, width: number, height: number): Buffer | nul
     if (r !== rgba[j + 1] || r !== rgba[j + 2] || rgba[j + 3] !== 255) return null;
     g[i] = r;
   }
-  return PNG.sync.write({ width, height, data: g } as unknown as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  return PNG.sync.write({ width, height, data: g } as unknown as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateStrategy: 0 });
 }
 
 /** PNG of an SVG (resvg), white background, sans-serif text in DejaVu Sans where installed. */
