@@ -56,6 +56,8 @@ interface TrainOpts {
   resume: boolean;
   /** A checkpoint to measure instead of training (--from). */
   from?: string;
+  /** The split the run's settings were chosen on, recorded in its result file. */
+  chosenOn: 'validation' | 'test';
   /** The options given on the command line (long names), to reject those --from does not use. */
   given: string[];
 }
@@ -92,7 +94,12 @@ function trainingOptions(cmd: Command, defaultPreset: PresetName): Command {
     .addOption(new Option('--runs <dir>', 'folder of the checkpoints').default('runs'))
     .addOption(new Option('--backend <name>', 'tfjs backend (default: fastest available; env AAE_BACKEND)'))
     .addOption(new Option('--force', 'overwrite an earlier result').default(false))
-    .addOption(new Option('--resume', 'continue an interrupted run from its checkpoint').default(false));
+    .addOption(new Option('--resume', 'continue an interrupted run from its checkpoint').default(false))
+    .addOption(
+      new Option('--chosen-on <split>', "the split this run's settings were chosen on, recorded in its result file (screening reads val_error; choose on test only to say so)")
+        .choices(['validation', 'test'])
+        .default('validation'),
+    );
 }
 
 export function buildResultsProgram(run: (name: string, opts: unknown) => void): Command {
@@ -228,6 +235,7 @@ function runInfo(exp: Experiment, o: TrainOpts, backend: string, wallSeconds: nu
     backend,
     versions: versions(),
     date: new Date().toISOString(),
+    chosenOn: o.chosenOn,
     complete,
   };
 }
@@ -345,7 +353,7 @@ interface FromCheckpoint {
  * the sum of their seconds (over every session), complete = the trainer finished its configured
  * epochs. The caller disposes ck.model.
  */
-function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[1], seed: number | null, backend: string): FromCheckpoint {
+function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[1], seed: number | null, backend: string, chosenOn: TrainOpts['chosenOn']): FromCheckpoint {
   let ck: LoadedCheckpoint;
   try {
     ck = loadCheckpoint(file, expect);
@@ -375,6 +383,7 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
       backend,
       versions: versions(),
       date: new Date().toISOString(),
+      chosenOn,
       complete,
     },
   };
@@ -382,7 +391,7 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
 
 async function classifyFrom(o: ClassifyOpts & { from: string }, backend: string): Promise<number> {
   rejectTrainingOptions(o);
-  const { ck, source, info } = fromCheckpoint(o.from, { model: 'semi_supervised' }, null, backend);
+  const { ck, source, info } = fromCheckpoint(o.from, { model: 'semi_supervised' }, null, backend, o.chosenOn);
   try {
     if (o.given.includes('--seed') && o.seed !== ck.config.seed) {
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
@@ -463,7 +472,7 @@ async function priorMatchCommand(o: PriorMatchOpts, backend: string): Promise<nu
   if (o.from !== undefined) {
     rejectTrainingOptions(o);
     const source = checkpointSource(o.from);
-    const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, o.seed, backend);
+    const { ck, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, o.seed, backend, o.chosenOn);
     try {
       const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, o.seed));
       checkExistingFrom(file, source, o.force);
