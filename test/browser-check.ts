@@ -224,7 +224,7 @@ export async function checkBundles(chromium: string, bundles: readonly Bundle[],
     await page.goto(server.url);
     for (const b of bundles) {
       const mine: string[] = [];
-      const snap = (await page.evaluate(([spec, scale]) => (window as any).render(spec, scale), [b.spec, b.scale] as const)) as Snapshot;
+      const snap = (await page.evaluate(([spec, scale]) => (globalThis as any).render(spec, scale), [b.spec, b.scale] as const)) as Snapshot;
       mine.push(...snap.problems);
       if (snap.png && snap.width !== undefined && snap.height !== undefined) {
         const tol = opts.sizeTolerance ?? 0.05;
@@ -237,7 +237,7 @@ export async function checkBundles(chromium: string, bundles: readonly Bundle[],
           log(`${b.where}: the PNG shows a static layout of this interactive chart; picture, size and marks not compared`);
         } else {
           const node = await headlessView(b.spec);
-          const expected = markCounts(node.scenegraph().root);
+          const expected = markCounts((node.scenegraph() as unknown as { root: unknown }).root);
           node.finalize();
           if (JSON.stringify(sorted(snap.marks ?? {})) !== JSON.stringify(sorted(expected))) {
             mine.push(`marks ${JSON.stringify(sorted(snap.marks ?? {}))} in the browser, ${JSON.stringify(sorted(expected))} behind the PNG`);
@@ -248,13 +248,13 @@ export async function checkBundles(chromium: string, bundles: readonly Bundle[],
         const params = ((b.spec as { params?: { name: string; bind?: { input?: string } }[] }).params ?? []).filter((p) => p.bind?.input === 'range');
         for (const p of params) {
           sliders++;
-          const name = await page.evaluate(() => document.querySelector('.vega-bind-name')?.textContent ?? null);
+          const name = await page.evaluate(() => (globalThis as any).document.querySelector('.vega-bind-name')?.textContent ?? null);
           if (name !== p.name) mine.push(`slider labelled ${JSON.stringify(name)}, expected ${JSON.stringify(p.name)}`);
-          const before = await page.evaluate(() => (window as any).view.signal('label'));
+          const before = await page.evaluate(() => (globalThis as any).view.signal('label'));
           const target = before === 7 ? 3 : 7;
           await page.locator('input[type=range]').first().fill(String(target)); // as a user moving the slider
-          const moved = (await page.evaluate((s) => (window as any).snapshot(s), b.scale)) as Snapshot;
-          const now = await page.evaluate((n) => (window as any).view.signal(n), p.name);
+          const moved = (await page.evaluate((s) => (globalThis as any).snapshot(s), b.scale)) as Snapshot;
+          const now = await page.evaluate((n) => (globalThis as any).view.signal(n), p.name);
           if (now !== target) mine.push(`slider "${p.name}" moved to ${target}, the chart's param is ${now}`);
           const change = changedPixels(shot, PNG.sync.read(Buffer.from(moved.png!.split(',')[1], 'base64')));
           if (!(change > 0.001)) mine.push(`slider "${p.name}" moved from ${before} to ${target} but the picture did not change (${(100 * change).toFixed(3)}% of pixels)`);

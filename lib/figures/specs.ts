@@ -144,14 +144,25 @@ export interface LatentScatterOptions {
 /** One scatter view of 2-D points coloured by a 0-9 label, its data as rounded columns. */
 function scatterView(xs: number[], ys: number[], labels: ArrayLike<number>, o: {
   field: string; colorTitle: string; width: number; height: number; pointSize: number; opacity: number; xTitle: string; yTitle: string; title?: string;
+  /** Legend under the plots (side-by-side panels: keeps the figure within GitHub's column). */
+  legendBelow?: boolean;
 }) {
   const dx = decimalsFor(xs, o.width);
   const dy = decimalsFor(ys, o.height);
   const { data, transform } = columnarData({ x: xs.map((v) => roundTo(v, dx)), y: ys.map((v) => roundTo(v, dy)), [o.field]: Array.from(labels) });
-  // ticks on whole numbers (or halves when the range is short), never on -3.5, -2.5, ...
+  // ticks on round numbers: whole numbers (every second one over a wide range, halves over a
+  // short one), never on -3.5, -2.5, ...
   const axis = (vals: number[]) => {
-    const span = Math.max(...vals) - Math.min(...vals);
-    return { tickMinStep: span > 4 ? 1 : 0.5 };
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of vals) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    if (!(hi > lo)) return {};
+    const span = hi - lo;
+    const step = span > 12 ? 5 : span > 7 ? 2 : span > 2.5 ? 1 : span > 1 ? 0.5 : span > 0.4 ? 0.1 : undefined;
+    if (step === undefined) return {};
+    const values: number[] = [];
+    for (let t = Math.floor(lo / step) * step; t <= Math.ceil(hi / step) * step + 1e-9; t += step) values.push(roundTo(t, 6));
+    return { values };
   };
   return {
     ...(o.title ? { title: o.title } : {}),
@@ -163,7 +174,9 @@ function scatterView(xs: number[], ys: number[], labels: ArrayLike<number>, o: {
     encoding: {
       x: { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false, nice: true }, axis: axis(xs) },
       y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false, nice: true }, axis: axis(ys) },
-      color: digitColor(o.field, o.colorTitle),
+      color: o.legendBelow
+        ? { ...digitColor(o.field, o.colorTitle), legend: { ...digitColor(o.field, o.colorTitle).legend, orient: 'bottom' as const, direction: 'horizontal' as const } }
+        : digitColor(o.field, o.colorTitle),
     },
   };
 }
@@ -208,7 +221,7 @@ export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions 
 export interface LatentScattersOptions {
   title?: string;
   subtitle?: string;
-  /** Size of each panel in px (default 240: three panels and the legend fit GitHub's 830 px column). */
+  /** Size of each panel in px (default 220: three panels fit GitHub's 830 px column). */
   size?: number;
   pointSize?: number;
   opacity?: number;
@@ -218,7 +231,7 @@ export interface LatentScattersOptions {
 /** Several coding spaces side by side (e.g. one model per prior), one shared digit legend. */
 export function latentScattersSpec(panels: readonly { title: string; codes: LatentCodes }[], opts: LatentScattersOptions = {}): FigureSpec {
   if (panels.length === 0) throw new RangeError('latentScattersSpec: no panels');
-  const size = opts.size ?? 240;
+  const size = opts.size ?? 220;
   const dims = opts.dims ?? [0, 1];
   const notes = new Set<string>();
   const views = panels.map((p) => {
@@ -229,7 +242,7 @@ export function latentScattersSpec(panels: readonly { title: string; codes: Late
     const { xs, ys } = codeColumns(p.codes, dims);
     return scatterView(xs, ys, p.codes.labels, {
       field: 'digit', colorTitle: 'digit', width: size, height: size, pointSize: opts.pointSize ?? 4, opacity: opts.opacity ?? 0.6,
-      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title,
+      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
     });
   });
   return {
@@ -257,7 +270,7 @@ export interface PriorPanel {
 
 export interface PriorSamplesOptions {
   title?: string;
-  /** Size of each panel in px (default 240). */
+  /** Size of each panel in px (default 220). */
   size?: number;
   pointSize?: number;
   /** Legend title (default "label / mode"). */
@@ -268,7 +281,7 @@ export interface PriorSamplesOptions {
 export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSamplesOptions = {}): FigureSpec {
   if (panels.length === 0) throw new RangeError('priorSamplesSpec: no panels');
   const notes: string[] = [];
-  const size = opts.size ?? 240;
+  const size = opts.size ?? 220;
   const views = panels.map((p) => {
     const n = p.labels.length;
     if (p.z.length !== n * p.nZ) throw new RangeError(`priorSamplesSpec: panel "${p.title}": ${n} labels need ${n * p.nZ} values, got ${p.z.length}`);
@@ -279,7 +292,7 @@ export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSampl
     const { xs, ys } = codeColumns({ codes: p.z, nZ: p.nZ, labels: p.labels }, dims);
     return scatterView(xs, ys, p.labels, {
       field: 'label', colorTitle: opts.colorTitle ?? 'label / mode', width: size, height: size, pointSize: opts.pointSize ?? 6, opacity: 0.6,
-      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title,
+      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
     });
   });
   return {
