@@ -160,7 +160,8 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   }
   if (!exp) {
     exp = createExperiment(cfg, opts.mnist ?? loadMnist());
-    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'}) into ${shown}`);
+    // two lines: a notebook's output area wraps long lines mid-word
+    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'})\n  into ${shown}`);
   }
   if (source !== 'loaded') {
     const e = exp;

@@ -109,3 +109,19 @@ test('tables: HTML and aligned plain text from the same rows; Markdown tables pa
   assert.throws(() => parseMarkdownTable('no table here'), /no Markdown table/);
   assert.equal(wrapPlain('aaa bbb ccc', 7), 'aaa bbb\nccc');
 });
+
+test("docs/figures holds exactly README's figures, each the same bytes as its notebook's PNG", () => {
+  const root = path.join(__dirname, '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+  const shown = [...new Set([...readme.matchAll(/docs\/figures\/([\w.-]+--[\w.-]+\.png)/g)].map((m) => m[1]))].sort();
+  const dir = path.join(root, 'docs', 'figures');
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.png')).sort(), shown, 'run /usr/bin/python3 scripts/extract-figures.py');
+  for (const file of shown) {
+    const [stem, name] = file.replace(/\.png$/, '').split('--');
+    const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOK_DIR, `${stem}.ipynb`), 'utf8')) as Notebook;
+    const out = nb.cells.flatMap((c) => (c.outputs ?? []) as Record<string, any>[]).find((o) => o.metadata?.aae_lab?.figure === name);
+    assert.ok(out, `${file}: notebook ${stem} shows no figure "${name}"`);
+    const png = Buffer.from([out.data['image/png']].flat().join(''), 'base64');
+    assert.ok(png.equals(fs.readFileSync(path.join(dir, file))), `${file} differs from the notebook's PNG: run scripts/extract-figures.py`);
+  }
+});
