@@ -521,6 +521,8 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
       facet: { field: 'label', type: 'ordinal', title: null, header: { labelExpr: "'label ' + datum.value", labelFontSize: 13 } },
       columns,
       spec: { width: size, height: size, mark, encoding },
+      // each panel its own x axis: a wrapped facet otherwise draws axes under the empty cells of its last row
+      resolve: { axis: { x: 'independent' } },
       config: BASE_CONFIG,
     };
   }
