@@ -66,12 +66,12 @@ def main():
             print("wrote %s (%d kB)" % (os.path.relpath(dest, REPO), len(data) // 1024))
             total += 1
     if wanted is not None:
-        for old in sorted(set(glob.glob(os.path.join(a.out, "*.png"))) - {os.path.join(a.out, f) for f in written}):
+        for old in sorted(set(glob.glob(os.path.join(a.out, "*.png"))) - {os.path.join(a.out, f) for f in wanted}):
             os.remove(old)
             print("removed %s (README does not show it)" % os.path.relpath(old, REPO))
         missing = sorted(wanted - written)
         if missing:
-            sys.stderr.write("README shows figures no notebook has: %s\n" % ", ".join(missing))
+            sys.stderr.write("README shows figures no executed notebook has (left as they were): %s\n" % ", ".join(missing))
             sys.exit(1)
     if total == 0:
         sys.exit(1)
