@@ -160,7 +160,8 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   }
   if (!exp) {
     exp = createExperiment(cfg, opts.mnist ?? loadMnist());
-    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'}) into ${shown}`);
+    // two lines: a notebook's output area wraps long lines mid-word
+    log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'})\n  into ${shown}`);
   }
   if (source !== 'loaded') {
     const e = exp;
@@ -176,6 +177,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
       throw new Error(`training interrupted; ${file} holds the exact position, run again to continue`);
     }
   }
+  if (source !== 'loaded') await settleDisplays(); // the training displays' last updates
   return { experiment: exp, source, file, history: exp.trainer.history };
 }
 
@@ -188,6 +190,17 @@ export const FIGURE_METADATA_KEY = 'aae_lab';
  */
 export async function showNamedFigure(name: string, spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
   const bundle = await figureBundle(spec, opts);
-  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name } };
+  // staticFallback: the PNG shows a static layout of an interactive spec (opts.fallback), not the spec itself
+  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name, ...(opts.fallback ? { staticFallback: true } : {}) } };
   sendDisplayData(bundle);
+  await settleDisplays();
+}
+
+/**
+ * Lets the kernel finish sending the last display before the cell ends. tslab sends on its iopub
+ * socket without awaiting; a large display still in flight when the cell ends collides with the
+ * kernel's "idle" status message (zeromq: "Socket is busy writing", EBUSY) and kills the kernel.
+ */
+export function settleDisplays(ms = 200): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

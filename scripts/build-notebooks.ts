@@ -11,6 +11,8 @@
  *
  * Usage: tsx scripts/build-notebooks.ts [--check] [names...]
  *   --check  build nothing; exit 1 naming every notebook whose cells differ from its source.
+ *        tsx scripts/build-notebooks.ts --format FILE.ipynb...
+ *   rewrites executed notebooks in the committed form (see serialize).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -118,9 +120,35 @@ export function buildNotebook(text: string, name: string, previous: Notebook | n
   };
 }
 
-/** JSON as nbformat writes it (sorted keys, indent 1, trailing newline), so executed files diff cleanly. */
+/**
+ * The notebook file: JSON as nbformat writes it (sorted keys, indent 1, trailing newline), except
+ * inside JSON outputs (the Vega-Lite specs): there an array of plain values (a data column) or a
+ * short array is written on one line. A 10,000-point scatter is then a few lines, not 50,000.
+ * scripts/notebooks.py rewrites every executed notebook in this form (`--format`).
+ */
 export function serialize(nb: Notebook): string {
-  return JSON.stringify(sortKeys(nb), null, 1) + '\n';
+  return format(nb, '', false) + '\n';
+}
+
+const COMPACT_ARRAY_CHARS = 120;
+
+function format(v: unknown, indent: string, inJsonOutput: boolean): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  const inner = indent + ' ';
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    if (inJsonOutput) {
+      const flat = JSON.stringify(sortKeys(v));
+      if (v.every((x) => x === null || typeof x !== 'object') || flat.length <= COMPACT_ARRAY_CHARS) return flat;
+    }
+    return `[\n${v.map((x) => inner + format(x, inner, inJsonOutput)).join(',\n')}\n${indent}]`;
+  }
+  const keys = Object.keys(v).sort();
+  if (keys.length === 0) return '{}';
+  const o = v as Record<string, unknown>;
+  // a JSON mime type (application/vnd.vegalite.v5+json, application/json) holds an output's object
+  const item = (k: string) => `${inner}${JSON.stringify(k)}: ${format(o[k], inner, inJsonOutput || /(^|\+|\/)json$/.test(k))}`;
+  return `{\n${keys.map(item).join(',\n')}\n${indent}}`;
 }
 
 function sortKeys(v: unknown): unknown {
@@ -151,6 +179,11 @@ export function sourceNames(): string[] {
 }
 
 function main(argv: string[]): number {
+  if (argv[0] === '--format') {
+    // rewrite executed notebooks (files named on the command line) in the committed form
+    for (const file of argv.slice(1)) fs.writeFileSync(file, serialize(JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook));
+    return 0;
+  }
   const check = argv.includes('--check');
   const names = argv.filter((a) => !a.startsWith('--'));
   const todo = names.length ? names : sourceNames();

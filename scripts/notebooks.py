@@ -42,6 +42,15 @@ def register_kernel(kernel_dir):
     return kernel_dir
 
 
+def format_notebook(path):
+    """Rewrites an executed notebook in the committed form: nbformat's JSON, with the Vega-Lite
+    outputs' data arrays one line each (scripts/build-notebooks.ts --format, the one writer of it)."""
+    import subprocess
+
+    tsx = os.path.join(REPO, "node_modules", ".bin", "tsx")
+    subprocess.run([tsx, os.path.join(REPO, "scripts", "build-notebooks.ts"), "--format", path], check=True)
+
+
 def cell_error_text(cell):
     """The text a failed cell left: its stderr stream and error outputs."""
     parts = []
@@ -76,6 +85,7 @@ def execute(path, out_path, timeout, quick):
         failed = e
     # Save whatever ran, failed or not: the outputs show where and why.
     nbformat.write(nb, out_path)
+    format_notebook(out_path)
     if failed is None:
         return None
     cell = started[-1] if started else None  # the cell that was running when execution stopped

@@ -30,6 +30,10 @@ import {
   targetPriorPanels,
   gridCodes,
   experimentFigures,
+  dataRows,
+  latentScattersSpec,
+  logTicks,
+  wrapText,
   type HistoryRow,
 } from '../lib/figures';
 import { renderSvg, renderPng, svgToPng, headlessView, figureBundle, sendDisplayData, showFigure, inNotebook, notebookProgress, NotInNotebookError, VEGALITE_MIME, type DisplayData } from '../lib/display';
@@ -117,7 +121,15 @@ test('latent scatter: one point per test code, ten digits in the legend with the
   for (const m of main.matchAll(/fill="([^"]+)"/g)) perColour.set(m[1], (perColour.get(m[1]) ?? 0) + 1);
   for (let k = 0; k < 10; k++) assert.equal(perColour.get(DIGIT_COLORS[k]), mnist.test.labels.filter((l) => l === k).length, `points of digit ${k}`);
   const png = svgToPng(svg);
-  assert.equal(pngColorType(png.png), 6, 'colour figure stays RGBA');
+  assert.equal(pngColorType(png.png), 3, 'a colour figure is an indexed (palette) PNG');
+  const rgba = svgToPng(svg, { palette: false });
+  assert.equal(pngColorType(rgba.png), 6, 'palette: false keeps RGBA');
+  assert.ok(png.png.length < rgba.png.length / 2, `palette ${png.png.length} B, RGBA ${rgba.png.length} B`);
+  // the palette keeps the picture: every digit colour still there, pixels within a few levels
+  const [pa, pb] = [PNG.sync.read(png.png), PNG.sync.read(rgba.png)];
+  let far = 0;
+  for (let i = 0; i < pa.data.length; i += 4) if (Math.abs(pa.data[i] - pb.data[i]) + Math.abs(pa.data[i + 1] - pb.data[i + 1]) + Math.abs(pa.data[i + 2] - pb.data[i + 2]) > 48) far++;
+  assert.ok(far / (pa.width * pa.height) < 0.002, `${far} pixels changed visibly`);
   const info = pngInfo(png.png);
   assert.deepEqual(info, { width: png.width, height: png.height });
   assert.equal(png.cssWidth * 2, png.width);
@@ -128,9 +140,10 @@ test('latent scatter of n_z > 2 plots the chosen dims and says so', async () => 
   const codes = Float32Array.from({ length: 40 }, (_, i) => i); // 10 codes of 4 dims
   const labels = Uint8Array.from({ length: 10 }, (_, i) => i);
   const spec = latentScatterSpec({ codes, nZ: 4, labels }, { dims: [2, 3] });
-  const plain = spec as unknown as { title: { subtitle: string }; data: { values: { x: number; y: number }[] } };
+  const plain = spec as unknown as { title: { subtitle: string }; data: { values: object[] }; transform: object[] };
   assert.equal(plain.title.subtitle, 'dimensions 2 and 3 of n_z = 4');
-  assert.deepEqual(plain.data.values[1], { x: 6, y: 7, digit: 1 });
+  assert.deepEqual(dataRows(plain.data, plain.transform)[1], { x: 6, y: 7, digit: 1 });
+  assert.equal(plain.data.values.length, 1, 'one row of columns (flattened by the spec)');
   assert.throws(() => latentScatterSpec({ codes, nZ: 4, labels }, { dims: [0, 4] }), /dimension 4 is not in 0..3/);
   const svg = await renderSvg(spec);
   assert.ok(texts(svg).includes('z[2]') && texts(svg).includes('z[3]'));
@@ -161,7 +174,7 @@ test('restoration: originals beside reconstructions, pixel for pixel', async () 
   const png = await renderPng(restorationSpec(data));
   assert.ok(png.width >= 2 * 2 * 280, `two 280-px canvases at 2x: ${png.width}`);
   assert.equal(pngColorType(png.png), 0, 'an all-gray figure is written as a grayscale PNG');
-  const rgba = await renderPng(restorationSpec(data), { grayscale: false });
+  const rgba = await renderPng(restorationSpec(data), { grayscale: false, palette: false });
   assert.equal(pngColorType(rgba.png), 6);
   assert.ok(png.png.length < rgba.png.length);
   const a = PNG.sync.read(png.png);
@@ -277,7 +290,8 @@ test('notebookProgress updates one table display in place and redraws the curves
   const last = table[table.length - 1].content.data;
   assert.match(last['text/html'] as string, /<progress value="20" max="20"/);
   assert.match(last['text/plain'] as string, /^epoch 2\/2, batch 10\/10, \d+ s \(done\)/);
-  assert.match(last['text/plain'] as string, /\nepoch\ttrain_reconstruction\t.*\n1\t[\d.]+\t.*\n2\t/);
+  assert.match(last['text/plain'] as string, /\nepoch +train reconstruction +.*\n-+ +-+.*\n +1 +[\d.]+ .*\n +2 /);
+  assert.doesNotMatch(last['text/plain'] as string, /[│┌─]|\t/, 'aligned with spaces, no box drawing or tabs');
   assert.equal(count(last['text/html'] as string, '<tr>'), 3, 'header + two epoch rows');
   assert.deepEqual(chart.map((s) => s.update), [false, true]);
   assert.equal(typeof chart[1].content.data[VEGALITE_MIME], 'object');
@@ -312,7 +326,8 @@ test('experimentFigures: n_z > 2 uses dims 0 and 1 (the rest at 0); n_z = 1 skip
   assert.deepEqual(figures.map((f) => f.name), ['latent_scatter', 'manifold']);
   assert.deepEqual(skipped.map((s) => s.name), ['conditional_generation']);
   assert.match(JSON.stringify(figures[0].spec), /dimensions 0 and 1 of n_z = 4/);
-  assert.match(JSON.stringify(figures[1].spec), /grid over \[-2.5, 2.5\]² of z\[0\], z\[1\]; the other 2 dimensions at 0/);
+  const subtitle = [(figures[1].spec as { title: { subtitle: string | string[] } }).title.subtitle].flat().join(' ');
+  assert.match(subtitle, /grid over \[-2.5, 2.5\]² of z\[0\], z\[1\]; the other 2 dimensions at 0/);
   const e1 = tiny('semi_supervised', 1);
   const r1 = experimentFigures(e1, { only: ['restoration', 'latent_scatter', 'prior_samples', 'manifold', 'training_curves'] });
   assert.deepEqual(r1.figures.map((f) => f.name), ['restoration']);
@@ -357,4 +372,80 @@ test('error curves: one line per run over its epochs, dashed reference lines, em
   assert.equal((groups(svg, 'mark-rule role-mark').join('').match(/<line /g) ?? []).length, 1);
   assert.match(svg, /AAE paper, 1,000 labels/);
   assert.throws(() => errorCurvesSpec([{ name: 'x', history: [{ epoch: 0 }] }]), /no run has a positive test_error/);
+});
+
+// ------------------------------------------------------------------ as a reader sees them
+
+/** Text labels of the axis whose title is `title` (the labels of that axis group). */
+function axisLabels(svg: string, axisTitle: string): string[] {
+  const parts = svg.split('role-axis"').slice(1).filter((g) => g.includes(`>${axisTitle}<`));
+  return parts.flatMap((g) => [...g.split('role-axis-title')[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
+}
+
+test('coding spaces side by side: every code drawn, one legend, no wider than GitHub\'s 830 px column', async () => {
+  const data = latentCodes(sup.model, mnist.test, 1000);
+  const spec = latentScattersSpec([{ title: 'a', codes: data }, { title: 'b', codes: data }, { title: 'c', codes: data }], { title: 'Coding spaces of three models, a title long enough to need a second line' });
+  const svg = await renderSvg(spec);
+  assert.equal(symbolMarks(svg), 3000);
+  assert.deepEqual(legendLabels(svg), DIGIT_LABELS, 'one shared digit legend');
+  const png = await renderPng(spec);
+  assert.ok(png.cssWidth <= 830, `composed figure ${png.cssWidth} px wide`);
+  const priors = await renderPng(priorSamplesSpec(targetPriorPanels(500, new Rng(2))));
+  assert.ok(priors.cssWidth <= 830, `target priors ${priors.cssWidth} px wide`);
+});
+
+test('a long title wraps instead of widening the canvas; scatter ticks fall on whole numbers', async () => {
+  const rng = new Rng(5);
+  const n = 2000;
+  const codes = Float32Array.from({ length: 2 * n }, () => rng.normal());
+  const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
+  const short = await renderPng(latentScatterSpec({ codes, nZ: 2, labels }, { title: 'Codes' }));
+  const long = await renderPng(latentScatterSpec({ codes, nZ: 2, labels }, { title: 'Coding space of the supervised AAE, gaussian prior (10,000 test images), a title far wider than the plot' }));
+  assert.equal(long.cssWidth, short.cssWidth, 'same width with a long title');
+  assert.ok(long.cssHeight > short.cssHeight, 'the long title takes a second line');
+  assert.deepEqual(wrapText('aa bb cc', 5), ['aa bb', 'cc']);
+  const svg = await renderSvg(latentScatterSpec({ codes, nZ: 2, labels }));
+  for (const t of ['z[0]', 'z[1]']) {
+    const ticks = axisLabels(svg, t).map((l) => Number(l.replace('−', '-')));
+    assert.ok(ticks.length >= 4 && ticks.every(Number.isInteger), `${t} ticks ${ticks}`);
+  }
+});
+
+test('training curves: the split legend shows a solid and a dashed line', async () => {
+  const history = [0, 1, 2].map((epoch) => ({ epoch, train_reconstruction: 0.05 / (epoch + 1), val_reconstruction: 0.06 / (epoch + 1), test_reconstruction: 0.06 / (epoch + 1) }));
+  const svg = await renderSvg(trainingCurvesSpec(history as HistoryRow[]));
+  const legends = svg.split('role-legend"').slice(1);
+  const split = legends.find((g) => g.includes('>split<'))!;
+  assert.ok(split, 'a split legend');
+  const symbols = [...split.matchAll(/<path[^>]*role-legend-symbol[^>]*>|<g class="mark-symbol role-legend-symbol[^]*?<\/g>/g)].map((m) => m[0]).join('');
+  const strokes = [...symbols.matchAll(/stroke="([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(strokes.length >= 3 && strokes.every((c) => c !== 'transparent' && c !== 'none'), `legend symbol strokes ${strokes}`);
+  assert.equal((symbols.match(/stroke-dasharray="/g) ?? []).length >= 2, true, 'validation and test dashed');
+  for (const name of ['train', 'validation', 'test']) assert.ok(split.includes(`>${name}<`), name);
+  const epochs = axisLabels(svg, 'epoch');
+  assert.deepEqual(epochs, ['1', '2', '3'], 'whole epochs, each once');
+});
+
+test('error curves: log axis labelled across the range, reference lines inside the plot', async () => {
+  assert.deepEqual(logTicks(0.0065, 0.17), [0.01, 0.02, 0.03, 0.05, 0.1]);
+  const curves = [{ name: 'run', history: [0.13, 0.05, 0.02, 0.012].map((e, epoch) => ({ epoch, test_error: e })) }];
+  const spec = errorCurvesSpec(curves, { references: [{ name: 'paper', error: 0.0085 }] });
+  const svg = await renderSvg(spec);
+  const labels = axisLabels(svg, 'test error (log scale)');
+  for (const l of ['1%', '10%']) assert.ok(labels.includes(l), `${l} in ${labels}`);
+  const view = await headlessView(spec);
+  const y = view.scale('y');
+  const [lo, hi] = y.domain();
+  assert.ok(lo < 0.0085 * 0.9 && hi > 0.13 * 1.1, `domain ${lo}..${hi} leaves room around 0.85% and 13%`);
+  view.finalize();
+});
+
+test('semi-supervised manifolds: the slider is named "label"; the grid can show the original\'s three conditions', async () => {
+  const data = conditionalManifolds(semi.model as SemiSupervisedAAE, { gridSize: 3, range: [-0.5, 0.5] });
+  const spec = conditionalManifoldSpec(data) as { params: { bind: { name: string } }[] };
+  assert.equal(spec.params[0].bind.name, 'label');
+  const three = await renderSvg(conditionalManifoldSpec(data, { control: 'grid', labels: [0, 1, 2], columns: 3 }));
+  assert.equal(images(three).length, 3);
+  assert.ok(['label 0', 'label 1', 'label 2'].every((t) => texts(three).includes(t)) && !texts(three).includes('label 3'));
+  assert.throws(() => conditionalManifoldSpec(data, { labels: [0] }), /grid/);
 });

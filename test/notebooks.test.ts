@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildNotebook, sourceNames, NOTEBOOK_DIR, SOURCE_DIR, type Notebook } from '../scripts/build-notebooks';
 import { FIGURE_METADATA_KEY } from '../lib/notebook';
+import { checkBundles, findChromium, notebookBundles } from './browser-check';
 
 const ROOT = path.join(__dirname, '..');
 const skip = process.env.AAE_SKIP_NOTEBOOKS === '1' ? 'AAE_SKIP_NOTEBOOKS=1' : false;
@@ -46,7 +47,7 @@ test('every notebook is built from its source in notebooks/src', () => {
   }
 });
 
-test('every notebook runs in quick mode under Jupyter and shows its figures', { skip, timeout: 600_000 }, () => {
+test('every notebook runs in quick mode under Jupyter and shows its figures', { skip, timeout: 900_000 }, async () => {
   const py = findPython();
   assert.ok(
     py,
@@ -87,6 +88,17 @@ test('every notebook runs in quick mode under Jupyter and shows its figures', { 
       const plain = [data['text/plain'] ?? []].flat().join(''); // nbformat stores text as a string or a list of lines
       assert.ok(plain.length > 0, `${name}: figure "${fig}" has no text/plain`);
     }
+  }
+  // the same notebooks' Vega-Lite bundles in a real browser (test/browser.test.ts checks the committed ones)
+  const chromium = findChromium();
+  if (!chromium) {
+    console.log('browser check of the quick-mode notebooks skipped: Chromium is not installed (apt-get install chromium)');
+  } else {
+    const bundles = names.flatMap((n) => notebookBundles(path.join(tmp, 'executed', `${n}.ipynb`)));
+    const report = await checkBundles(chromium, bundles);
+    console.log(`browser check: ${report.checked} bundles, ${report.sliders} slider(s), ${report.problems.length} problem(s)`);
+    assert.deepEqual(report.problems, [], 'quick-mode bundles that do not render in Chromium like their PNG');
+    assert.equal(report.sliders, 1);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
 });

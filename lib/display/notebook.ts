@@ -55,12 +55,22 @@ function specTitle(spec: FigureSpec): string {
 }
 
 /**
+ * PNG pixels per CSS pixel of a figure's fallback: 2 (sharp text on high-DPI screens), but 1 for
+ * figures of digit images (image marks), which are drawn at about their own resolution: a 2x PNG
+ * of them holds no more detail and is four times the size.
+ */
+export function defaultScale(spec: FigureSpec): number {
+  return /"type":"image"/.test(JSON.stringify(spec)) ? 1 : 2;
+}
+
+/**
  * The display bundle of a figure: Vega-Lite JSON object + base64 PNG (metadata width/height in
  * CSS pixels, so a 2x PNG shows sharp at its natural size) + text/plain. Works outside Jupyter.
  */
 export async function figureBundle(spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<DisplayData> {
-  const scale = opts.scale ?? 2;
-  const png = await renderPng(opts.fallback ?? spec, { ...opts, scale });
+  const shown = opts.fallback ?? spec;
+  const scale = opts.scale ?? defaultScale(shown);
+  const png = await renderPng(shown, { ...opts, scale });
   return {
     data: {
       [VEGALITE_MIME]: JSON.parse(JSON.stringify(spec)) as object,
@@ -183,7 +193,8 @@ export function progressView(s: ProgressState): { html: string; text: string } {
   const head = `epoch ${s.epoch + 1}/${s.totalEpochs}, batch ${s.batch}/${s.batches}, ${s.elapsed.toFixed(0)} s${s.status ? ` (${s.status})` : ''}`;
   const losses = Object.entries(s.losses).map(([k, v]) => `${k} ${formatMetric(k, v)}`).join(', ');
   const rows = s.history.map((h) => [String(h.epoch + 1), ...cols.map((c) => formatMetric(c, h[c])), (h.seconds ?? 0).toFixed(1)]);
-  const header = ['epoch', ...cols, 'seconds'];
+  // metric names with spaces for underscores: the header wraps instead of running off the output
+  const header = ['epoch', ...cols.map((c) => c.replace(/_/g, ' ')), 'seconds'];
   const cell = (t: string, tag: string) => `<${tag} style="text-align:right;padding:2px 8px">${esc(t)}</${tag}>`;
   const html =
     `<div style="font-family:sans-serif;font-size:13px">` +
@@ -195,7 +206,8 @@ export function progressView(s: ProgressState): { html: string; text: string } {
         `</table>`
       : '') +
     `</div>`;
-  const text = [head, losses && `last batch: ${losses}`, ...(rows.length ? [header.join('\t'), ...rows.map((r) => r.join('\t'))] : [])].filter(Boolean).join('\n');
+  const plain = rows.length ? plainTable(rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]]))), { columns: header }) : '';
+  const text = [head, losses && `last batch: ${losses}`, plain].filter(Boolean).join('\n');
   return { html, text };
 }
 
@@ -248,4 +260,111 @@ export function notebookProgress(opts: NotebookProgressOptions = {}): TrainCallb
       render(state(trainer, epoch, batch, lastLosses, outcome === 'interrupted' ? 'interrupted' : 'done'));
     },
   };
+}
+
+// ------------------------------------------------------------------ tables and text
+
+/** A table cell: text as given; numbers formatted (integers with thousands separators, else 4 significant digits). */
+export type TableValue = string | number | null | undefined;
+
+export interface TableOptions {
+  /** Columns in order (default: the keys of the rows, in first-seen order). */
+  columns?: string[];
+  /** A line above the table. */
+  caption?: string;
+  /** Column alignment (default: right when every value of the column is a number or looks like one). */
+  align?: Record<string, 'left' | 'right'>;
+}
+
+/** The text of one table cell. */
+export function formatCell(v: TableValue): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return '-';
+  if (Number.isInteger(v)) return v.toLocaleString('en-US');
+  return Math.abs(v) >= 1e-3 ? Number(v.toPrecision(4)).toString() : v.toExponential(2);
+}
+
+const NUMERIC_TEXT = /^[-+−]?[\d,.]+(e[-+]?\d+)?\s*(%|\(±[\d.,]+%?\)|±\s*[\d.,]+)?(\s*±\s*[\d.,]+%?)?$/;
+
+/** A table's cells as text, its columns and their alignment. */
+export function tableCells(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}) {
+  const columns = opts.columns ?? [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const cells = rows.map((r) => columns.map((c) => formatCell(r[c])));
+  const align = columns.map((c, j) => opts.align?.[c] ?? (cells.length > 0 && cells.every((row) => row[j] === '-' || NUMERIC_TEXT.test(row[j])) ? 'right' : 'left'));
+  return { columns, cells, align };
+}
+
+/** A plain-text table: columns padded with spaces, a rule under the header (no box drawing). */
+export function plainTable(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}): string {
+  const { columns, cells, align } = tableCells(rows, opts);
+  const widths = columns.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j].length)));
+  const pad = (t: string, j: number) => (align[j] === 'right' ? t.padStart(widths[j]) : t.padEnd(widths[j]));
+  const line = (r: string[]) => r.map(pad).join('  ').trimEnd();
+  return [...(opts.caption ? [opts.caption] : []), line(columns), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** An HTML table (header row, right-aligned numbers) with an optional caption. */
+export function htmlTable(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}): string {
+  const { columns, cells, align } = tableCells(rows, opts);
+  // numbers and short cells never break inside (no "wasm-" / "blas" or "1.90 ±" / "0.10")
+  const td = (t: string, j: number, tag: string) =>
+    `<${tag} style="text-align:${align[j]}${tag === 'td' && (align[j] === 'right' || t.length <= 12) ? ';white-space:nowrap' : ''}">${esc(t)}</${tag}>`;
+  return (
+    '<table>' +
+    (opts.caption ? `<caption style="text-align:left">${esc(opts.caption)}</caption>` : '') +
+    `<thead><tr>${columns.map((c, j) => td(c, j, 'th')).join('')}</tr></thead>` +
+    `<tbody>${cells.map((r) => `<tr>${r.map((c, j) => td(c, j, 'td')).join('')}</tr>`).join('')}</tbody></table>`
+  );
+}
+
+/** The display bundle of a table: text/html and its plain-text fallback in one display_data. */
+export function tableBundle(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}): DisplayData {
+  return { data: { 'text/html': htmlTable(rows, opts), 'text/plain': plainTable(rows, opts) }, metadata: {}, transient: {} };
+}
+
+/** Shows rows as one table: HTML where the front-end renders it, aligned plain text elsewhere. */
+export function showTable(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}): void {
+  sendDisplayData(tableBundle(rows, opts));
+}
+
+/**
+ * A Markdown pipe table (as results tables are printed) as rows, with the lines before it as
+ * caption; cells keep their text, `---:` columns align right.
+ */
+export function parseMarkdownTable(md: string): { rows: Record<string, string>[]; options: TableOptions } {
+  const lines = md.split('\n').map((l) => l.trim()).filter(Boolean);
+  const table = lines.filter((l) => l.startsWith('|'));
+  if (table.length < 2) throw new RangeError('parseMarkdownTable: no Markdown table (header and rule lines) found');
+  const split = (l: string) => l.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  const columns = split(table[0]);
+  const rule = split(table[1]);
+  const align = Object.fromEntries(columns.map((c, j) => [c, rule[j]?.endsWith(':') ? 'right' : 'left'])) as Record<string, 'left' | 'right'>;
+  const rows = table.slice(2).map((l) => Object.fromEntries(split(l).map((v, j) => [columns[j], v])));
+  const caption = lines.filter((l) => !l.startsWith('|')).join(' ').replace(/:$/, '') || undefined;
+  return { rows, options: { columns, align, caption } };
+}
+
+/** Wraps text to lines of at most `width` characters at spaces (paragraph breaks kept). */
+export function wrapPlain(text: string, width = 100): string {
+  return text
+    .split('\n')
+    .map((para) => {
+      const out: string[] = [];
+      let line = '';
+      for (const w of para.split(' ')) {
+        if (line && line.length + 1 + w.length > width) {
+          out.push(line);
+          line = w;
+        } else line = line ? `${line} ${w}` : w;
+      }
+      out.push(line);
+      return out.join('\n');
+    })
+    .join('\n');
+}
+
+/** Shows Markdown (rendered by Jupyter, nbconvert and GitHub), with the text wrapped at 100 characters as fallback. */
+export function showMarkdown(md: string): void {
+  sendDisplayData({ data: { 'text/markdown': md, 'text/plain': wrapPlain(md.replace(/\*\*|`/g, '')) }, metadata: {}, transient: {} });
 }

@@ -57,6 +57,6 @@ export function digitGrid(images: ArrayLike<number>, rows: number, cols: number,
       }
     }
   }
-  const png = PNG.sync.write({ width, height, data } as unknown as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false });
+  const png = PNG.sync.write({ width, height, data } as unknown as PNG, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateStrategy: 0 });
   return { rows, cols, width, height, png, url: `data:image/png;base64,${png.toString('base64')}` };
 }

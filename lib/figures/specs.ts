@@ -19,10 +19,64 @@ export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json
 /** Pair of latent dimensions shown by 2-D figures. */
 export type DimPair = [number, number];
 
-export const BASE_CONFIG = { background: 'white', view: { stroke: '#ddd' }, axis: { labelFontSize: 11, titleFontSize: 12 } };
+export const BASE_CONFIG = {
+  background: 'white',
+  view: { stroke: '#ddd' },
+  axis: { labelFontSize: 11, titleFontSize: 12 },
+  // left-aligned titles, wrapped to the figure's width by title(): a long title never widens the canvas
+  title: { anchor: 'start' as const, fontSize: 13, subtitleFontSize: 11 },
+};
 
-/** Rounds a coordinate to 4 decimals: keeps inline data small without visible change. */
-const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+/** Approximate advance of one character in px: title (13 px bold DejaVu Sans) and subtitle (11 px). */
+const TITLE_CHAR_PX = 8;
+const SUBTITLE_CHAR_PX = 6.4;
+
+/**
+ * Decimals that keep each value within half a CSS pixel of its place on an axis `px` pixels long
+ * showing the values' range: inline data carries no more digits than the chart can show.
+ */
+export function decimalsFor(values: ArrayLike<number>, px: number): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  const extent = hi > lo ? hi - lo : Math.max(Math.abs(hi), 1);
+  return Math.max(0, Math.min(6, Math.ceil(-Math.log10(extent / Math.max(1, px)))));
+}
+
+/** `v` rounded to `d` decimals. */
+export function roundTo(v: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+/**
+ * Inline data as columns: ONE row holding an array per field, and the `flatten` transform that
+ * turns it back into one datum per index. A 10,000-point scatter is then three short arrays
+ * instead of 10,000 objects that repeat their field names.
+ */
+export function columnarData(columns: Record<string, readonly (number | string)[]>): { data: { values: object[] }; transform: { flatten: string[] }[] } {
+  const fields = Object.keys(columns);
+  const n = fields.length ? columns[fields[0]].length : 0;
+  for (const f of fields) if (columns[f].length !== n) throw new RangeError(`columnarData: column "${f}" has ${columns[f].length} values, "${fields[0]}" ${n}`);
+  return { data: { values: [{ ...columns }] }, transform: [{ flatten: fields }] };
+}
+
+/** The rows of a spec's inline data, whether written as rows or as columns (columnarData). */
+export function dataRows(data: { values?: unknown } | undefined, transform?: readonly object[]): Record<string, unknown>[] {
+  const values = (data?.values ?? []) as Record<string, unknown>[];
+  const flat = (transform ?? []).find((t): t is { flatten: string[] } => 'flatten' in t);
+  if (!flat) return values;
+  return values.flatMap((v) => {
+    const n = (v[flat.flatten[0]] as unknown[]).length;
+    return Array.from({ length: n }, (_, i) => ({ ...v, ...Object.fromEntries(flat.flatten.map((f) => [f, (v[f] as unknown[])[i]])) }));
+  });
+}
 
 function checkDims(dims: DimPair, nZ: number, what: string): void {
   const [a, b] = dims;
@@ -40,8 +94,28 @@ function joinNotes(...notes: (string | undefined)[]): string | undefined {
   return notes.filter(Boolean).join('; ') || undefined;
 }
 
-export function title(text: string, subtitle?: string) {
-  return subtitle ? { text, subtitle } : { text };
+/** Greedy word wrap of `text` into lines of at most `maxChars` characters (a longer word stays whole). */
+export function wrapText(text: string, maxChars: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > maxChars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
+/**
+ * A title (and subtitle), left-aligned and wrapped to `widthPx` (the figure's width; default 420),
+ * so that a long title adds lines instead of widening the canvas.
+ */
+export function title(text: string, subtitle?: string, widthPx = 420) {
+  const one = (lines: string[]) => (lines.length === 1 ? lines[0] : lines);
+  const t = one(wrapText(text, Math.floor(widthPx / TITLE_CHAR_PX)));
+  return subtitle ? { text: t, subtitle: one(wrapText(subtitle, Math.floor(widthPx / SUBTITLE_CHAR_PX))) } : { text: t };
 }
 
 // ------------------------------------------------------------------ latent scatter
@@ -67,29 +141,118 @@ export interface LatentScatterOptions {
   opacity?: number;
 }
 
+/** One scatter view of 2-D points coloured by a 0-9 label, its data as rounded columns. */
+function scatterView(xs: number[], ys: number[], labels: ArrayLike<number>, o: {
+  field: string; colorTitle: string; width: number; height: number; pointSize: number; opacity: number; xTitle: string; yTitle: string; title?: string;
+  /** Legend under the plots (side-by-side panels: keeps the figure within GitHub's column). */
+  legendBelow?: boolean;
+}) {
+  const dx = decimalsFor(xs, o.width);
+  const dy = decimalsFor(ys, o.height);
+  const { data, transform } = columnarData({ x: xs.map((v) => roundTo(v, dx)), y: ys.map((v) => roundTo(v, dy)), [o.field]: Array.from(labels) });
+  // ticks on round numbers: whole numbers (every second one over a wide range, halves over a
+  // short one), never on -3.5, -2.5, ...
+  const axis = (vals: number[]) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of vals) if (Number.isFinite(v)) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+    if (!(hi > lo)) return {};
+    const span = hi - lo;
+    const step = span > 12 ? 5 : span > 7 ? 2 : span > 2.5 ? 1 : span > 1 ? 0.5 : span > 0.4 ? 0.1 : undefined;
+    if (step === undefined) return {};
+    const values: number[] = [];
+    for (let t = Math.floor(lo / step) * step; t <= Math.ceil(hi / step) * step + 1e-9; t += step) values.push(roundTo(t, 6));
+    return { values };
+  };
+  return {
+    ...(o.title ? { title: o.title } : {}),
+    width: o.width,
+    height: o.height,
+    data,
+    transform,
+    mark: { type: 'circle' as const, size: o.pointSize, opacity: o.opacity, aria: false },
+    encoding: {
+      x: { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false, nice: true }, axis: axis(xs) },
+      y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false, nice: true }, axis: axis(ys) },
+      color: o.legendBelow
+        ? { ...digitColor(o.field, o.colorTitle), legend: { ...digitColor(o.field, o.colorTitle).legend, orient: 'bottom' as const, direction: 'horizontal' as const } }
+        : digitColor(o.field, o.colorTitle),
+    },
+  };
+}
+
+function codeColumns(data: LatentCodes, dims: DimPair): { xs: number[]; ys: number[] } {
+  const { nZ } = data;
+  const n = data.labels.length;
+  const xs = new Array<number>(n);
+  const ys = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    xs[i] = data.codes[i * nZ + dims[0]];
+    ys[i] = data.codes[i * nZ + dims[1]];
+  }
+  return { xs, ys };
+}
+
+function checkCodes(data: LatentCodes, what: string): void {
+  const n = data.labels.length;
+  if (data.codes.length !== n * data.nZ) throw new RangeError(`${what}: ${n} labels need ${n * data.nZ} code values, got ${data.codes.length}`);
+}
+
 /** Scatter of latent codes coloured by digit, with a 10-entry legend. */
 export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions = {}): FigureSpec {
   const { nZ } = data;
   const n = data.labels.length;
-  if (data.codes.length !== n * nZ) throw new RangeError(`latentScatterSpec: ${n} labels need ${n * nZ} code values, got ${data.codes.length}`);
+  checkCodes(data, 'latentScatterSpec');
   const dims = opts.dims ?? [0, 1];
   checkDims(dims, nZ, 'latentScatterSpec');
-  const values = new Array(n);
-  for (let i = 0; i < n; i++) values[i] = { x: r4(data.codes[i * nZ + dims[0]]), y: r4(data.codes[i * nZ + dims[1]]), digit: data.labels[i] };
+  const width = opts.width ?? 420;
+  const { xs, ys } = codeColumns(data, dims);
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, joinNotes(opts.subtitle, dimsNote(dims, nZ))),
-    width: opts.width ?? 420,
-    height: opts.height ?? 420,
-    data: { values },
-    mark: { type: 'circle', size: opts.pointSize ?? 9, opacity: opts.opacity ?? 0.6, aria: false },
-    encoding: {
-      x: { field: 'x', type: 'quantitative', title: `z[${dims[0]}]`, scale: { zero: false, nice: true } },
-      y: { field: 'y', type: 'quantitative', title: `z[${dims[1]}]`, scale: { zero: false, nice: true } },
-      color: digitColor('digit', 'digit'),
-    },
+    title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, joinNotes(opts.subtitle, dimsNote(dims, nZ)), width + 100),
+    ...scatterView(xs, ys, data.labels, {
+      field: 'digit', colorTitle: 'digit', width, height: opts.height ?? 420, pointSize: opts.pointSize ?? 9, opacity: opts.opacity ?? 0.6,
+      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`,
+    }),
     config: BASE_CONFIG,
-  };
+  } as FigureSpec;
+}
+
+export interface LatentScattersOptions {
+  title?: string;
+  subtitle?: string;
+  /** Size of each panel in px (default 220: three panels fit GitHub's 830 px column). */
+  size?: number;
+  pointSize?: number;
+  opacity?: number;
+  dims?: DimPair;
+}
+
+/** Several coding spaces side by side (e.g. one model per prior), one shared digit legend. */
+export function latentScattersSpec(panels: readonly { title: string; codes: LatentCodes }[], opts: LatentScattersOptions = {}): FigureSpec {
+  if (panels.length === 0) throw new RangeError('latentScattersSpec: no panels');
+  const size = opts.size ?? 220;
+  const dims = opts.dims ?? [0, 1];
+  const notes = new Set<string>();
+  const views = panels.map((p) => {
+    checkCodes(p.codes, `latentScattersSpec: panel "${p.title}"`);
+    checkDims(dims, p.codes.nZ, `latentScattersSpec: panel "${p.title}"`);
+    const note = dimsNote(dims, p.codes.nZ);
+    if (note) notes.add(note);
+    const { xs, ys } = codeColumns(p.codes, dims);
+    return scatterView(xs, ys, p.codes.labels, {
+      field: 'digit', colorTitle: 'digit', width: size, height: size, pointSize: opts.pointSize ?? 4, opacity: opts.opacity ?? 0.6,
+      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
+    });
+  });
+  return {
+    $schema: VEGA_LITE_SCHEMA,
+    title: title(opts.title ?? 'Coding spaces', joinNotes(opts.subtitle, [...notes].join('; ') || undefined), panels.length * (size + 50) + 60),
+    hconcat: views,
+    spacing: 12,
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared' } },
+    config: BASE_CONFIG,
+  } as FigureSpec;
 }
 
 // ------------------------------------------------------------------ target priors
@@ -107,7 +270,7 @@ export interface PriorPanel {
 
 export interface PriorSamplesOptions {
   title?: string;
-  /** Size of each panel in px (default 260). */
+  /** Size of each panel in px (default 220). */
   size?: number;
   pointSize?: number;
   /** Legend title (default "label / mode"). */
@@ -117,36 +280,29 @@ export interface PriorSamplesOptions {
 /** Samples of one or more target priors side by side, coloured by their label / mode. */
 export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSamplesOptions = {}): FigureSpec {
   if (panels.length === 0) throw new RangeError('priorSamplesSpec: no panels');
-  const values: { panel: string; x: number; y: number; label: number }[] = [];
   const notes: string[] = [];
-  for (const p of panels) {
+  const size = opts.size ?? 220;
+  const views = panels.map((p) => {
     const n = p.labels.length;
     if (p.z.length !== n * p.nZ) throw new RangeError(`priorSamplesSpec: panel "${p.title}": ${n} labels need ${n * p.nZ} values, got ${p.z.length}`);
     const dims = p.dims ?? [0, 1];
     checkDims(dims, p.nZ, `priorSamplesSpec: panel "${p.title}"`);
     const note = dimsNote(dims, p.nZ);
     if (note) notes.push(note);
-    for (let i = 0; i < n; i++) values.push({ panel: p.title, x: r4(p.z[i * p.nZ + dims[0]]), y: r4(p.z[i * p.nZ + dims[1]]), label: p.labels[i] });
-  }
-  const size = opts.size ?? 260;
+    const { xs, ys } = codeColumns({ codes: p.z, nZ: p.nZ, labels: p.labels }, dims);
+    return scatterView(xs, ys, p.labels, {
+      field: 'label', colorTitle: opts.colorTitle ?? 'label / mode', width: size, height: size, pointSize: opts.pointSize ?? 6, opacity: 0.6,
+      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
+    });
+  });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? (panels.length > 1 ? 'Target priors' : `Target prior: ${panels[0].title}`), [...new Set(notes)].join('; ') || undefined),
-    data: { values },
-    facet: { column: { field: 'panel', type: 'nominal', title: null, sort: panels.map((p) => p.title), header: { labelFontSize: 13 } } },
-    spec: {
-      width: size,
-      height: size,
-      mark: { type: 'circle', size: opts.pointSize ?? 8, opacity: 0.6, aria: false },
-      encoding: {
-        x: { field: 'x', type: 'quantitative', title: 'z[0]', scale: { zero: false, nice: true } },
-        y: { field: 'y', type: 'quantitative', title: 'z[1]', scale: { zero: false, nice: true } },
-        color: digitColor('label', opts.colorTitle ?? 'label / mode'),
-      },
-    },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
+    title: title(opts.title ?? (panels.length > 1 ? 'Target priors' : `Target prior: ${panels[0].title}`), [...new Set(notes)].join('; ') || undefined, panels.length * (size + 50) + 60),
+    hconcat: views,
+    spacing: 12,
+    resolve: { scale: { x: 'independent', y: 'independent', color: 'shared' } },
     config: BASE_CONFIG,
-  };
+  } as FigureSpec;
 }
 
 // ------------------------------------------------------------------ image panels
@@ -225,7 +381,7 @@ export function restorationSpec(data: RestorationData, opts: RestorationOptions 
     imagePanel({ grid: digitGrid(images, rows, cols, { pad: 1 }), x: [0, cols], y: [0, rows], width: cols * cell, height: rows * cell, title: t, xTicks: null, yTicks: null });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? `Restoration of ${data.count} test images`),
+    title: title(opts.title ?? `Restoration of ${data.count} test images`, undefined, 2 * cols * cell + 16),
     hconcat: [panel(data.originals, 'original'), panel(data.reconstructions, 'reconstruction')],
     spacing: 16,
     config: { ...BASE_CONFIG, view: { stroke: null } },
@@ -294,7 +450,7 @@ export function manifoldSpec(data: ManifoldGrid, opts: ManifoldOptions = {}): Fi
   const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Learnt manifold', joinNotes(opts.subtitle, manifoldNote(data))),
+    title: title(opts.title ?? 'Learnt manifold', joinNotes(opts.subtitle, manifoldNote(data)), size + 50),
     ...manifoldPanel(data, size),
     config: BASE_CONFIG,
   };
@@ -319,6 +475,8 @@ export interface ConditionalManifoldOptions {
   initialLabel?: number;
   /** Panels per row in the grid layout (default 5). */
   columns?: number;
+  /** Grid layout only: the labels shown (default all ten), e.g. [0, 1, 2] as in the original. */
+  labels?: readonly number[];
   /** Size in px of the manifold (selector) or of each panel (grid; default 200). */
   size?: number;
   title?: string;
@@ -333,12 +491,18 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
   const control = opts.control ?? 'slider';
   const ext = gridExtent(data.gridSize, data.range);
   const dims = data.dims ?? [0, 1];
-  const values = data.imagesByLabel.map((images, label) => {
+  const shown = opts.labels ?? DIGITS;
+  for (const k of shown) if (!DIGITS.includes(k)) throw new RangeError(`conditionalManifoldSpec: labels must be 0-9, got ${k}`);
+  if (control !== 'grid' && opts.labels) throw new RangeError("conditionalManifoldSpec: labels applies to control 'grid' only");
+  const values = data.imagesByLabel.flatMap((images, label) => {
     checkImages(images, data.gridSize * data.gridSize, `conditionalManifoldSpec label ${label}`);
-    return { label, url: digitGrid(images, data.gridSize, data.gridSize).url, x0: ext[0], x1: ext[1], y0: ext[0], y1: ext[1] };
+    if (!shown.includes(label)) return [];
+    return [{ label, url: digitGrid(images, data.gridSize, data.gridSize).url, x0: ext[0], x1: ext[1], y0: ext[0], y1: ext[1] }];
   });
   const note = manifoldNote(data);
-  const head = title(opts.title ?? 'Learnt manifold per label (style grid decoded with each label)', note);
+  const columns = opts.columns ?? 5;
+  const figureWidth = control === 'grid' ? Math.min(columns, shown.length) * ((opts.size ?? 200) + 40) : (opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE))) + 50;
+  const head = title(opts.title ?? 'Learnt manifold per label (style grid decoded with each label)', note, figureWidth);
   const scale = { domain: ext, nice: false, zero: false };
   const encoding = {
     url: { field: 'url', type: 'nominal' as const },
@@ -355,8 +519,10 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
       title: head,
       data: { values },
       facet: { field: 'label', type: 'ordinal', title: null, header: { labelExpr: "'label ' + datum.value", labelFontSize: 13 } },
-      columns: opts.columns ?? 5,
+      columns,
       spec: { width: size, height: size, mark, encoding },
+      // each panel its own x axis: a wrapped facet otherwise draws axes under the empty cells of its last row
+      resolve: { axis: { x: 'independent' } },
       config: BASE_CONFIG,
     };
   }
@@ -364,8 +530,8 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
   if (!DIGITS.includes(initial)) throw new RangeError(`conditionalManifoldSpec: initialLabel must be 0-9, got ${initial}`);
   const bind =
     control === 'slider'
-      ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label ' }
-      : { input: 'select' as const, options: [...DIGITS], name: 'label ' };
+      ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label' }
+      : { input: 'select' as const, options: [...DIGITS], name: 'label' };
   const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -403,7 +569,7 @@ export function conditionalGenerationSpec(data: ConditionalGeneration, opts: Con
   const S = data.styles;
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Conditional generation', `${S} style vectors (rows), each decoded with every label (columns)`),
+    title: title(opts.title ?? 'Conditional generation', `${S} style vectors (rows), each decoded with every label (columns)`, N_LABELS * cell + 40),
     ...imagePanel({
       grid: digitGrid(data.images, S, N_LABELS, { pad: 1 }),
       x: [-0.5, N_LABELS - 0.5],
@@ -421,6 +587,14 @@ export function conditionalGenerationSpec(data: ConditionalGeneration, opts: Con
 }
 
 // ------------------------------------------------------------------ training curves
+
+/** An epoch axis: whole epochs only (every one up to 12, else a tick every few). */
+function epochAxis(lastEpoch: number) {
+  const last = Math.max(2, lastEpoch);
+  const step = last <= 12 ? 1 : last <= 30 ? 2 : last <= 60 ? 5 : 10;
+  const values = Array.from({ length: last }, (_, i) => i + 1).filter((e) => e === 1 || e % step === 0);
+  return { values, format: 'd' };
+}
 
 /** Per-epoch rows as the trainer's history: `epoch` (0-based) plus metric columns. */
 export type HistoryRow = { epoch: number } & Record<string, number>;
@@ -449,14 +623,16 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
     for (const m of metrics) {
       const v = h[m];
       if (typeof v === 'number' && Number.isFinite(v)) {
-        values.push({ epoch: h.epoch + 1, metric: m, split: m.startsWith('test_') ? 'test' : 'train', value: v });
+        values.push({ epoch: h.epoch + 1, metric: m, split: m.startsWith('test_') ? 'test' : m.startsWith('val_') ? 'validation' : 'train', value: v });
       }
     }
   }
   const yScale = opts.yScale ?? 'log';
+  const dashes: [string, number[]][] = [['train', [1, 0]], ['validation', [2, 2]], ['test', [5, 3]]];
+  const splits = dashes.filter(([name]) => values.some((v) => v.split === name));
   const lastEpoch = Math.max(1, ...values.map((v) => v.epoch));
   const encoding = {
-    x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, Math.max(2, lastEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
+    x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, Math.max(2, lastEpoch)], nice: false }, axis: epochAxis(lastEpoch) },
     y: {
       field: 'value',
       type: 'quantitative' as const,
@@ -464,22 +640,28 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
       scale: yScale === 'log' ? { type: 'log' as const } : { zero: false },
     },
     color: { field: 'metric', type: 'nominal' as const, title: 'metric', sort: metrics, scale: { scheme: 'dark2' }, legend: { orient: 'right' as const, labelLimit: 260 } },
-    strokeDash: { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: ['train', 'test'], range: [[1, 0], [5, 3]] }, legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
+    strokeDash: { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: splits.map((x) => x[0]), range: splits.map((x) => x[1]) }, legend: { symbolType: 'stroke', symbolSize: 300, symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
     tooltip: [
       { field: 'metric', type: 'nominal' as const },
       { field: 'epoch', type: 'quantitative' as const },
       { field: 'value', type: 'quantitative' as const, format: '.4g' },
     ],
   };
-  const mark = { type: 'line' as const, strokeWidth: 2, point: { filled: true, size: 30 } };
-  const head = title(opts.title ?? 'Training curves', `${history.length} epoch${history.length === 1 ? '' : 's'}`);
+  // lines (dashed by split) and points as two layers: a line mark with a point overlay would draw
+  // the split legend's symbols without a stroke (Vega-Lite sets it transparent), i.e. invisible
+  const { strokeDash, ...shared } = encoding;
+  const layer = [
+    { mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { strokeDash } },
+    { mark: { type: 'point' as const, filled: true, size: 30, opacity: 1 } },
+  ];
+  const head = title(opts.title ?? 'Training curves', `${history.length} epoch${history.length === 1 ? '' : 's'}`, (opts.width ?? 480) + 150);
   if (yScale === 'independent') {
     return {
       $schema: VEGA_LITE_SCHEMA,
       title: head,
       data: { values },
       facet: { row: { field: 'metric', type: 'nominal', title: null, sort: metrics, header: { labelAngle: 0, labelAlign: 'left' } } },
-      spec: { width: opts.width ?? 420, height: opts.height ?? 90, mark, encoding },
+      spec: { width: opts.width ?? 420, height: opts.height ?? 90, encoding: shared, layer },
       resolve: { scale: { y: 'independent' } },
       config: BASE_CONFIG,
     } as FigureSpec;
@@ -490,8 +672,8 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
     width: opts.width ?? 480,
     height: opts.height ?? 300,
     data: { values },
-    mark,
-    encoding,
+    encoding: shared,
+    layer,
     config: BASE_CONFIG,
   } as FigureSpec;
 }
@@ -521,7 +703,7 @@ export function classificationErrorSpec(bars: readonly ErrorBar[], opts: Classif
   const sources = [...new Set(bars.map((b) => b.source))];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Semi-supervised MNIST: test classification error'),
+    title: title(opts.title ?? 'Semi-supervised MNIST: test classification error', undefined, new Set(bars.map((b) => b.labels)).size * ((opts.width ?? 110) + 10) + 200),
     data: { values: bars.map((b) => ({ ...b })) },
     width: opts.width ?? 110,
     height: opts.height ?? 240,
@@ -553,6 +735,22 @@ export interface ErrorCurvesOptions {
   references?: readonly { name: string; error: number }[];
 }
 
+/** Tick values for a log axis over [lo, hi]: 1, 2, 3, 5 times each power of ten (and 1.5, 7 when few fit). */
+export function logTicks(lo: number, hi: number): number[] {
+  const pick = (mantissas: number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(6));
+        if (v >= lo && v <= hi) out.push(v);
+      }
+    }
+    return out;
+  };
+  const ticks = pick([1, 2, 3, 5]);
+  return ticks.length >= 4 ? ticks : pick([1, 1.5, 2, 3, 5, 7]);
+}
+
 /** Test error per epoch of several runs (log y: 10% and 1% read equally well), with optional reference lines. */
 export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurvesOptions = {}): FigureSpec {
   const values = curves.flatMap((c) =>
@@ -560,12 +758,21 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   );
   if (values.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
-  const y = { field: 'error', type: 'quantitative' as const, title: 'test error (log scale)', scale: { type: 'log' as const, nice: false }, axis: { format: '.1%' } };
+  const refs = (opts.references ?? []).filter((r) => r.error > 0);
+  // the domain leaves room above and below every line and reference (none sits on the border),
+  // the labels fall on 1-2-3-5 steps of each decade inside it (1%, 2%, ..., 10%, ...)
+  const shown = [...values.map((v) => v.error), ...refs.map((r) => r.error)];
+  const domain = [Math.min(...shown) / 1.3, Math.max(...shown) * 1.3];
+  const ticks = logTicks(domain[0], domain[1]);
+  const y = {
+    field: 'error', type: 'quantitative' as const, title: 'test error (log scale)',
+    scale: { type: 'log' as const, domain, nice: false }, axis: { format: '.2~%', values: ticks, grid: true },
+  };
   const lines = {
     data: { values },
     mark: { type: 'line' as const, strokeWidth: 2, point: { filled: true, size: 16 } },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: { tickMinStep: 1, format: 'd' } },
+      x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: epochAxis(lastEpoch) },
       y,
       color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
       tooltip: [
@@ -575,7 +782,6 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
       ],
     },
   };
-  const refs = (opts.references ?? []).filter((r) => r.error > 0);
   const layers: object[] = [lines];
   if (refs.length > 0) {
     const refData = { values: refs.map((r) => ({ ...r, epoch: lastEpoch })) };
@@ -590,7 +796,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   }
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Test error per epoch', opts.subtitle),
+    title: title(opts.title ?? 'Test error per epoch', opts.subtitle, (opts.width ?? 480) + 200),
     width: opts.width ?? 480,
     height: opts.height ?? 300,
     layer: layers,
