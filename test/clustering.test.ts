@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { makeConfig, SemiSupervisedAAE } from '../lib/models';
 import { loadMnist, subset } from '../lib/data/mnist';
-import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { readResults, resultsMarkdown, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
-import { resultsMain } from '../lib/cli/results';
-import { main as aaeMain } from '../lib/cli/main';
+import { resultsMain } from '../lib/cli/aae-results';
+import { main as aaeMain } from '../lib/cli/aae';
 import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
 import { renderSvg } from '../lib/display/render';
 

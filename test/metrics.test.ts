@@ -8,10 +8,10 @@ import { Rng } from '../lib/random';
 import { N_LABELS, loadMnist, subset } from '../lib/data/mnist';
 import { gaussian, modeCentres, sampleLabelled, PRIOR_NAMES } from '../lib/priors';
 import { makeConfig, createModel } from '../lib/models';
-import { prepareData } from '../lib/experiment';
+import { prepareData } from '../lib/train/setup';
 import { classError, mmd, medianDistance, assignModes, modeAccuracy, priorMatch } from '../lib/eval/metrics';
 import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, classifyResultName, bestClassificationRuns, spread, type ClassifyResult } from '../lib/eval/results';
-import { resultsMain } from '../lib/cli/results';
+import { resultsMain } from '../lib/cli/aae-results';
 
 before(async () => {
   await initBackend();

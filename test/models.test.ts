@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
-import { makeConfig, createModel, SupervisedAAE, SemiSupervisedAAE, learningRate, lrDropAt, PRESETS } from '../lib/models';
+import { makeConfig, createModel, SupervisedAAE, SemiSupervisedAAE, PRESETS } from '../lib/models';
+import { learningRate, lrDropAt } from '../lib/train/schedule';
 import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../lib/nn/losses';
 import { loadMnist, subset, PIXELS } from '../lib/data/mnist';
 import { oneHot, type Batch } from '../lib/data/batches';
 import { sampleLabelled, sampleUnlabelled, categorical } from '../lib/priors';
 import { Rng } from '../lib/random';
-import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint, CheckpointError } from '../lib/train/checkpoint';
 import { Momentum } from '../lib/nn/momentum';
 

@@ -12,16 +12,17 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { initBackend } from '../lib/backend';
 import * as config from '../lib/models/config';
+import * as schedule from '../lib/train/schedule';
 import { makeConfig, createModel } from '../lib/models';
 import * as mnistLib from '../lib/data/mnist';
 import * as batches from '../lib/data/batches';
 import * as ckptLib from '../lib/train/checkpoint';
 import { saveCheckpoint, loadCheckpoint, readCheckpoint, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
-import { createExperiment } from '../lib/experiment';
+import { createExperiment } from '../lib/train/setup';
 import * as evalResults from '../lib/eval/results';
 import { readResults, resultsMarkdown } from '../lib/eval/results';
-import { main } from '../lib/cli/main';
-import { resultsMain } from '../lib/cli/results';
+import { main } from '../lib/cli/aae';
+import { resultsMain } from '../lib/cli/aae-results';
 
 const ROOT = path.join(__dirname, '..');
 let root: string;
@@ -346,7 +347,7 @@ test('5: --resume with --epochs below the epochs trained is refused (exit 2), no
   assertOneLine(r, 2, /--resume: --epochs 1 is below the 2 epochs the checkpoint .*checkpoint\.aae has trained; valid: 2 to 10000/);
   assert.deepEqual(fs.readFileSync(path.join(out, 'metrics.json')), before);
   // the library refuses the same
-  assert.throws(() => require('../lib/experiment').resumeExperiment(path.join(out, 'checkpoint.aae'), {}, undefined, 1), /epochs 1 is below the 2 epochs/);
+  assert.throws(() => require('../lib/train/setup').resumeExperiment(path.join(out, 'checkpoint.aae'), {}, undefined, 1), /epochs 1 is below the 2 epochs/);
 });
 
 test("6: --out '' (and aae-results --results '' / --runs '') is refused with exit 2", async () => {
@@ -474,7 +475,7 @@ test('10: validation throws ConfigError; only that is exit 2 (a V8 RangeError is
   const isConfig = (f: () => unknown) => assert.throws(f, (e: Error) => e instanceof ConfigError && e.name === 'ConfigError');
   isConfig(() => makeConfig({ nZ: 0 }));
   isConfig(() => makeConfig({ prior: 'laplace' as never }));
-  isConfig(() => config.lrDropAt([{ from: 0, lr: 1 }], 3));
+  isConfig(() => schedule.lrDropAt([{ from: 0, lr: 1 }], 3));
   isConfig(() => batches.balancedSubset([1, 2], 15, null as never));
   isConfig(() => createModel({ ...makeConfig(), nHidden: 0 }));
   const run = await finishedRun();

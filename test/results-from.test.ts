@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { makeConfig, createModel, type AAEConfig } from '../lib/models';
-import { createExperiment } from '../lib/experiment';
+import { createExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import {
   readResults,
@@ -16,7 +16,7 @@ import {
   type ClassifyResult,
   type PriorMatchResult,
 } from '../lib/eval/results';
-import { resultsMain, checkpointSource, presetOf } from '../lib/cli/results';
+import { resultsMain, checkpointSource, presetOf } from '../lib/cli/aae-results';
 
 before(async () => {
   await initBackend();

@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
 import { makeConfig, createModel, type AAEConfig } from '../lib/models';
 import { loadMnist, subset, PIXELS, type Mnist } from '../lib/data/mnist';
-import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint, readCheckpoint, removeStaleTemporaries, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
 import { DivergenceError, type TrainOptions } from '../lib/train/trainer';
-import { trainWithCheckpoints } from '../lib/train/with-checkpoints';
+import { trainWithCheckpoints } from '../lib/train/checkpoint';
 
 let mnist: Mnist;
 before(async () => {

@@ -1,7 +1,9 @@
 /**
  * Result files of the reporting commands (results/*.json) and the tables built from them:
- *  - semi-supervised-N<labels>-seed<seed>.json: test classification error of one training run;
- *  - prior-match-<prior>-z<n_z>-e<epochs>-seed<seed>.json: MMD and mode accuracy of one supervised
+ *  - semi-supervised-N<labels>-e<epochs><variant>-seed<seed>.json: test classification error of one
+ *    training run (<variant>: the settings table's name parts, see runVariant; empty for the original's settings);
+ *  - clustering-K<clusters>-z<n_z>-e<epochs><variant>-seed<seed>.json: test error of one clustering run;
+ *  - prior-match-<prior>-z<n_z>-e<epochs><variant>-seed<seed>.json: MMD and mode accuracy of one supervised
  *    model (files written before n_z was in the name, prior-match-<prior>-e<epochs>-seed<seed>.json,
  *    are read the same way: the table goes by the files' contents, not their names).
  * The aggregator groups runs that differ only in their seed and prints mean ± sample standard
@@ -9,7 +11,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FIELDS_ADDED, lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { CONFIG_FIELDS_ADDED, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { lrDropEpoch } from '../train/schedule';
+import { runVariant } from '../config/settings';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 import { ConfigError } from '../errors';
@@ -79,25 +83,17 @@ export interface ClusterResult extends RunInfo {
 
 export type ResultFile = ClassifyResult | PriorMatchResult | ClusterResult;
 
-/** The result file of a classification run: labels, epochs trained and seed name it (runs of other lengths sit side by side). */
 /**
- * The result file of a classification run. Runs with the original project's optimizers and clean
- * labeled batches keep the plain name; SGD + momentum adds `-sgd`, noisy labeled batches `-ln<std>`,
- * shifted labeled batches `-ls<pixels>`, so such runs sit beside the plain ones.
+ * The result file of a classification run: labels, epochs trained and seed name it (runs of other
+ * lengths sit side by side). Runs with the original project's settings keep the plain name; the
+ * settings table's name parts (runVariant: `-sgd` for SGD + momentum, `-ln<std>` noisy and `-ls<pixels>`
+ * shifted labeled batches, ...) tell the others apart.
  */
-export function classifyResultName(
-  labels: number,
-  epochs: number,
-  seed: number,
-  cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>> = {},
-): string {
+export function classifyResultName(labels: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
   return `semi-supervised-N${labels}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
-/** The part of a run's name that tells its optimizer and labeled batches apart from the original's: `-sgd`, `-ln<std>`, `-ls<pixels>`. */
-export function runVariant(cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>>): string {
-  return (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '') + (cfg.labeledShift ? `-ls${cfg.labeledShift}` : '');
-}
+export { runVariant };
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
@@ -106,13 +102,13 @@ export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd
 }
 
 /** The result file of a clustering run: clusters, style dimensions, epochs and seed. */
-export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number): string {
-  return `clustering-K${clusters}-z${nZ}-e${epochs}-seed${seed}.json`;
+export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
+  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
 /** The result file of a prior-match run: prior, n_z, epochs trained and seed name it. */
-export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number): string {
-  return `prior-match-${prior}-z${nZ}-e${epochs}-seed${seed}.json`;
+export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number, cfg: Partial<AAEConfig> = {}): string {
+  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
 /** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { AAEModel } from '../models';
-import { learningRate } from '../models/config';
+import { learningRate } from './schedule';
 import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
 import { PIXELS, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
