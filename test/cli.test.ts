@@ -24,37 +24,130 @@ function aae(args: string[], env: Record<string, string> = {}) {
 }
 
 /** A small seeded run: 50 batches per epoch, so a signal lands mid-epoch. */
-const SMALL = ['--model', 'supervised', '--prior', 'gaussian_mixture', '--n_z', '2', '--hidden', '32', '--batch-size', '20', '--train-size', '1000', '--eval-size', '300', '--seed', '7', '--PMLR', 'false', '--PARR', 'false'];
+const SMALL = [
+  '--model',
+  'supervised',
+  '--prior',
+  'gaussian_mixture',
+  '--n_z',
+  '2',
+  '--hidden',
+  '32',
+  '--batch-size',
+  '20',
+  '--train-size',
+  '1000',
+  '--eval-size',
+  '300',
+  '--seed',
+  '7',
+  '--PMLR',
+  'false',
+  '--PARR',
+  'false',
+];
 
 test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', () => {
   const file = path.join(root, 'a-file');
   fs.writeFileSync(file, 'x');
   const out = path.join(root, 'never-created');
   const cases: [string[], RegExp[]][] = [
-    [['--model', 'unsupervised'], [/--model/, /'unsupervised'/, /supervised, semi_supervised/]],
-    [['--prior', 'laplace'], [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/]],
-    [['--n_z', '0'], [/--n_z/, /'0'/, /integer from 1 to 1000/]],
-    [['--n_z', 'two'], [/--n_z/, /'two'/, /integer from 1 to 1000/]],
-    [['--n_z', '2.5'], [/--n_z/, /'2.5'/]],
-    [['--model', 'supervised', '--n_z', '3'], [/--n_z 3/, /--prior gaussian/, /--model supervised/, /2, 4, 6/]],
-    [['--prior', 'swiss_roll', '--n_z', '5'], [/--n_z 5/, /swiss_roll/, /2, 4, 6/]],
-    [['--epochs', '0'], [/--epochs/, /'0'/, /from 1 to 10000/]],
-    [['--epochs', '1e9'], [/--epochs/, /'1e9'/]],
-    [['--epochs', '10', '--lr-drop', '10'], [/--lr-drop 10/, /last epoch of 10/, /valid: 1 to 9/]],
-    [['--preset', 'paper', '--lr-drop', '100'], [/--lr-drop 100/, /the paper preset's/, /valid: 1 to 99/]],
-    [['--lr-drop', '0'], [/--lr-drop/, /'0'/]],
-    [['--batch-size', '6000'], [/--batch-size/, /'6000'/, /from 1 to 5000/]],
-    [['--train-size', '50'], [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/]],
-    [['--labels', '6000'], [/--labels 6000/, /validation set/, /1 to 5000/]],
-    [['--labeled-from', 'balanced', '--train-size', '1000', '--labels', '2000'], [/--labels 2000/, /training set/, /1 to 1000/]],
-    [['--labeled-from', 'test'], [/--labeled-from/, /'test'/, /validation, balanced/]],
-    [['--labeled-noise', '-0.1'], [/--labeled-noise/, /'-0.1'/, /number from 0 to 10/]],
-    [['--labeled-noise', 'lots'], [/--labeled-noise/, /'lots'/, /number from 0 to 10/]],
-    [['--labeled-shift', '9'], [/--labeled-shift/, /'9'/, /from 0 to 8/]],
-    [['--labeled-shift', '1.5'], [/--labeled-shift/, /'1.5'/, /from 0 to 8/]],
-    [['--preset', 'quick'], [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/]],
-    [['--backend', 'gpu'], [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/]],
-    [['--PMLR', 'maybe'], [/--PMLR/, /'maybe'/, /true or false/]],
+    [
+      ['--model', 'unsupervised'],
+      [/--model/, /'unsupervised'/, /supervised, semi_supervised/],
+    ],
+    [
+      ['--prior', 'laplace'],
+      [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/],
+    ],
+    [
+      ['--n_z', '0'],
+      [/--n_z/, /'0'/, /integer from 1 to 1000/],
+    ],
+    [
+      ['--n_z', 'two'],
+      [/--n_z/, /'two'/, /integer from 1 to 1000/],
+    ],
+    [
+      ['--n_z', '2.5'],
+      [/--n_z/, /'2.5'/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '3'],
+      [/--n_z 3/, /--prior gaussian/, /--model supervised/, /2, 4, 6/],
+    ],
+    [
+      ['--prior', 'swiss_roll', '--n_z', '5'],
+      [/--n_z 5/, /swiss_roll/, /2, 4, 6/],
+    ],
+    [
+      ['--epochs', '0'],
+      [/--epochs/, /'0'/, /from 1 to 10000/],
+    ],
+    [
+      ['--epochs', '1e9'],
+      [/--epochs/, /'1e9'/],
+    ],
+    [
+      ['--epochs', '10', '--lr-drop', '10'],
+      [/--lr-drop 10/, /last epoch of 10/, /valid: 1 to 9/],
+    ],
+    [
+      ['--preset', 'paper', '--lr-drop', '100'],
+      [/--lr-drop 100/, /the paper preset's/, /valid: 1 to 99/],
+    ],
+    [
+      ['--lr-drop', '0'],
+      [/--lr-drop/, /'0'/],
+    ],
+    [
+      ['--batch-size', '6000'],
+      [/--batch-size/, /'6000'/, /from 1 to 5000/],
+    ],
+    [
+      ['--train-size', '50'],
+      [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/],
+    ],
+    [
+      ['--labels', '6000'],
+      [/--labels 6000/, /validation set/, /1 to 5000/],
+    ],
+    [
+      ['--labeled-from', 'balanced', '--train-size', '1000', '--labels', '2000'],
+      [/--labels 2000/, /training set/, /1 to 1000/],
+    ],
+    [
+      ['--labeled-from', 'test'],
+      [/--labeled-from/, /'test'/, /validation, balanced/],
+    ],
+    [
+      ['--labeled-noise', '-0.1'],
+      [/--labeled-noise/, /'-0.1'/, /number from 0 to 10/],
+    ],
+    [
+      ['--labeled-noise', 'lots'],
+      [/--labeled-noise/, /'lots'/, /number from 0 to 10/],
+    ],
+    [
+      ['--labeled-shift', '9'],
+      [/--labeled-shift/, /'9'/, /from 0 to 8/],
+    ],
+    [
+      ['--labeled-shift', '1.5'],
+      [/--labeled-shift/, /'1.5'/, /from 0 to 8/],
+    ],
+    [
+      ['--preset', 'quick'],
+      [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/],
+    ],
+    [
+      ['--backend', 'gpu'],
+      [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/],
+    ],
+    [
+      ['--PMLR', 'maybe'],
+      [/--PMLR/, /'maybe'/, /true or false/],
+    ],
     [['--frobnicate'], [/unknown option '--frobnicate'/]],
     [['--resume', '--force'], [/--resume and --force/]],
     [['--resume'], [/--resume/, /no checkpoint\.aae/]],
@@ -155,7 +248,10 @@ function maxWeightDiff(fileA: string, fileB: string): number {
   const b = loadCheckpoint(fileB);
   const wa = a.model.namedWeights();
   const wb = b.model.namedWeights();
-  assert.deepEqual(wa.map(([n]) => n), wb.map(([n]) => n));
+  assert.deepEqual(
+    wa.map(([n]) => n),
+    wb.map(([n]) => n),
+  );
   let max = 0;
   for (let i = 0; i < wa.length; i++) {
     const x = wa[i][1].dataSync();
@@ -220,12 +316,27 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
   const bytes = fs.readFileSync(file);
   const stamp = fs.statSync(file).mtimeMs;
   const cases: [string[], RegExp[]][] = [
-    [['--n_z', '4'], [/--resume: --n_z 4 does not match the checkpoint/, /trained with --n_z 2/]],
-    [['--model', 'semi_supervised'], [/--model semi_supervised does not match/, /--model supervised/]],
-    [['--prior', 'swiss_roll'], [/--prior swiss_roll does not match/, /--prior gaussian_mixture/]],
-    [['--hidden', '64'], [/--hidden 64 does not match/, /--hidden 32/]],
+    [
+      ['--n_z', '4'],
+      [/--resume: --n_z 4 does not match the checkpoint/, /trained with --n_z 2/],
+    ],
+    [
+      ['--model', 'semi_supervised'],
+      [/--model semi_supervised does not match/, /--model supervised/],
+    ],
+    [
+      ['--prior', 'swiss_roll'],
+      [/--prior swiss_roll does not match/, /--prior gaussian_mixture/],
+    ],
+    [
+      ['--hidden', '64'],
+      [/--hidden 64 does not match/, /--hidden 32/],
+    ],
     [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
-    [['--lr-drop', '2'], [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/]],
+    [
+      ['--lr-drop', '2'],
+      [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/],
+    ],
   ];
   for (const [args, patterns] of cases) {
     const r = aae(['--resume', '--out', run, ...args]);

@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  gaussian, labelledGaussian, gaussianMixture, swissRoll, gaussianSector, sampleLabelled, sampleUnlabelled,
-  categorical, checkPrior, randomLabels, MIXTURE,
-} from '../lib/priors';
+import { gaussian, labelledGaussian, gaussianMixture, swissRoll, gaussianSector, sampleLabelled, sampleUnlabelled, categorical, checkPrior, randomLabels, MIXTURE } from '../lib/priors';
 import { Rng } from '../lib/random';
 
 function stats(v: number[]): { mean: number; std: number } {

@@ -102,10 +102,7 @@ export async function initBackend(opts: { backend?: string; quiet?: boolean } = 
   }
   const available = availableBackends();
   if (want && !available.includes(want as BackendName)) {
-    throw new Error(
-      `${named} is not available here: ${probe().get(want as BackendName)}. ` +
-        `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`,
-    );
+    throw new Error(`${named} is not available here: ${probe().get(want as BackendName)}. ` + `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`);
   }
   const name = (want || available[0]) as BackendName;
   if (info && info.name === name && tf.getBackend() === info.tfBackend) return info;
@@ -127,7 +124,9 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       addon = loadNativeAddon().addon!;
       installNativeKernels(addon);
       return {
-        name, tfBackend: 'wasm', native: true,
+        name,
+        tfBackend: 'wasm',
+        native: true,
         description: `wasm-blas (tfjs wasm + native OpenBLAS matmul/Adam kernels, ${addon.getThreads()} BLAS thread${addon.getThreads() === 1 ? '' : 's'})`,
       };
     }
@@ -140,11 +139,6 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
       return { name, tfBackend: 'cpu', native: false, description: 'cpu (tfjs pure JavaScript; slow)', hint: fastMissing };
   }
-}
-
-/** The backend chosen by the last initBackend, or null before it. */
-export function backendInfo(): BackendInfo | null {
-  return info;
 }
 
 /** The native Adam update when the wasm-blas backend is active, else null (Adam then uses tfjs ops). */

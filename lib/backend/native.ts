@@ -17,8 +17,22 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** The addon's functions (native/src/aae_native.c documents each). */
 export interface NativeAddon {
-  fusedMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
+  fusedMatMul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    bias: Float32Array | null,
+    act: number,
+    alpha: number,
+  ): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
@@ -84,8 +98,7 @@ function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, trans
   const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
   const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kb) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
-      `and transposeA=${transA} and transposeB=${transB} must match.`);
+    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` + `and transposeA=${transA} and transposeB=${transB} must match.`);
   }
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
@@ -93,7 +106,10 @@ function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, trans
   const batch = tf.util.sizeFromShape(outer);
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
   return {
-    m, n, k, batch,
+    m,
+    n,
+    k,
+    batch,
     strideA: batchA === 1 ? 0 : m * k,
     strideB: batchB === 1 ? 0 : k * n,
     outShape: [...outer, m, n],
@@ -112,8 +128,7 @@ function makeBatchMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     const out = backend.makeOutput(s.outShape, 'float32');
     if (s.batch * s.m * s.n === 0) return out;
     // Views are taken after makeOutput: allocating may grow (and replace) the wasm memory buffer.
-    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
-      s.strideA, s.strideB, null, ACTIVATIONS.linear, 0);
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, null, ACTIVATIONS.linear, 0);
     return out;
   };
 }
@@ -134,8 +149,7 @@ function makeFusedMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     const out = backend.makeOutput(s.outShape, 'float32');
     if (s.batch * s.m * s.n === 0) return out;
     const alpha = Number(args.attrs.leakyreluAlpha ?? 0.2);
-    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
-      s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
     if (!after) return out;
     // elu / prelu: the product with its bias is native, the activation is the wasm backend's own kernel.
     const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
@@ -258,7 +272,7 @@ tf.registerGradient({
     const [x, w, y] = saved;
     const a = attrs as unknown as DenseAttrs;
     const dyt = dy as tf.Tensor;
-    const [dz, db] = a.activation === 'linear' ? [dyt, null] : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const [dz, db] = a.activation === 'linear' ? [dyt, null] : (tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]);
     // Lazy: tfjs asks only for the gradients of inputs that depend on the differentiated variables.
     return {
       x: () => tf.matMul(dz, w, false, true),
@@ -331,7 +345,7 @@ function makeMseGrad(): Kernel {
     const p = heap(backend, inputs.pred);
     const t = heap(backend, inputs.target);
     const o = heap(backend, out);
-    const c = (attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0] / p.length;
+    const c = ((attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0]) / p.length;
     for (let i = 0; i < p.length; i++) o[i] = c * (p[i] - t[i]);
     return out;
   };
@@ -349,8 +363,7 @@ tf.registerGradient({
   kernelName: MSE,
   inputsToSave: ['pred', 'target'],
   gradFunc: (dy, saved) => {
-    const grad = (negate: boolean) => () =>
-      tf.engine().runKernel(MSE_GRAD, { dy: dy as tf.Tensor, pred: saved[0], target: saved[1] }, { negate }) as tf.Tensor;
+    const grad = (negate: boolean) => () => tf.engine().runKernel(MSE_GRAD, { dy: dy as tf.Tensor, pred: saved[0], target: saved[1] }, { negate }) as tf.Tensor;
     return { pred: grad(false), target: grad(true) };
   },
 });
@@ -416,8 +429,7 @@ export function nativeKernelsInstalled(): boolean {
  * (or moment) whose buffer is shared with another tensor (a variable made from a tensor still
  * alive) first gets a buffer of its own, so the in-place write touches nothing else.
  */
-export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor,
-  lrT: number, beta1: number, beta2: number, epsilon: number): void {
+export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lrT: number, beta1: number, beta2: number, epsilon: number): void {
   const backend = tf.backend() as BackendWasm;
   for (const t of [x, m, v]) {
     if (t.dtype !== 'float32') throw new Error(`native Adam: ${t.dtype} tensor, float32 expected`);

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, addSettings, givenOptions, rejectRepeatedOptions } from './common';
-import { RunContext, drive, runCommand, startBackend, summaryLine } from './run';
+import { RunContext, drive, runCommand, startBackend, summaryLine, versions } from './run';
 import { resolveConfig, resumeConfig } from './run-config';
 import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, readCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
 import { PRESET_NAMES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
@@ -28,7 +28,7 @@ import { createExperiment, resumeExperiment, type Experiment } from '../train/se
 import { loadMnist } from '../data/mnist';
 import { priorMatch } from '../eval/metrics';
 import { ConfigError } from '../errors';
-import { SETTINGS, optionName, type CommandName, type SettingValues } from '../config/settings';
+import { SETTINGS, optionName, type CommandName, type SettingValues } from '../settings/table';
 import {
   classifyResultName,
   clusterResultName,
@@ -58,7 +58,6 @@ function readResultFile(file: string): RunInfo & { source?: string } {
     throw new ResultFileError(`${file} is not a readable result file (${(e as Error).message}); move it away, or use --force to replace it`);
   }
 }
-
 
 interface TrainOpts extends SettingValues {
   seed: number;
@@ -119,14 +118,6 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
   return p;
 }
 
-function versions(): RunInfo['versions'] {
-  return {
-    node: process.version,
-    tfjs: (require('@tensorflow/tfjs-core/package.json') as { version: string }).version,
-    aaeLab: (require('../../package.json') as { version: string }).version,
-  };
-}
-
 /** Refuses to overwrite a result unless --force or --resume; returns the earlier wall time to add. */
 function checkExisting(file: string, ckpt: string, o: TrainOpts): number {
   if (o.force && o.resume) throw new UsageError('--resume and --force exclude each other');
@@ -138,9 +129,7 @@ function checkExisting(file: string, ckpt: string, o: TrainOpts): number {
     return old && !old.complete ? old.wallSeconds : 0;
   }
   if (old && !o.force) {
-    throw new UsageError(
-      old.complete ? `${file} already holds a complete result; use --force to run it again` : `${file} holds an interrupted run; continue it with --resume or restart with --force`,
-    );
+    throw new UsageError(old.complete ? `${file} already holds a complete result; use --force to run it again` : `${file} holds an interrupted run; continue it with --resume or restart with --force`);
   }
   return 0;
 }
@@ -234,7 +223,11 @@ export function checkpointSource(file: string): string {
 
 function canonical(cfg: AAEConfig): string {
   const c = cfg as unknown as Record<string, unknown>;
-  return JSON.stringify(Object.keys(c).sort().map((k) => [k, c[k]]));
+  return JSON.stringify(
+    Object.keys(c)
+      .sort()
+      .map((k) => [k, c[k]]),
+  );
 }
 
 /**
@@ -388,7 +381,14 @@ async function classify(run: RunContext, o: ClassifyOpts, backend: string): Prom
     const testError = full && last?.test_error !== undefined ? last.test_error : (t.exp.trainer.evaluateTest().test_error as number);
     writeJson(file, result(t.exp, t.wallSeconds, true, testError));
     console.log(`test error ${percent(testError)} with ${cfg.nLabeled} labels (seed ${cfg.seed}); wrote ${file}`);
-    console.log(summaryLine(`trained the semi-supervised AAE (${cfg.nLabeled} labels, ${cfg.epochs} epochs, seed ${cfg.seed})`, `test error ${percent(testError)}`, t.wallSeconds, `${file}, ${path.dirname(ckpt)}`));
+    console.log(
+      summaryLine(
+        `trained the semi-supervised AAE (${cfg.nLabeled} labels, ${cfg.epochs} epochs, seed ${cfg.seed})`,
+        `test error ${percent(testError)}`,
+        t.wallSeconds,
+        `${file}, ${path.dirname(ckpt)}`,
+      ),
+    );
     return 0;
   } finally {
     t.exp.model.dispose();
@@ -417,7 +417,9 @@ async function cluster(run: RunContext, o: ClusterOpts, backend: string): Promis
     writeJson(file, result(t.exp, t.wallSeconds, true, labels, testError));
     const used = new Set(labels).size;
     console.log(`test error ${percent(testError)} with ${cfg.clusters} clusters (labeled as ${used} distinct digits; seed ${cfg.seed}); wrote ${file}`);
-    console.log(summaryLine(`trained the clustering AAE (${cfg.clusters} clusters, ${cfg.epochs} epochs, seed ${cfg.seed})`, `test error ${percent(testError)}`, t.wallSeconds, `${file}, ${path.dirname(ckpt)}`));
+    console.log(
+      summaryLine(`trained the clustering AAE (${cfg.clusters} clusters, ${cfg.epochs} epochs, seed ${cfg.seed})`, `test error ${percent(testError)}`, t.wallSeconds, `${file}, ${path.dirname(ckpt)}`),
+    );
     return 0;
   } finally {
     t.exp.model.dispose();

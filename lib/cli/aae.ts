@@ -23,10 +23,10 @@ import { removeStaleTemporaries } from '../atomic-write';
 import { ConfigError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { UsageError, addSettings, givenOptions, rejectRepeatedOptions } from './common';
-import { RunContext, drive, fmt, makeDirs, removeDirs, runCommand, startBackend, summaryLine } from './run';
+import { RunContext, drive, fmt, versions, makeDirs, removeDirs, runCommand, startBackend, summaryLine } from './run';
 import { resolveConfig, resumeConfig } from './run-config';
 import { runFigureFiles, writeRunFigures } from './figure-files';
-import type { SettingValues } from '../config/settings';
+import type { SettingValues } from '../settings/table';
 
 /** The options of `aae` (keys of the settings table). */
 export interface CliOptions extends SettingValues {
@@ -72,7 +72,13 @@ export function buildProgram(): Command {
       writeErr: (s) => process.stderr.write(s),
       // Commander's message ("error: option '--model <name>' argument 'x' is invalid. Allowed choices are ...")
       // as one line, with the pointer to --help on the same line.
-      outputError: (s, write) => write(`aae: ${s.replace(/^error: /, '').replace(/\s+/g, ' ').trim()} (aae --help lists every option)\n`),
+      outputError: (s, write) =>
+        write(
+          `aae: ${s
+            .replace(/^error: /, '')
+            .replace(/\s+/g, ' ')
+            .trim()} (aae --help lists every option)\n`,
+        ),
     });
   return p;
 }
@@ -220,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
             {
               config: exp.config,
               backend: backendName,
-              versions: { node: process.version, aaeLab: require('../../package.json').version },
+              versions: versions(),
               initial,
               history: exp.trainer.history,
               wallSeconds: (Date.now() - started) / 1000,

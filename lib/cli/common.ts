@@ -8,7 +8,7 @@ import { LockError } from '../lock';
 import { DataError } from '../data/mnist';
 import { CheckpointError } from '../train/checkpoint';
 import { WriteError } from '../atomic-write';
-import { helpDefault, optionName, settingsOf, type CommandName, type Setting } from '../config/settings';
+import { helpDefault, optionName, settingsOf, type CommandName, type Setting } from '../settings/table';
 
 /** Thrown for a bad option: exit code 2, one line naming the option, the value and the choices. */
 export class UsageError extends ConfigError {

@@ -7,7 +7,7 @@ import { PRESETS, makeConfig, type AAEConfig, type ModelName, type PresetName } 
 import { checkPrior, type PriorName } from '../priors';
 import { readCheckpoint } from '../train/checkpoint';
 import { epochsReached } from '../train/setup';
-import { COMMAND_MODEL, SETTINGS, checkResumeSettings, configOverrides, refuseOtherModels, resumeFields, type CommandName, type SettingValues } from '../config/settings';
+import { COMMAND_MODEL, SETTINGS, checkResumeSettings, configOverrides, refuseOtherModels, resumeFields, type CommandName, type SettingValues } from '../settings/table';
 import { UsageError } from './common';
 
 /** Rethrows a ConfigError (or any validation error) of `f` as a UsageError. */

@@ -6,11 +6,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
+import { version_core } from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
 import { LOCK_FILE, acquireLock, type RunLock } from '../lock';
 import { readCheckpoint, trainWithCheckpoints, type CheckpointedRun } from '../train/checkpoint';
 import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
 import { EXIT, TrainingFailed, UsageError, errorExit, ignoreClosedOutput } from './common';
+
+/** The versions a run records: Node, tfjs and this package. */
+export function versions(): { node: string; tfjs: string; aaeLab: string } {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return { node: process.version, tfjs: version_core, aaeLab: pkg.version };
+}
 
 /** A number as the log lines show it. */
 export function fmt(v: number | undefined): string {
@@ -253,4 +260,3 @@ export async function drive(run: RunContext, exp: CheckpointedRun, ckptFile: str
     run.training = false;
   }
 }
-

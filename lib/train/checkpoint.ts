@@ -7,7 +7,6 @@
  * the previous checkpoint intact; a damaged file fails its CRC and loads nothing.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type AAEModel } from '../models';
@@ -197,9 +196,7 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
   const cfg: AAEConfig = epochs !== undefined ? { ...header.config, epochs } : header.config;
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
-      throw new CheckpointError(
-        `checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`,
-      );
+      throw new CheckpointError(`checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`);
     }
   }
   try {

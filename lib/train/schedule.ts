@@ -13,7 +13,10 @@ export function lrDropAt(schedule: readonly LrStep[], epoch: number): LrStep[] {
   return [
     { from: 0, lr: schedule[0].lr },
     { from: epoch, lr: schedule[1].lr },
-    ...schedule.slice(2).filter((s) => s.from > epoch).map((s) => ({ ...s })),
+    ...schedule
+      .slice(2)
+      .filter((s) => s.from > epoch)
+      .map((s) => ({ ...s })),
   ];
 }
 

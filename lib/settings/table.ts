@@ -27,12 +27,7 @@ export const COMMAND_MODEL: Record<Exclude<CommandName, 'aae'>, ModelName> = { c
 
 /** How an option's value is read: an integer or number in [min, max], one of some choices, a boolean, a path or a bare flag. */
 export type Parser =
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'number'; min: number; max: number }
-  | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'bool' }
-  | { kind: 'string' }
-  | { kind: 'flag' };
+  { kind: 'int'; min: number; max: number } | { kind: 'number'; min: number; max: number } | { kind: 'choice'; choices: readonly string[] } | { kind: 'bool' } | { kind: 'string' } | { kind: 'flag' };
 
 export interface Setting {
   /** The option's key in the parsed options (commander's attribute name). */
@@ -204,7 +199,17 @@ export const SETTINGS: readonly Setting[] = [
     name: variant('generatorLrFactor', 'glr'),
     training: true,
   },
-  { key: 'keepProb', flag: '--keep-prob <p>', field: 'keepProb', parse: num(0.01, 1), help: 'dropout keep probability in training', commands: TRAINING, resume: true, name: variant('keepProb', 'kp'), training: true },
+  {
+    key: 'keepProb',
+    flag: '--keep-prob <p>',
+    field: 'keepProb',
+    parse: num(0.01, 1),
+    help: 'dropout keep probability in training',
+    commands: TRAINING,
+    resume: true,
+    name: variant('keepProb', 'kp'),
+    training: true,
+  },
   {
     key: 'inputNoise',
     flag: '--input-noise <std>',
@@ -229,8 +234,24 @@ export const SETTINGS: readonly Setting[] = [
     value: (cfg) => cfg.trainSize || 55000,
     training: true,
   },
-  { key: 'seed', flag: '--seed <n>', field: 'seed', parse: int(0, MAX_SEED), help: 'random seed (weights, training order, labeled subset)', commands: TRAINING, defaults: { aae: 0, classify: 0, cluster: 0, 'prior-match': 0 }, resume: true },
-  { key: 'evalSize', flag: '--eval-size <n>', parse: int(1, 10000), help: 'test images for the per-epoch metrics (default 10000; final results always use all 10,000)', commands: TRAINING, training: true },
+  {
+    key: 'seed',
+    flag: '--seed <n>',
+    field: 'seed',
+    parse: int(0, MAX_SEED),
+    help: 'random seed (weights, training order, labeled subset)',
+    commands: TRAINING,
+    defaults: { aae: 0, classify: 0, cluster: 0, 'prior-match': 0 },
+    resume: true,
+  },
+  {
+    key: 'evalSize',
+    flag: '--eval-size <n>',
+    parse: int(1, 10000),
+    help: 'test images for the per-epoch metrics (default 10000; final results always use all 10,000)',
+    commands: TRAINING,
+    training: true,
+  },
   { key: 'backend', flag: '--backend <name>', parse: choice(BACKEND_NAMES), help: 'tfjs backend (default: fastest available; env AAE_BACKEND)', commands: TRAINING },
   {
     key: 'resume',
@@ -241,15 +262,37 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { aae: false, classify: false, cluster: false, 'prior-match': false },
     training: true,
   },
-  { key: 'force', flag: '--force', parse: { kind: 'flag' }, help: 'overwrite an earlier run or result (without it, nothing earlier is overwritten)', commands: TRAINING, defaults: { aae: false, classify: false, cluster: false, 'prior-match': false } },
+  {
+    key: 'force',
+    flag: '--force',
+    parse: { kind: 'flag' },
+    help: 'overwrite an earlier run or result (without it, nothing earlier is overwritten)',
+    commands: TRAINING,
+    defaults: { aae: false, classify: false, cluster: false, 'prior-match': false },
+  },
   { key: 'progress', flag: '--no-progress', parse: { kind: 'flag' }, help: 'no progress bar (when stderr is not a terminal: no progress lines)', commands: TRAINING },
   { key: 'out', flag: '--out <dir>', parse: { kind: 'string' }, help: 'output folder (default runs/<model>-<prior>-z<n_z>)', commands: ['aae'] },
   { key: 'PMLR', flag: '--PMLR [bool]', parse: { kind: 'bool' }, help: 'plot the manifold learning result (decoded 2-D latent grid)', commands: ['aae'], defaults: { aae: true } },
   { key: 'pmlr', flag: '--pmlr [bool]', parse: { kind: 'bool' }, help: 'same as --PMLR', commands: ['aae'] },
   { key: 'PARR', flag: '--PARR [bool]', parse: { kind: 'bool' }, help: 'semi-supervised: plot conditional generation (10 styles x 10 labels)', commands: ['aae'], defaults: { aae: true } },
   { key: 'parr', flag: '--parr [bool]', parse: { kind: 'bool' }, help: 'same as --PARR', commands: ['aae'] },
-  { key: 'results', flag: '--results <dir>', parse: { kind: 'string' }, help: 'folder of the result files', commands: RESULTS, defaults: { classify: 'results', cluster: 'results', 'prior-match': 'results' } },
-  { key: 'runs', flag: '--runs <dir>', parse: { kind: 'string' }, help: 'folder of the checkpoints', commands: RESULTS, defaults: { classify: 'runs', cluster: 'runs', 'prior-match': 'runs' }, training: true },
+  {
+    key: 'results',
+    flag: '--results <dir>',
+    parse: { kind: 'string' },
+    help: 'folder of the result files',
+    commands: RESULTS,
+    defaults: { classify: 'results', cluster: 'results', 'prior-match': 'results' },
+  },
+  {
+    key: 'runs',
+    flag: '--runs <dir>',
+    parse: { kind: 'string' },
+    help: 'folder of the checkpoints',
+    commands: RESULTS,
+    defaults: { classify: 'runs', cluster: 'runs', 'prior-match': 'runs' },
+    training: true,
+  },
   {
     key: 'chosenOn',
     flag: '--chosen-on <split>',
@@ -312,7 +355,6 @@ export function helpDefault(s: Setting, command: CommandName): string {
   };
   const mine = shown(preset);
   const others = PRESET_NAMES.filter((p) => p !== preset && shown(p) !== mine).map((p) => `${p} ${shown(p)}`);
-  if (s.key === 'n_z' && command !== 'aae') return ` (default: the preset's: ${mine}${others.length ? `; ${others.join(', ')}` : ''})`;
   return others.length ? ` (default ${mine}, the ${preset} preset's; ${others.join(', ')})` : ` (default ${mine})`;
 }
 
