@@ -1,5 +1,6 @@
 // The `aae` CLI as a user runs it (a child process of bin/aae.js, built by `npm test` first): bad
-// options, bad data, an existing run, a mismatched or damaged checkpoint, Ctrl-C and --resume.
+// data, an existing run, a mismatched or damaged checkpoint, Ctrl-C and --resume. The bad-option
+// cases run in-process (main(argv)), with one of them also as a real child process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { defaultMnistDir } from '../lib/data/mnist';
 import { loadCheckpoint } from '../lib/train/checkpoint';
+import { main } from '../lib/cli/aae';
+import { capture } from './capture';
 
 const BIN = path.join(__dirname, '..', 'bin', 'aae.js');
 let root: string;
@@ -47,7 +50,7 @@ const SMALL = [
   'false',
 ];
 
-test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', () => {
+test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', async () => {
   const file = path.join(root, 'a-file');
   fs.writeFileSync(file, 'x');
   const out = path.join(root, 'never-created');
@@ -153,13 +156,21 @@ test('every bad option exits 2 with one line naming the option, the value and th
     [['--resume'], [/--resume/, /no checkpoint\.aae/]],
   ];
   for (const [args, patterns] of cases) {
-    const r = aae([...args, '--out', out]);
-    const what = `aae ${args.join(' ')}: ${r.stderr}`;
+    const r = await capture(() => main([...args, '--out', out]));
+    const what = `aae ${args.join(' ')}: ${r.err}`;
     assert.equal(r.code, 2, what);
     assert.equal(r.lines.length, 1, `one line: ${what}`);
     for (const p of patterns) assert.match(r.lines[0], p, what);
-    assert.equal(r.stdout, '', what);
+    assert.equal(r.out, '', what);
     assert.ok(!fs.existsSync(out), `--out was created: ${what}`);
+  }
+  // The same as a user sees it: a real process, its exit code and its one line on stderr.
+  for (const [args, patterns] of cases.slice(0, 1).concat(cases.slice(-2, -1))) {
+    const r = aae([...args, '--out', out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.lines.length, 1, r.stderr);
+    for (const p of patterns) assert.match(r.lines[0], p);
+    assert.equal(r.stdout, '');
   }
   // An --out that cannot be a folder, or cannot be written (also for root: under a file, under /proc).
   const badOut: [string, RegExp][] = [
@@ -168,9 +179,9 @@ test('every bad option exits 2 with one line naming the option, the value and th
   ];
   if (process.platform === 'linux') badOut.push(['/proc/aae-lab-test/run', /not writable/]);
   for (const [dir, p] of badOut) {
-    const r = aae(['--out', dir]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.lines.length, 1, r.stderr);
+    const r = await capture(() => main(['--out', dir]));
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.lines.length, 1, r.err);
     assert.match(r.lines[0], new RegExp(`--out ${dir.replace(/[/.]/g, '\\$&')}`));
     assert.match(r.lines[0], p);
   }
@@ -309,7 +320,7 @@ test('SIGTERM during the first epoch exits 130 with a checkpoint at the exact ba
   assert.deepEqual(fs.readdirSync(out).sort(), ['checkpoint.aae', 'metrics.json'], 'no temporaries left behind');
 });
 
-test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', () => {
+test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', async () => {
   const run = path.join(root, 'full'); // the finished 3-epoch run of the Ctrl-C test
   const file = path.join(run, 'checkpoint.aae');
   assert.ok(fs.existsSync(file), 'needs the run of the Ctrl-C test');
@@ -339,9 +350,9 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
     ],
   ];
   for (const [args, patterns] of cases) {
-    const r = aae(['--resume', '--out', run, ...args]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.lines.length, 1, r.stderr);
+    const r = await capture(() => main(['--resume', '--out', run, ...args]));
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.lines.length, 1, r.err);
     for (const p of patterns) assert.match(r.lines[0], p);
   }
   assert.deepEqual(fs.readFileSync(file), bytes);

@@ -23,6 +23,7 @@ import * as evalResults from '../lib/eval/results';
 import { readResults, resultsMarkdown } from '../lib/eval/results';
 import { main } from '../lib/cli/aae';
 import { resultsMain } from '../lib/cli/aae-results';
+import { capture, type Run } from './capture';
 
 const ROOT = path.join(__dirname, '..');
 let root: string;
@@ -41,37 +42,6 @@ after(() => {
 type WriteHook = (file: string, fd: number, data: Uint8Array, offset: number, length: number) => number;
 const setHook = (f: WriteHook | null) => (ckptLib as unknown as { setAtomicWriteHook: (f: WriteHook | null) => void }).setAtomicWriteHook(f);
 const enospc = (code = 'ENOSPC', text = 'no space left on device') => Object.assign(new Error(`${code}: ${text}, write`), { code, syscall: 'write' });
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  lines: string[];
-}
-
-/**
- * Runs an in-process CLI entry with its output captured: console.log (stdout) and stderr. (Not
- * process.stdout.write: the test runner reports results through it.)
- */
-async function capture(f: () => Promise<number>): Promise<Run> {
-  let out = '';
-  let err = '';
-  const log = console.log;
-  const error = console.error;
-  const ew = process.stderr.write;
-  console.log = (...a: unknown[]) => void (out += a.map(String).join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.map(String).join(' ') + '\n');
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  let code: number;
-  try {
-    code = await f();
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = ew;
-  }
-  return { code, out, err, lines: err.split('\n').filter((l) => l.trim() !== '') };
-}
 
 const aae = (args: string[]) => capture(() => main(args));
 const results = (args: string[]) => capture(() => resultsMain(args));
