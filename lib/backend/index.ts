@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { DENSE, MSE, SIGMOID_XENT, installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
+import { loadNativeAddon, type NativeAddon } from './addon';
+import { DENSE, MSE, SIGMOID_XENT, type DenseAttrs } from './gradients';
+import { installNativeKernels, nativeAdamUpdate, uninstallNativeKernels } from './kernels';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -174,4 +176,5 @@ export function nativeLosses(): NativeLosses | null {
   };
 }
 
-export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';
+export { loadNativeAddon, type NativeAddon } from './addon';
+export { installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled } from './kernels';

@@ -166,16 +166,31 @@ const PAPER_SGD: AAEConfig = {
 
 export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIGINAL, fast: FAST, paper: PAPER, 'paper-sgd': PAPER_SGD };
 
+/** The config fields of the first checkpoints and result files. */
+const FIRST_FIELDS: readonly string[] = [
+  'model',
+  'prior',
+  'nZ',
+  'nHidden',
+  'epochs',
+  'batchSize',
+  'keepProb',
+  'noiseStd',
+  'lrSchedule',
+  'dLrFactor',
+  'nLabeled',
+  'labeledFrom',
+  'trainSize',
+  'shuffle',
+  'seed',
+];
+
 /**
- * Config fields added after the first checkpoints and result files were written, with the value that
- * reproduces how those were trained: loading an older checkpoint or result fills them in.
+ * Config fields added after the first checkpoints and result files were written (every field since),
+ * with the value that reproduces how those were trained, the original's: loading an older checkpoint
+ * or result fills them in. A new field needs its value in ORIGINAL and nothing here.
  */
-export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(
-  (['clusters', 'labeledNoiseStd', 'labeledShift', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map((k) => [
-    k,
-    ORIGINAL[k],
-  ]),
-);
+export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(Object.entries(ORIGINAL).filter(([k]) => !FIRST_FIELDS.includes(k)));
 
 /** A full config: a preset with overrides. */
 export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
