@@ -65,7 +65,10 @@ const choice = (choices: readonly string[]): Parser => ({ kind: 'choice', choice
  * A result-name part for a setting the original runs never changed: the value, after `tag`, when it
  * differs from the original's (the paper-sgd preset's for SGD runs), so the names of earlier runs stay as they are.
  */
-function variant(field: 'dLrFactor' | 'generatorLrFactor' | 'keepProb' | 'noiseStd', tag: string) {
+/** The config fields that hold a number. */
+type NumberField = { [K in keyof AAEConfig]: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
+
+function variant(field: NumberField, tag: string) {
   return (cfg: Partial<AAEConfig>): string => {
     const v = cfg[field];
     if (v === undefined) return '';
