@@ -203,6 +203,18 @@ export const SETTINGS: readonly Setting[] = [
     training: true,
   },
   {
+    key: 'crossEntropyLrFactor',
+    flag: '--cross-entropy-lr-factor <x>',
+    field: 'crossEntropyLrFactor',
+    parse: num(0.0001, 1000),
+    help: 'semi-supervised: the cross-entropy phase learns at lr times this',
+    commands: ['aae', 'classify'],
+    models: SEMI,
+    resume: true,
+    name: variant('crossEntropyLrFactor', 'celr'),
+    training: true,
+  },
+  {
     key: 'keepProb',
     flag: '--keep-prob <p>',
     field: 'keepProb',
