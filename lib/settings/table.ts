@@ -121,6 +121,9 @@ export const SETTINGS: readonly Setting[] = [
   },
   { key: 'batchSize', flag: '--batch-size <n>', field: 'batchSize', parse: int(1, 5000), help: 'batch size', commands: TRAINING, resume: true, training: true },
   { key: 'hidden', flag: '--hidden <n>', field: 'nHidden', parse: int(1, 20000), help: 'units per hidden layer', commands: TRAINING, resume: true, training: true },
+  // The optimizer comes with the preset (paper-sgd: SGD + momentum); result names tell SGD runs apart
+  // (its part comes first in a name: rows name in table order).
+  { key: 'optimizer', field: 'optimizer', parse: choice(['adam', 'momentum']), help: 'optimizer', commands: [], name: (cfg) => (cfg.optimizer === 'momentum' ? '-sgd' : '') },
   {
     key: 'clusters',
     flag: '--clusters <k>',
@@ -236,8 +239,6 @@ export const SETTINGS: readonly Setting[] = [
     name: variant('noiseStd', 'in'),
     training: true,
   },
-  // The optimizer comes with the preset (paper-sgd: SGD + momentum); result names tell SGD runs apart.
-  { key: 'optimizer', field: 'optimizer', parse: choice(['adam', 'momentum']), help: 'optimizer', commands: [], name: (cfg) => (cfg.optimizer === 'momentum' ? '-sgd' : '') },
   {
     key: 'trainSize',
     flag: '--train-size <n>',
