@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { Rng } from '../lib/random';
 import { N_LABELS, loadMnist, subset } from '../lib/data/mnist';
-import { gaussian, modeCentres, sampleLabelled, PRIOR_NAMES } from '../lib/priors';
+import { gaussian, modeCentres, sampleLabeled, PRIOR_NAMES } from '../lib/priors';
 import { makeConfig, createModel } from '../lib/models';
 import { prepareData } from '../lib/train/setup';
 import { classError, mmd, medianDistance, assignModes, modeAccuracy, priorMatch } from '../lib/eval/metrics';
@@ -65,7 +65,7 @@ test('assignModes: each mode centre belongs to its own label', () => {
   for (const prior of ['gaussian_mixture', 'swiss_roll'] as const) {
     assert.deepEqual(Array.from(assignModes(modeCentres(prior), 2, prior)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], prior);
   }
-  // labelled gaussian: inside the unit circle is label 0; sectors of 40 degrees from angle 0 are 1..9
+  // labeled gaussian: inside the unit circle is label 0; sectors of 40 degrees from angle 0 are 1..9
   const pts = Float32Array.from([0.1, 0.2, 2, 0.1, 0, 2, -2, -0.1, 0.5, -2]);
   assert.deepEqual(Array.from(assignModes(pts, 2, 'gaussian')), [0, 1, 3, 5, 8]);
   assert.throws(() => assignModes(pts, 3, 'gaussian_mixture'), /even n_z/);
@@ -75,7 +75,7 @@ test('modeAccuracy: ~1 for prior samples with their labels, chance level for shu
   const n = 3000;
   for (const prior of PRIOR_NAMES) {
     for (const nZ of [2, 4]) {
-      const s = sampleLabelled(prior, n, nZ, new Rng(7));
+      const s = sampleLabeled(prior, n, nZ, new Rng(7));
       const acc = modeAccuracy(s.z, s.labels, nZ, prior);
       // the gaussian sectors are exact; swiss-roll segments are exact up to the curve's sampling;
       // mixture modes overlap near the origin, so a few samples sit closer to a neighbour
@@ -83,7 +83,7 @@ test('modeAccuracy: ~1 for prior samples with their labels, chance level for shu
       assert.ok(acc >= floor, `${prior} n_z ${nZ}: accuracy ${acc}`);
       const shuffled = Uint8Array.from(s.labels);
       new Rng(8).shuffle(shuffled);
-      // chance = sum_k p_k^2 (0.1 for uniform labels; more for the labelled gaussian, whose
+      // chance = sum_k p_k^2 (0.1 for uniform labels; more for the labeled gaussian, whose
       // label 0 covers the unit disc, 39% of the mass)
       const counts = new Array(N_LABELS).fill(0);
       for (const l of s.labels) counts[l]++;

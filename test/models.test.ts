@@ -10,7 +10,7 @@ import { learningRate, lrDropAt } from '../lib/train/schedule';
 import { meanSquaredError, sigmoidCrossEntropy, softmaxCrossEntropy } from '../lib/nn/losses';
 import { loadMnist, subset, PIXELS } from '../lib/data/mnist';
 import { oneHot, type Batch } from '../lib/data/batches';
-import { sampleLabelled, sampleUnlabelled, categorical } from '../lib/priors';
+import { sampleLabeled, sampleUnlabeled, categorical } from '../lib/priors';
 import { Rng } from '../lib/random';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint, CheckpointError } from '../lib/train/checkpoint';
@@ -118,7 +118,7 @@ test('supervised AAE: reconstruction, discriminator and generator losses equal a
   const z = mlp(w, 'encoder', xn, [5, 5, 2], lin);
   const rec = mlp(w, 'decoder', z, [5, 5, PIXELS], sig);
   const recon = mean(Array.from(rec.data, (v, i) => (v - batch.x[i]) ** 2));
-  const prior = sampleLabelled('gaussian_mixture', B, 2, new Rng(11));
+  const prior = sampleLabeled('gaussian_mixture', B, 2, new Rng(11));
   const real = concat({ data: prior.z, rows: B, cols: 2 }, { data: oneHot(prior.labels), rows: B, cols: 10 });
   const fake = concat(z, { data: oneHot(batch.labels), rows: B, cols: 10 });
   const dReal = mlp(w, 'discriminator', real, [5, 5, 1], lin);
@@ -156,7 +156,7 @@ test('semi-supervised AAE: all five losses equal a hand computation on fixed wei
   const rec = mlp(w, 'decoder', concat(style, y), [4, 4, PIXELS], sig);
   const recon = mean(Array.from(rec.data, (v, i) => (v - batch.x[i]) ** 2));
   const rng = new Rng(21);
-  const prior = sampleUnlabelled('gaussian', B, 3, rng);
+  const prior = sampleUnlabeled('gaussian', B, 3, rng);
   const cat = categorical(B, rng);
   const zD = bceOnes(mlp(w, 'z_discriminator', { data: prior.z, rows: B, cols: 3 }, [4, 4, 1], lin)) + bceZeros(mlp(w, 'z_discriminator', style, [4, 4, 1], lin));
   const yD = bceOnes(mlp(w, 'y_discriminator', { data: cat.y, rows: B, cols: 10 }, [4, 4, 1], lin)) + bceZeros(mlp(w, 'y_discriminator', y, [4, 4, 1], lin));

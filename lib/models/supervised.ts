@@ -16,7 +16,7 @@ import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
-import { sampleLabelled } from '../priors';
+import { sampleLabeled } from '../priors';
 import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
@@ -47,7 +47,7 @@ export class SupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleLabelled(this.config.prior, B, nZ, rng);
+    const prior = sampleLabeled(this.config.prior, B, nZ, rng);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
     const y = tf.tensor2d(oneHot(batch.labels), [B, N_LABELS]);
