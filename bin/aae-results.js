@@ -1,6 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-require('../dist/cli/results.js').resultsMain(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(err && err.stack ? err.stack : String(err)); process.exitCode = 1; }
-);
+require('../dist/cli/aae-results.js')
+  .resultsMain(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err && err.stack ? err.stack : String(err));
+      process.exitCode = 1;
+    },
+  );

@@ -26,31 +26,31 @@ export function isPriorName(s: string): s is PriorName {
 
 /**
  * Throws a clear error when a prior does not support nZ.
- * `labelled` = the label-conditioned use (supervised model), which needs pairs of dimensions.
+ * `labeled` = the label-conditioned use (supervised model), which needs pairs of dimensions.
  */
-export function checkPrior(prior: string, nZ: number, labelled: boolean): asserts prior is PriorName {
+export function checkPrior(prior: string, nZ: number, labeled: boolean): asserts prior is PriorName {
   if (!isPriorName(prior)) {
     throw new ConfigError(`unknown prior "${prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
   }
   if (!Number.isInteger(nZ) || nZ < 1) throw new ConfigError(`n_z must be a positive integer, got ${nZ}`);
-  const needsPairs = labelled || prior !== 'gaussian';
+  const needsPairs = labeled || prior !== 'gaussian';
   if (needsPairs && nZ % 2 !== 0) {
     throw new ConfigError(
-      `prior "${prior}"${labelled ? ' with labels' : ''} needs an even n_z (pairs of 2-D draws), got ${nZ}; ` +
-        `valid: 2, 4, 6, ...${labelled ? '' : prior === 'gaussian' ? '' : ' (or use the gaussian prior for any n_z)'}`,
+      `prior "${prior}"${labeled ? ' with labels' : ''} needs an even n_z (pairs of 2-D draws), got ${nZ}; ` +
+        `valid: 2, 4, 6, ...${labeled ? '' : prior === 'gaussian' ? '' : ' (or use the gaussian prior for any n_z)'}`,
     );
   }
 }
 
 // ---------------------------------------------------------------- gaussian
 
-/** N(0, std^2) in nZ dimensions (unlabelled; labels are all 0). */
+/** N(0, std^2) in nZ dimensions (unlabeled; labels are all 0). */
 export function gaussian(n: number, nZ: number, rng: Rng, std = 1): PriorSample {
   return { z: rng.fillNormal(new Float32Array(n * nZ), 0, std), labels: new Uint8Array(n) };
 }
 
 /**
- * Sector label of a 2-D point of the labelled gaussian: 0 inside the unit circle, otherwise
+ * Sector label of a 2-D point of the labeled gaussian: 0 inside the unit circle, otherwise
  * 1 + the 40-degree sector of its angle (1-9), as the original's
  * `((int)(9 * angle_deg)) // 360` (+9 if negative) + 1.
  */
@@ -63,11 +63,11 @@ export function gaussianSector(x: number, y: number): number {
 }
 
 /**
- * Labelled gaussian of the supervised model: x ~ N(0, I); the label of a sample is the sector
+ * Labeled gaussian of the supervised model: x ~ N(0, I); the label of a sample is the sector
  * of its first pair of dimensions. For nZ > 2 every further pair is drawn from N(0, I)
  * restricted to the same sector (exact inverse-CDF sampling of radius and angle).
  */
-export function labelledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
+export function labeledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
   checkPrior('gaussian', nZ, true);
   const z = new Float32Array(n * nZ);
   const labels = new Uint8Array(n);
@@ -160,13 +160,13 @@ export function randomLabels(n: number, rng: Rng): Uint8Array {
 
 /**
  * Prior samples for the supervised model's discriminator (label-conditioned): gaussian → the
- * labelled gaussian (label from the sample's sector); gaussian_mixture / swiss_roll → labels
+ * labeled gaussian (label from the sample's sector); gaussian_mixture / swiss_roll → labels
  * uniformly at random, then samples of those labels (as the original's main.py).
  */
-export function sampleLabelled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
+export function sampleLabeled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
   switch (prior) {
     case 'gaussian':
-      return labelledGaussian(n, nZ, rng);
+      return labeledGaussian(n, nZ, rng);
     case 'gaussian_mixture':
       return gaussianMixture(randomLabels(n, rng), nZ, rng);
     case 'swiss_roll':
@@ -175,8 +175,8 @@ export function sampleLabelled(prior: PriorName, n: number, nZ: number, rng: Rng
 }
 
 /** Prior samples for the semi-supervised style code (no label conditioning; labels are the modes drawn). */
-export function sampleUnlabelled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
-  return prior === 'gaussian' ? gaussian(n, nZ, rng) : sampleLabelled(prior, n, nZ, rng);
+export function sampleUnlabeled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
+  return prior === 'gaussian' ? gaussian(n, nZ, rng) : sampleLabeled(prior, n, nZ, rng);
 }
 
 /** The categorical prior of the semi-supervised y-discriminator: one-hot rows of uniform labels. */
@@ -215,3 +215,10 @@ export function modeCentres(prior: PriorName): Float32Array {
   }
   return out;
 }
+
+/** @deprecated The earlier spelling of labeledGaussian, kept for existing notebooks and code. */
+export const labelledGaussian = labeledGaussian;
+/** @deprecated The earlier spelling of sampleLabeled, kept for existing notebooks and code. */
+export const sampleLabelled = sampleLabeled;
+/** @deprecated The earlier spelling of sampleUnlabeled, kept for existing notebooks and code. */
+export const sampleUnlabelled = sampleUnlabeled;

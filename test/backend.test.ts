@@ -3,9 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
-import {
-  initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES,
-} from '../lib/backend';
+import { initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES } from '../lib/backend';
 import { Adam } from '../lib/nn/adam';
 import { meanSquaredError, sigmoidCrossEntropy } from '../lib/nn/losses';
 import { Dense, dropout, dropoutMask, MLP } from '../lib/nn/layers';
@@ -15,11 +13,7 @@ import { epochOrder, makeBatch } from '../lib/data/batches';
 import { Rng } from '../lib/random';
 
 /** Where Debian/Ubuntu (and most distributions) put OpenBLAS's cblas.h when libopenblas-dev is installed. */
-const CBLAS_HEADERS = [
-  '/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h',
-  '/usr/include/aarch64-linux-gnu/openblas-pthread/cblas.h',
-  '/usr/include/openblas/cblas.h',
-];
+const CBLAS_HEADERS = ['/usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h', '/usr/include/aarch64-linux-gnu/openblas-pthread/cblas.h', '/usr/include/openblas/cblas.h'];
 const openblasInstalled = CBLAS_HEADERS.some((p) => fs.existsSync(p));
 const addon = loadNativeAddon().addon;
 const skipNative = addon ? false : `the aae-lab-native addon is not built (${loadNativeAddon().error}); install libopenblas-dev and run npm install`;
@@ -46,7 +40,11 @@ test('the native addon is built wherever OpenBLAS is installed', (t) => {
 test('backend choice: fastest available by default, AAE_BACKEND and opts.backend override, clear errors', async () => {
   const avail = availableBackends();
   assert.ok(avail.includes('wasm') && avail.includes('cpu'));
-  assert.deepEqual(avail, BACKEND_NAMES.filter((n) => avail.includes(n)), 'availability keeps the preference order');
+  assert.deepEqual(
+    avail,
+    BACKEND_NAMES.filter((n) => avail.includes(n)),
+    'availability keeps the preference order',
+  );
   const saved = process.env.AAE_BACKEND;
   try {
     delete process.env.AAE_BACKEND;
@@ -90,7 +88,10 @@ test('backend choice: fastest available by default, AAE_BACKEND and opts.backend
 
 function randn(shape: number[], rng: Rng): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => rng.normal()),
+    shape,
+  );
 }
 
 /** Runs f on the stock wasm kernels and on the native ones; returns both results as arrays (and shapes). */
@@ -122,8 +123,15 @@ function assertClose(native: tf.Tensor, stock: tf.Tensor, what: string, rel = 1e
   }
 }
 
-const TRANSPOSES: [boolean, boolean][] = [[false, false], [false, true], [true, false], [true, true]];
-const M = 13, K = 29, N = 11;
+const TRANSPOSES: [boolean, boolean][] = [
+  [false, false],
+  [false, true],
+  [true, false],
+  [true, true],
+];
+const M = 13,
+  K = 29,
+  N = 11;
 /** Stored shapes of a and b for an m x k by k x n product with batch dims, per transpose flags. */
 const shapes = (ta: boolean, tb: boolean, batchA: number[], batchB: number[]) => [
   [...batchA, ...(ta ? [K, M] : [M, K])],
@@ -132,7 +140,17 @@ const shapes = (ta: boolean, tb: boolean, batchA: number[], batchB: number[]) =>
 
 test('BatchMatMul: native equals stock wasm for every transpose combination, batched, broadcast and not', { skip: skipNative }, async () => {
   const rng = new Rng(1);
-  const batchCases: [number[], number[]][] = [[[], []], [[3], [3]], [[1], [4]], [[4], [1]], [[2, 3], [2, 3]], [[2, 1], [1]]];
+  const batchCases: [number[], number[]][] = [
+    [[], []],
+    [[3], [3]],
+    [[1], [4]],
+    [[4], [1]],
+    [
+      [2, 3],
+      [2, 3],
+    ],
+    [[2, 1], [1]],
+  ];
   for (const [ta, tb] of TRANSPOSES) {
     for (const [ba, bb] of batchCases) {
       const [sa, sb] = shapes(ta, tb, ba, bb);
@@ -170,14 +188,22 @@ test('_FusedMatMul: native equals stock wasm with bias and every activation, bat
   alphas = tf.tensor1d(Array.from({ length: N }, (_, i) => 0.05 * i));
   const activations = ['linear', 'relu', 'relu6', 'leakyrelu', 'sigmoid', 'elu', 'prelu'] as const;
   for (const [ta, tb] of TRANSPOSES) {
-    for (const [ba, bb] of [[[], []], [[3], [3]], [[1], [3]]] as [number[], number[]][]) {
+    for (const [ba, bb] of [
+      [[], []],
+      [[3], [3]],
+      [[1], [3]],
+    ] as [number[], number[]][]) {
       const [sa, sb] = shapes(ta, tb, ba, bb);
       const a = randn(sa, rng);
       const b = tf.mul(randn(sb, rng), 3);
       const bias = randn([N], rng);
       const one = randn([1], rng);
       for (const activation of activations) {
-        for (const [label, bb2] of [['bias', bias], ['scalar bias', one], ['no bias', undefined]] as const) {
+        for (const [label, bb2] of [
+          ['bias', bias],
+          ['scalar bias', one],
+          ['no bias', undefined],
+        ] as const) {
           // [fused, the same by separate ops]. The separate ops are the reference: tfjs-backend-wasm
           // 4.22's own fused kernel adds a bias correctly only to one untransposed product with n bias
           // values (batched or transposed, or with a one-value bias, it adds it at wrong places); where
@@ -203,9 +229,7 @@ test('gradients of a fused dense relu layer (matMul transposes, leading-axes Sum
   const w = randn([23, 19], rng);
   const b = randn([19], rng);
   const { stock, native } = await stockAndNative(() =>
-    tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
-      tf.sum(tf.square(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: 'relu' }))),
-    )([x, w, b]),
+    tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.square(tf.fused.matMul({ a: xx as tf.Tensor2D, b: ww as tf.Tensor2D, bias: bb, activation: 'relu' }))))([x, w, b]),
   );
   ['dx', 'dw', 'db'].forEach((what, i) => assertClose(native[i], stock[i], what));
   tf.dispose([x, w, b, ...stock, ...native]);
@@ -214,7 +238,15 @@ test('gradients of a fused dense relu layer (matMul transposes, leading-axes Sum
 test('Sum: native leading-axes reduction equals stock; other axes still correct', { skip: skipNative }, async () => {
   const rng = new Rng(4);
   const x = randn([4, 5, 6], rng);
-  const cases: [number | number[], boolean][] = [[0, false], [[0, 1], false], [[1, 0], true], [1, false], [[1, 2], false], [-1, true], [[0, 1, 2], false]];
+  const cases: [number | number[], boolean][] = [
+    [0, false],
+    [[0, 1], false],
+    [[1, 0], true],
+    [1, false],
+    [[1, 2], false],
+    [-1, true],
+    [[0, 1, 2], false],
+  ];
   for (const [axis, keepDims] of cases) {
     const { stock, native } = await stockAndNative(() => tf.sum(x, axis, keepDims));
     assertClose(native[0], stock[0], `sum axis=${axis} keepDims=${keepDims}`, 1e-6);
@@ -294,7 +326,12 @@ test('dropout: the native kernel drops the same values as the JavaScript mask, b
   // One hidden layer with identity weights and zero bias: its output is relu(x) = x, then dropout.
   const layer = new MLP('drop', [53, 53], new Rng(1), 'hidden');
   layer.layers[0].w.assign(tf.eye(53));
-  for (const [rate, seed] of [[0.1, 1], [0.5, 123456], [0.1, 2147483647], [0.3, 0]] as const) {
+  for (const [rate, seed] of [
+    [0.1, 1],
+    [0.5, 123456],
+    [0.1, 2147483647],
+    [0.3, 0],
+  ] as const) {
     // Equal Rngs give the same seed to both paths.
     const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x, { rate, rng: new Rng(seed) })]);
     assert.deepEqual(Array.from(native[1].dataSync()), Array.from(stock[0].dataSync()), `rate ${rate} seed ${seed}`);
@@ -319,7 +356,9 @@ test('dropout mask: deterministic per seed, keep rate and scaling, no correlatio
     assert.ok(Math.abs(kept / n - keep) < 5 * se, `keep ${keep}: kept fraction ${kept / n}`);
     // Correlation of the keep indicators: seed 42 vs seeds 43 and 1042, and element i vs i + 1.
     const corr = (p: Float32Array, q: Float32Array, lag = 0) => {
-      let sp = 0, sq = 0, spq = 0;
+      let sp = 0,
+        sq = 0,
+        spq = 0;
       const m = n - lag;
       for (let i = 0; i < m; i++) {
         const u = p[i] ? 1 : 0;
@@ -344,7 +383,12 @@ test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear)
   await initBackend({ backend: 'wasm' });
   const rng = new Rng(8);
   const x = randn([9, 13], rng) as tf.Tensor2D;
-  for (const [output, keep] of [['linear', 0.8], ['sigmoid', 0.5], ['hidden', 1], ['linear', 1]] as const) {
+  for (const [output, keep] of [
+    ['linear', 0.8],
+    ['sigmoid', 0.5],
+    ['hidden', 1],
+    ['linear', 1],
+  ] as const) {
     const mlp = new MLP('t', [13, 17, 11, 5], new Rng(9), output);
     const vars = mlp.variables;
     const { stock, native } = await stockAndNative(() => {

@@ -1,5 +1,6 @@
 // The `aae` CLI as a user runs it (a child process of bin/aae.js, built by `npm test` first): bad
-// options, bad data, an existing run, a mismatched or damaged checkpoint, Ctrl-C and --resume.
+// data, an existing run, a mismatched or damaged checkpoint, Ctrl-C and --resume. The bad-option
+// cases run in-process (main(argv)), with one of them also as a real child process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { defaultMnistDir } from '../lib/data/mnist';
 import { loadCheckpoint } from '../lib/train/checkpoint';
+import { main } from '../lib/cli/aae';
+import { capture } from './capture';
 
 const BIN = path.join(__dirname, '..', 'bin', 'aae.js');
 let root: string;
@@ -24,49 +27,150 @@ function aae(args: string[], env: Record<string, string> = {}) {
 }
 
 /** A small seeded run: 50 batches per epoch, so a signal lands mid-epoch. */
-const SMALL = ['--model', 'supervised', '--prior', 'gaussian_mixture', '--n_z', '2', '--hidden', '32', '--batch-size', '20', '--train-size', '1000', '--eval-size', '300', '--seed', '7', '--PMLR', 'false', '--PARR', 'false'];
+const SMALL = [
+  '--model',
+  'supervised',
+  '--prior',
+  'gaussian_mixture',
+  '--n_z',
+  '2',
+  '--hidden',
+  '32',
+  '--batch-size',
+  '20',
+  '--train-size',
+  '1000',
+  '--eval-size',
+  '300',
+  '--seed',
+  '7',
+  '--PMLR',
+  'false',
+  '--PARR',
+  'false',
+];
 
-test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', () => {
+test('every bad option exits 2 with one line naming the option, the value and the valid choices; nothing is written', async () => {
   const file = path.join(root, 'a-file');
   fs.writeFileSync(file, 'x');
   const out = path.join(root, 'never-created');
   const cases: [string[], RegExp[]][] = [
-    [['--model', 'unsupervised'], [/--model/, /'unsupervised'/, /supervised, semi_supervised/]],
-    [['--prior', 'laplace'], [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/]],
-    [['--n_z', '0'], [/--n_z/, /'0'/, /integer from 1 to 1000/]],
-    [['--n_z', 'two'], [/--n_z/, /'two'/, /integer from 1 to 1000/]],
-    [['--n_z', '2.5'], [/--n_z/, /'2.5'/]],
-    [['--model', 'supervised', '--n_z', '3'], [/--n_z 3/, /--prior gaussian/, /--model supervised/, /2, 4, 6/]],
-    [['--prior', 'swiss_roll', '--n_z', '5'], [/--n_z 5/, /swiss_roll/, /2, 4, 6/]],
-    [['--epochs', '0'], [/--epochs/, /'0'/, /from 1 to 10000/]],
-    [['--epochs', '1e9'], [/--epochs/, /'1e9'/]],
-    [['--epochs', '10', '--lr-drop', '10'], [/--lr-drop 10/, /last epoch of 10/, /valid: 1 to 9/]],
-    [['--preset', 'paper', '--lr-drop', '100'], [/--lr-drop 100/, /the paper preset's/, /valid: 1 to 99/]],
-    [['--lr-drop', '0'], [/--lr-drop/, /'0'/]],
-    [['--batch-size', '6000'], [/--batch-size/, /'6000'/, /from 1 to 5000/]],
-    [['--train-size', '50'], [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/]],
-    [['--labels', '6000'], [/--labels 6000/, /validation set/, /1 to 5000/]],
-    [['--labeled-from', 'balanced', '--train-size', '1000', '--labels', '2000'], [/--labels 2000/, /training set/, /1 to 1000/]],
-    [['--labeled-from', 'test'], [/--labeled-from/, /'test'/, /validation, balanced/]],
-    [['--labeled-noise', '-0.1'], [/--labeled-noise/, /'-0.1'/, /number from 0 to 10/]],
-    [['--labeled-noise', 'lots'], [/--labeled-noise/, /'lots'/, /number from 0 to 10/]],
-    [['--labeled-shift', '9'], [/--labeled-shift/, /'9'/, /from 0 to 8/]],
-    [['--labeled-shift', '1.5'], [/--labeled-shift/, /'1.5'/, /from 0 to 8/]],
-    [['--preset', 'quick'], [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/]],
-    [['--backend', 'gpu'], [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/]],
-    [['--PMLR', 'maybe'], [/--PMLR/, /'maybe'/, /true or false/]],
+    [
+      ['--model', 'unsupervised'],
+      [/--model/, /'unsupervised'/, /supervised, semi_supervised/],
+    ],
+    [
+      ['--prior', 'laplace'],
+      [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/],
+    ],
+    [
+      ['--n_z', '0'],
+      [/--n_z/, /'0'/, /integer from 1 to 1000/],
+    ],
+    [
+      ['--n_z', 'two'],
+      [/--n_z/, /'two'/, /integer from 1 to 1000/],
+    ],
+    [
+      ['--n_z', '2.5'],
+      [/--n_z/, /'2.5'/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '3'],
+      [/--n_z 3/, /--prior gaussian/, /--model supervised/, /2, 4, 6/],
+    ],
+    [
+      ['--prior', 'swiss_roll', '--n_z', '5'],
+      [/--n_z 5/, /swiss_roll/, /2, 4, 6/],
+    ],
+    [
+      ['--epochs', '0'],
+      [/--epochs/, /'0'/, /from 1 to 10000/],
+    ],
+    [
+      ['--epochs', '1e9'],
+      [/--epochs/, /'1e9'/],
+    ],
+    [
+      ['--epochs', '10', '--lr-drop', '10'],
+      [/--lr-drop 10/, /last epoch of 10/, /valid: 1 to 9/],
+    ],
+    [
+      ['--preset', 'paper', '--lr-drop', '100'],
+      [/--lr-drop 100/, /the paper preset's/, /valid: 1 to 99/],
+    ],
+    [
+      ['--lr-drop', '0'],
+      [/--lr-drop/, /'0'/],
+    ],
+    [
+      ['--batch-size', '6000'],
+      [/--batch-size/, /'6000'/, /from 1 to 5000/],
+    ],
+    [
+      ['--train-size', '50'],
+      [/--train-size 50/, /batch size 100/, /valid: 100 to 55000/],
+    ],
+    [
+      ['--labels', '6000'],
+      [/--labels 6000/, /validation set/, /1 to 5000/],
+    ],
+    [
+      ['--labeled-from', 'balanced', '--train-size', '1000', '--labels', '2000'],
+      [/--labels 2000/, /training set/, /1 to 1000/],
+    ],
+    [
+      ['--labeled-from', 'test'],
+      [/--labeled-from/, /'test'/, /validation, balanced/],
+    ],
+    [
+      ['--labeled-noise', '-0.1'],
+      [/--labeled-noise/, /'-0.1'/, /number from 0 to 10/],
+    ],
+    [
+      ['--labeled-noise', 'lots'],
+      [/--labeled-noise/, /'lots'/, /number from 0 to 10/],
+    ],
+    [
+      ['--labeled-shift', '9'],
+      [/--labeled-shift/, /'9'/, /from 0 to 8/],
+    ],
+    [
+      ['--labeled-shift', '1.5'],
+      [/--labeled-shift/, /'1.5'/, /from 0 to 8/],
+    ],
+    [
+      ['--preset', 'quick'],
+      [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/],
+    ],
+    [
+      ['--backend', 'gpu'],
+      [/--backend/, /'gpu'/, /tensorflow-gpu, tensorflow, wasm-blas, wasm, cpu/],
+    ],
+    [
+      ['--PMLR', 'maybe'],
+      [/--PMLR/, /'maybe'/, /true or false/],
+    ],
     [['--frobnicate'], [/unknown option '--frobnicate'/]],
     [['--resume', '--force'], [/--resume and --force/]],
     [['--resume'], [/--resume/, /no checkpoint\.aae/]],
   ];
   for (const [args, patterns] of cases) {
-    const r = aae([...args, '--out', out]);
-    const what = `aae ${args.join(' ')}: ${r.stderr}`;
+    const r = await capture(() => main([...args, '--out', out]));
+    const what = `aae ${args.join(' ')}: ${r.err}`;
     assert.equal(r.code, 2, what);
     assert.equal(r.lines.length, 1, `one line: ${what}`);
     for (const p of patterns) assert.match(r.lines[0], p, what);
-    assert.equal(r.stdout, '', what);
+    assert.equal(r.out, '', what);
     assert.ok(!fs.existsSync(out), `--out was created: ${what}`);
+  }
+  // The same as a user sees it: a real process, its exit code and its one line on stderr.
+  for (const [args, patterns] of cases.slice(0, 1).concat(cases.slice(-2, -1))) {
+    const r = aae([...args, '--out', out]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.lines.length, 1, r.stderr);
+    for (const p of patterns) assert.match(r.lines[0], p);
+    assert.equal(r.stdout, '');
   }
   // An --out that cannot be a folder, or cannot be written (also for root: under a file, under /proc).
   const badOut: [string, RegExp][] = [
@@ -75,9 +179,9 @@ test('every bad option exits 2 with one line naming the option, the value and th
   ];
   if (process.platform === 'linux') badOut.push(['/proc/aae-lab-test/run', /not writable/]);
   for (const [dir, p] of badOut) {
-    const r = aae(['--out', dir]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.lines.length, 1, r.stderr);
+    const r = await capture(() => main(['--out', dir]));
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.lines.length, 1, r.err);
     assert.match(r.lines[0], new RegExp(`--out ${dir.replace(/[/.]/g, '\\$&')}`));
     assert.match(r.lines[0], p);
   }
@@ -155,7 +259,10 @@ function maxWeightDiff(fileA: string, fileB: string): number {
   const b = loadCheckpoint(fileB);
   const wa = a.model.namedWeights();
   const wb = b.model.namedWeights();
-  assert.deepEqual(wa.map(([n]) => n), wb.map(([n]) => n));
+  assert.deepEqual(
+    wa.map(([n]) => n),
+    wb.map(([n]) => n),
+  );
   let max = 0;
   for (let i = 0; i < wa.length; i++) {
     const x = wa[i][1].dataSync();
@@ -213,24 +320,39 @@ test('SIGTERM during the first epoch exits 130 with a checkpoint at the exact ba
   assert.deepEqual(fs.readdirSync(out).sort(), ['checkpoint.aae', 'metrics.json'], 'no temporaries left behind');
 });
 
-test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', () => {
+test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', async () => {
   const run = path.join(root, 'full'); // the finished 3-epoch run of the Ctrl-C test
   const file = path.join(run, 'checkpoint.aae');
   assert.ok(fs.existsSync(file), 'needs the run of the Ctrl-C test');
   const bytes = fs.readFileSync(file);
   const stamp = fs.statSync(file).mtimeMs;
   const cases: [string[], RegExp[]][] = [
-    [['--n_z', '4'], [/--resume: --n_z 4 does not match the checkpoint/, /trained with --n_z 2/]],
-    [['--model', 'semi_supervised'], [/--model semi_supervised does not match/, /--model supervised/]],
-    [['--prior', 'swiss_roll'], [/--prior swiss_roll does not match/, /--prior gaussian_mixture/]],
-    [['--hidden', '64'], [/--hidden 64 does not match/, /--hidden 32/]],
+    [
+      ['--n_z', '4'],
+      [/--resume: --n_z 4 does not match the checkpoint/, /trained with --n_z 2/],
+    ],
+    [
+      ['--model', 'semi_supervised'],
+      [/--model semi_supervised does not match/, /--model supervised/],
+    ],
+    [
+      ['--prior', 'swiss_roll'],
+      [/--prior swiss_roll does not match/, /--prior gaussian_mixture/],
+    ],
+    [
+      ['--hidden', '64'],
+      [/--hidden 64 does not match/, /--hidden 32/],
+    ],
     [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
-    [['--lr-drop', '2'], [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/]],
+    [
+      ['--lr-drop', '2'],
+      [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/],
+    ],
   ];
   for (const [args, patterns] of cases) {
-    const r = aae(['--resume', '--out', run, ...args]);
-    assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.lines.length, 1, r.stderr);
+    const r = await capture(() => main(['--resume', '--out', run, ...args]));
+    assert.equal(r.code, 2, r.err);
+    assert.equal(r.lines.length, 1, r.err);
     for (const p of patterns) assert.match(r.lines[0], p);
   }
   assert.deepEqual(fs.readFileSync(file), bytes);

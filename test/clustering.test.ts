@@ -6,11 +6,11 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { makeConfig, SemiSupervisedAAE } from '../lib/models';
 import { loadMnist, subset } from '../lib/data/mnist';
-import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
 import { readResults, resultsMarkdown, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
-import { resultsMain } from '../lib/cli/results';
-import { main as aaeMain } from '../lib/cli/main';
+import { resultsMain } from '../lib/cli/aae-results';
+import { main as aaeMain } from '../lib/cli/aae';
 import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
 import { renderSvg } from '../lib/display/render';
 
@@ -78,14 +78,25 @@ test('clustering checkpoint: exact resume', async () => {
   await full.trainer.run({ evalSize: 200 });
   const part = createExperiment(small());
   const ctrl = new AbortController();
-  await part.trainer.run({ evalSize: 200, signal: ctrl.signal, callbacks: { onBatchEnd: (i) => { if (i.batch === 4) ctrl.abort(); } } });
+  await part.trainer.run({
+    evalSize: 200,
+    signal: ctrl.signal,
+    callbacks: {
+      onBatchEnd: (i) => {
+        if (i.batch === 4) ctrl.abort();
+      },
+    },
+  });
   saveCheckpoint(file, part.model, part.trainer.snapshot());
   const resumed = resumeExperiment(file, { model: 'clustering' });
   await resumed.trainer.run({ evalSize: 200 });
   const wa = full.model.namedWeights();
   const wb = resumed.model.namedWeights();
   for (let i = 0; i < wa.length; i++) assert.deepEqual(wb[i][1].dataSync(), wa[i][1].dataSync(), `${wa[i][0]} differs after resuming`);
-  assert.deepEqual(resumed.trainer.history.map((h) => h.val_error), full.trainer.history.map((h) => h.val_error));
+  assert.deepEqual(
+    resumed.trainer.history.map((h) => h.val_error),
+    full.trainer.history.map((h) => h.val_error),
+  );
   for (const e of [full, part, resumed]) e.model.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -128,15 +139,27 @@ test('cluster figures: the most confident images per cluster, the decoded cluste
     }
     const one = m.decode(new Float32Array(3), [5]);
     // (one row against sixteen: the products may round differently in the last bit)
-    assert.ok(ex.prototypes.subarray(5 * 784, 6 * 784).every((v, i) => Math.abs(v - one[i]) < 1e-5), "cluster 5's decoded image");
-    assert.equal(ex.counts.reduce((s, n) => s + n, 0), 300);
+    assert.ok(
+      ex.prototypes.subarray(5 * 784, 6 * 784).every((v, i) => Math.abs(v - one[i]) < 1e-5),
+      "cluster 5's decoded image",
+    );
+    assert.equal(
+      ex.counts.reduce((s, n) => s + n, 0),
+      300,
+    );
     const svg = await renderSvg(clusterExamplesSpec(ex));
     for (const k of [0, 11]) assert.ok(svg.includes(`${k} → ${labels[k]} (${ex.counts[k]})`), `row label of cluster ${k}`);
     const conf = clusterConfusion(m, set, labels);
-    assert.deepEqual(conf.counts.map((row) => row.reduce((s, n) => s + n, 0)), ex.counts);
+    assert.deepEqual(
+      conf.counts.map((row) => row.reduce((s, n) => s + n, 0)),
+      ex.counts,
+    );
     const digits = new Array(10).fill(0);
     for (const l of set.labels) digits[l]++;
-    assert.deepEqual(Array.from({ length: 10 }, (_, d) => conf.counts.reduce((s, row) => s + row[d], 0)), digits);
+    assert.deepEqual(
+      Array.from({ length: 10 }, (_, d) => conf.counts.reduce((s, row) => s + row[d], 0)),
+      digits,
+    );
     const csvg = await renderSvg(clusterConfusionSpec(conf));
     assert.ok(csvg.includes('true digit') && csvg.includes(`11 → ${labels[11]}`));
     assert.throws(() => clusterExamples(m, set, 0), /perCluster must be an integer from 1/);
@@ -148,13 +171,28 @@ test('cluster figures: the most confident images per cluster, the decoded cluste
 test('targets table: per target the best setup (most seeds, then lowest mean), every seed, met only with 3 seeds at or below the paper', () => {
   const cfg = makeConfig({ nLabeled: 100, labeledFrom: 'balanced' }, 'paper');
   const run = (seed: number, testError: number, extra: Partial<ClassifyResult> = {}): ClassifyResult => ({
-    kind: 'semi-supervised-classification', labels: 100, source: 'trained', seed, preset: 'paper', epochs: 25, config: { ...cfg, seed },
-    history: [], wallSeconds: 60, backend: 'wasm-blas', versions: { node: '', tfjs: '', aaeLab: '' }, date: '', complete: true, testError, ...extra,
+    kind: 'semi-supervised-classification',
+    labels: 100,
+    source: 'trained',
+    seed,
+    preset: 'paper',
+    epochs: 25,
+    config: { ...cfg, seed },
+    history: [],
+    wallSeconds: 60,
+    backend: 'wasm-blas',
+    versions: { node: '', tfjs: '', aaeLab: '' },
+    date: '',
+    complete: true,
+    testError,
+    ...extra,
   });
   const noisy = { ...cfg, labeledNoiseStd: 0.5 };
   const read: ReadResults = {
     classification: [
-      run(0, 0.018, { chosenOn: 'validation' }), run(1, 0.019, { chosenOn: 'validation' }), run(2, 0.0185, { chosenOn: 'validation' }),
+      run(0, 0.018, { chosenOn: 'validation' }),
+      run(1, 0.019, { chosenOn: 'validation' }),
+      run(2, 0.0185, { chosenOn: 'validation' }),
       // a lower error with fewer seeds does not win
       ...[0, 1].map((seed) => run(seed, 0.01, { config: { ...noisy, seed } })),
       // 1,000 labels: three seeds, mean above the paper's 1.60%, chosen on test (no chosenOn field)
@@ -165,7 +203,10 @@ test('targets table: per target the best setup (most seeds, then lowest mean), e
     skipped: [],
   };
   const rows = targetRows(read);
-  assert.deepEqual(rows.map((r) => r.target), ['100 labels', '1,000 labels', 'all labels', '16 clusters', '30 clusters']);
+  assert.deepEqual(
+    rows.map((r) => r.target),
+    ['100 labels', '1,000 labels', 'all labels', '16 clusters', '30 clusters'],
+  );
   assert.equal(rows[0].best!.errors.length, 3);
   assert.ok(Math.abs(rows[0].best!.error.mean - 0.0185) < 1e-12);
   assert.equal(rows[0].met, true);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { initBackend } from '../lib/backend';
 import { makeConfig, type SemiSupervisedAAE } from '../lib/models';
-import { createExperiment, type Experiment } from '../lib/experiment';
+import { createExperiment, type Experiment } from '../lib/train/setup';
 import { loadMnist, PIXELS, type Mnist } from '../lib/data/mnist';
 import { Rng } from '../lib/random';
 import { gaussianSector, sampleUnlabelled } from '../lib/priors';
@@ -37,7 +37,7 @@ import {
   type HistoryRow,
 } from '../lib/figures';
 import { renderSvg, renderPng, svgToPng, headlessView, figureBundle, sendDisplayData, showFigure, inNotebook, notebookProgress, NotInNotebookError, VEGALITE_MIME, type DisplayData } from '../lib/display';
-import { writeRunFigures } from '../lib/run-figures';
+import { writeRunFigures } from '../lib/cli/figure-files';
 
 let mnist: Mnist;
 let sup: Experiment;

@@ -6,12 +6,12 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { Rng } from '../lib/random';
 import { N_LABELS, loadMnist, subset } from '../lib/data/mnist';
-import { gaussian, modeCentres, sampleLabelled, PRIOR_NAMES } from '../lib/priors';
+import { gaussian, modeCentres, sampleLabeled, PRIOR_NAMES } from '../lib/priors';
 import { makeConfig, createModel } from '../lib/models';
-import { prepareData } from '../lib/experiment';
+import { prepareData } from '../lib/train/setup';
 import { classError, mmd, medianDistance, assignModes, modeAccuracy, priorMatch } from '../lib/eval/metrics';
 import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, classifyResultName, bestClassificationRuns, spread, type ClassifyResult } from '../lib/eval/results';
-import { resultsMain } from '../lib/cli/results';
+import { resultsMain } from '../lib/cli/aae-results';
 
 before(async () => {
   await initBackend();
@@ -46,7 +46,12 @@ test('mmd: identical distributions give about 0, separated ones clearly not', ()
   const same = mmd(a, b, 2, { rng: new Rng(3) });
   const shifted = Float32Array.from(b, (v, i) => (i % 2 === 0 ? v + 1 : v));
   const apart = mmd(a, shifted, 2, { rng: new Rng(3) });
-  const wider = mmd(a, Float32Array.from(b, (v) => 2 * v), 2, { rng: new Rng(3) });
+  const wider = mmd(
+    a,
+    Float32Array.from(b, (v) => 2 * v),
+    2,
+    { rng: new Rng(3) },
+  );
   assert.ok(Math.abs(same.mmd2) < 0.01, `same distribution: mmd2 ${same.mmd2}`);
   assert.ok(apart.mmd2 > 0.1, `mean shifted by 1: mmd2 ${apart.mmd2}`);
   assert.ok(wider.mmd2 > 0.1, `twice the spread: mmd2 ${wider.mmd2}`);
@@ -60,7 +65,7 @@ test('assignModes: each mode centre belongs to its own label', () => {
   for (const prior of ['gaussian_mixture', 'swiss_roll'] as const) {
     assert.deepEqual(Array.from(assignModes(modeCentres(prior), 2, prior)), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], prior);
   }
-  // labelled gaussian: inside the unit circle is label 0; sectors of 40 degrees from angle 0 are 1..9
+  // labeled gaussian: inside the unit circle is label 0; sectors of 40 degrees from angle 0 are 1..9
   const pts = Float32Array.from([0.1, 0.2, 2, 0.1, 0, 2, -2, -0.1, 0.5, -2]);
   assert.deepEqual(Array.from(assignModes(pts, 2, 'gaussian')), [0, 1, 3, 5, 8]);
   assert.throws(() => assignModes(pts, 3, 'gaussian_mixture'), /even n_z/);
@@ -70,7 +75,7 @@ test('modeAccuracy: ~1 for prior samples with their labels, chance level for shu
   const n = 3000;
   for (const prior of PRIOR_NAMES) {
     for (const nZ of [2, 4]) {
-      const s = sampleLabelled(prior, n, nZ, new Rng(7));
+      const s = sampleLabeled(prior, n, nZ, new Rng(7));
       const acc = modeAccuracy(s.z, s.labels, nZ, prior);
       // the gaussian sectors are exact; swiss-roll segments are exact up to the curve's sampling;
       // mixture modes overlap near the origin, so a few samples sit closer to a neighbour
@@ -78,7 +83,7 @@ test('modeAccuracy: ~1 for prior samples with their labels, chance level for shu
       assert.ok(acc >= floor, `${prior} n_z ${nZ}: accuracy ${acc}`);
       const shuffled = Uint8Array.from(s.labels);
       new Rng(8).shuffle(shuffled);
-      // chance = sum_k p_k^2 (0.1 for uniform labels; more for the labelled gaussian, whose
+      // chance = sum_k p_k^2 (0.1 for uniform labels; more for the labeled gaussian, whose
       // label 0 covers the unit disc, 39% of the mass)
       const counts = new Array(N_LABELS).fill(0);
       for (const l of s.labels) counts[l]++;
@@ -190,7 +195,17 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     assert.match(md, /\| 100 \| paper \| 100 \| 50 \| 1000 \| clean \| 3 \| 3\.00 ± 1\.00 \| 1\.90 ± 0\.10 \| 2\.0 h \| wasm-blas \|/);
     assert.match(md, /\| 1000 \| paper \| 100 \| 50 \| 1000 \| clean \| 1 \| 2\.50 \| 1\.60 ± 0\.08 \|/);
     // a file written before the newer config fields existed pools with runs that set them to the old values
-    const { labeledNoiseStd: _l, labeledShift: _ls, optimizer: _o, generatorLrFactor: _g, crossEntropyLrFactor: _c, momentum: _m, regularizationMomentum: _r, reconstructionLoss: _rl, ...oldConfig } = makeConfig({ nLabeled: 100, seed: 5 }, 'paper');
+    const {
+      labeledNoiseStd: _l,
+      labeledShift: _ls,
+      optimizer: _o,
+      generatorLrFactor: _g,
+      crossEntropyLrFactor: _c,
+      momentum: _m,
+      regularizationMomentum: _r,
+      reconstructionLoss: _rl,
+      ...oldConfig
+    } = makeConfig({ nLabeled: 100, seed: 5 }, 'paper');
     const old = fakeRun(100, 5, 0.03, { config: oldConfig as ClassifyResult['config'] });
     assert.deepEqual(summarizeClassification([...read.classification, old])[0].seeds, [0, 1, 2, 5]);
     // noisy labeled batches are another setup, with their own row and name
@@ -209,9 +224,17 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     // the best runs per label count: the setup with the most seeds, then the lowest mean error
     const shifted2 = fakeRun(100, 1, 0.012, { config: makeConfig({ nLabeled: 100, seed: 1, labeledShift: 2 }, 'paper') });
     const pick = (rs: ClassifyResult[]) => bestClassificationRuns(rs).map((r) => [r.labels, r.seed, r.testError]);
-    assert.deepEqual(pick([...read.classification, noisy, shifted, both]).map((r) => r[0]), [100, 100, 100, 1000], 'the 3-seed setup beats better single runs');
+    assert.deepEqual(
+      pick([...read.classification, noisy, shifted, both]).map((r) => r[0]),
+      [100, 100, 100, 1000],
+      'the 3-seed setup beats better single runs',
+    );
     const plainSeeds = read.classification.filter((r) => r.labels === 100).slice(0, 2);
-    assert.deepEqual(pick([...plainSeeds, shifted, shifted2, ...read.classification.filter((r) => r.labels === 1000)]), [[100, 0, 0.01], [100, 1, 0.012], [1000, read.classification.find((r) => r.labels === 1000)!.seed, 0.025]]);
+    assert.deepEqual(pick([...plainSeeds, shifted, shifted2, ...read.classification.filter((r) => r.labels === 1000)]), [
+      [100, 0, 0.01],
+      [100, 1, 0.012],
+      [1000, read.classification.find((r) => r.labels === 1000)!.seed, 0.025],
+    ]);
     assert.equal(classifyResultName(100, 30, 2), 'semi-supervised-N100-e30-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, noisy.config), 'semi-supervised-N100-e30-ln0.3-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, makeConfig({}, 'paper-sgd')), 'semi-supervised-N100-e30-sgd-seed2.json');
@@ -221,7 +244,14 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     // nor a model measured from a checkpoint (`classify --from`): its row shows the epochs it trained
     const notebook = fakeRun(100, 0, 0.04, { source: 'notebooks/runs/full/classify-N100-z10-seed0/checkpoint.aae', preset: null, epochs: 10, wallSeconds: 600 });
     const withNotebook = summarizeClassification([...read.classification, notebook]);
-    assert.deepEqual(withNotebook.map((r) => [r.source, r.epochs, r.seeds.length]), [['trained', 100, 3], ['checkpoint', 10, 1], ['trained', 100, 1]]);
+    assert.deepEqual(
+      withNotebook.map((r) => [r.source, r.epochs, r.seeds.length]),
+      [
+        ['trained', 100, 3],
+        ['checkpoint', 10, 1],
+        ['trained', 100, 1],
+      ],
+    );
     assert.match(classificationTable(withNotebook), /\| 100 \| checkpoint \| 10 \| - \| 1000 \| clean \| 1 \| 4\.00 \| 1\.90 ± 0\.10 \| 10\.0 min \|/);
     assert.deepEqual(spread([1, 2, 3, 4]), { n: 4, mean: 2.5, std: Math.sqrt(5 / 3), min: 1, max: 4 });
   } finally {

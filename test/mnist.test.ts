@@ -47,7 +47,10 @@ function tmpDir(): string {
 test('a missing, truncated or wrong-magic file is an error naming the file', () => {
   const dir = tmpDir();
   const src = defaultMnistDir();
-  assert.throws(() => readIdxImages(path.join(dir, 'nope-idx3-ubyte')), (e: Error) => e instanceof DataError && /missing: .*nope-idx3-ubyte/.test(e.message));
+  assert.throws(
+    () => readIdxImages(path.join(dir, 'nope-idx3-ubyte')),
+    (e: Error) => e instanceof DataError && /missing: .*nope-idx3-ubyte/.test(e.message),
+  );
   const truncated = path.join(dir, 't10k-images-idx3-ubyte');
   fs.writeFileSync(truncated, fs.readFileSync(path.join(src, 't10k-images-idx3-ubyte')).subarray(0, 5000));
   assert.throws(() => readIdxImages(truncated), /t10k-images-idx3-ubyte: truncated IDX image file: 5000 bytes, expected 7840016/);
@@ -70,7 +73,10 @@ test('batching: in order or seeded shuffle; full batches only; noise on the enco
   const c = epochOrder(1000, new Rng(4));
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
-  assert.deepEqual(Array.from(a).sort((x, y) => x - y), Array.from(inOrder.length ? epochOrder(1000, null) : []));
+  assert.deepEqual(
+    Array.from(a).sort((x, y) => x - y),
+    Array.from(inOrder.length ? epochOrder(1000, null) : []),
+  );
   const batch = makeBatch(m.test, epochOrder(m.test.count, null), 2, 64, 0.3, new Rng(1));
   assert.equal(batch.labels[0], m.test.labels[128]);
   assert.deepEqual(batch.x.subarray(0, 784), m.test.images.subarray(128 * 784, 129 * 784));

@@ -8,8 +8,8 @@ import { loadMnist, subset, type Mnist } from '../lib/data/mnist';
 import { makeConfig, SemiSupervisedAAE } from '../lib/models';
 import { CheckpointError, CHECKPOINT_FILE } from '../lib/train/checkpoint';
 import { isQuickMode, notebookParams, runDir, trainOrLoad, configDifferences, QUICK_SETTINGS } from '../lib/notebook';
-import { entropyBits, mutualInformationBits, quantileBins, knnAccuracy, swapLabels, styleLabelInformation } from '../lib/separation';
-import { createExperiment } from '../lib/experiment';
+import { entropyBits, mutualInformationBits, quantileBins, knnAccuracy, swapLabels, styleLabelInformation } from '../lib/eval/separation';
+import { createExperiment } from '../lib/train/setup';
 
 let mnist: Mnist;
 before(async () => {

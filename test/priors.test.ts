@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  gaussian, labelledGaussian, gaussianMixture, swissRoll, gaussianSector, sampleLabelled, sampleUnlabelled,
-  categorical, checkPrior, randomLabels, MIXTURE,
-} from '../lib/priors';
+import { gaussian, labeledGaussian, gaussianMixture, swissRoll, gaussianSector, sampleLabeled, sampleUnlabeled, categorical, checkPrior, randomLabels, MIXTURE } from '../lib/priors';
 import { Rng } from '../lib/random';
 
 function stats(v: number[]): { mean: number; std: number } {
@@ -30,8 +27,8 @@ test('seeded: same seed same samples; successive batches differ (the original re
   const b = gaussianMixture([1, 2, 3], 2, new Rng(9)).z;
   assert.deepEqual(a, b);
   const rng = new Rng(9);
-  const first = sampleLabelled('swiss_roll', 50, 2, rng).z;
-  const second = sampleLabelled('swiss_roll', 50, 2, rng).z;
+  const first = sampleLabeled('swiss_roll', 50, 2, rng).z;
+  const second = sampleLabeled('swiss_roll', 50, 2, rng).z;
   assert.notDeepEqual(first, second);
 });
 
@@ -66,14 +63,14 @@ test('swiss roll: label k lies on segment k (radius 3*sqrt(u), u in [k/10, (k+1)
   }
 });
 
-test('labelled gaussian: label 0 inside the unit circle, else 40-degree sectors 1-9 as the original', () => {
+test('labeled gaussian: label 0 inside the unit circle, else 40-degree sectors 1-9 as the original', () => {
   assert.equal(gaussianSector(0.5, 0.5), 0);
   assert.equal(gaussianSector(2, 0.01), 1); // ~0 degrees
   assert.equal(gaussianSector(0, 2), 3); // 90 degrees: (int)(9*90)//360 = 2 -> 3
   assert.equal(gaussianSector(-2, 0.01), 5); // ~180 degrees
   assert.equal(gaussianSector(2, -0.5), 9); // ~-14 degrees -> -1 + 9 + 1
   assert.equal(gaussianSector(-2, -0.5), 5); // ~-166 degrees
-  const { z, labels } = labelledGaussian(20000, 4, new Rng(4));
+  const { z, labels } = labeledGaussian(20000, 4, new Rng(4));
   const counts = new Array(10).fill(0);
   for (let i = 0; i < labels.length; i++) {
     counts[labels[i]]++;
@@ -96,13 +93,13 @@ test('label-conditioned priors at n_z 4: every pair of dimensions follows the la
   }
 });
 
-test('unsupported n_z is a clear error; gaussian accepts any n_z when unlabelled', () => {
+test('unsupported n_z is a clear error; gaussian accepts any n_z when unlabeled', () => {
   assert.throws(() => checkPrior('gaussian_mixture', 3, false), /needs an even n_z.*got 3/);
   assert.throws(() => checkPrior('swiss_roll', 1, true), /needs an even n_z/);
   assert.throws(() => checkPrior('gaussian', 3, true), /gaussian" with labels needs an even n_z/);
   assert.throws(() => checkPrior('cauchy', 2, true), /unknown prior "cauchy"; valid choices: gaussian, gaussian_mixture, swiss_roll/);
   assert.doesNotThrow(() => checkPrior('gaussian', 3, false));
-  assert.equal(sampleUnlabelled('gaussian', 5, 3, new Rng(1)).z.length, 15);
+  assert.equal(sampleUnlabeled('gaussian', 5, 3, new Rng(1)).z.length, 15);
 });
 
 test('categorical prior: one-hot rows of uniform labels', () => {

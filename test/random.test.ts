@@ -20,7 +20,11 @@ test('Rng.addNormal (ziggurat): seeded, resumable from getState, x + std * N(0, 
   assert.equal(resumed.uniform(), r.uniform(), 'the uniform stream continues in step');
 
   const z = Float64Array.from(a, (v, i) => (v - x[i]) / 0.3);
-  let m = 0, v = 0, k4 = 0, t2 = 0, t3 = 0;
+  let m = 0,
+    v = 0,
+    k4 = 0,
+    t2 = 0,
+    t3 = 0;
   for (const q of z) {
     m += q;
     v += q * q;

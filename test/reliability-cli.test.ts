@@ -117,8 +117,7 @@ test('2: the lock is released when a run is interrupted by a signal', async () =
 });
 
 test('1: a real full disk (3 MB tmpfs): exit 1, one line naming the file; the last good checkpoint and metrics agree', async (t) => {
-  const why =
-    process.platform !== 'linux' ? 'not Linux' : typeof process.getuid === 'function' && process.getuid() !== 0 ? 'not running as root (mount needs root)' : null;
+  const why = process.platform !== 'linux' ? 'not Linux' : typeof process.getuid === 'function' && process.getuid() !== 0 ? 'not running as root (mount needs root)' : null;
   if (why) {
     console.log(`skipping the tmpfs full-disk test: ${why}`);
     t.skip(why);
@@ -160,6 +159,7 @@ test('11: the native addon rejects sizes that overflow, exceed INT_MAX or are no
   let addonPath: string;
   try {
     addonPath = require.resolve(path.join(ROOT, 'native'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon is optional: loading it is the check
     require(addonPath);
   } catch (e) {
     t.skip(`native addon not built: ${(e as Error).message.split('\n')[0]}`);

@@ -12,16 +12,18 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { initBackend } from '../lib/backend';
 import * as config from '../lib/models/config';
+import * as schedule from '../lib/train/schedule';
 import { makeConfig, createModel } from '../lib/models';
 import * as mnistLib from '../lib/data/mnist';
 import * as batches from '../lib/data/batches';
 import * as ckptLib from '../lib/train/checkpoint';
-import { saveCheckpoint, loadCheckpoint, readCheckpoint, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
-import { createExperiment } from '../lib/experiment';
+import { loadCheckpoint, readCheckpoint, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
+import { resumeExperiment } from '../lib/train/setup';
 import * as evalResults from '../lib/eval/results';
 import { readResults, resultsMarkdown } from '../lib/eval/results';
-import { main } from '../lib/cli/main';
-import { resultsMain } from '../lib/cli/results';
+import { main } from '../lib/cli/aae';
+import { resultsMain } from '../lib/cli/aae-results';
+import { capture, type Run } from './capture';
 
 const ROOT = path.join(__dirname, '..');
 let root: string;
@@ -41,42 +43,33 @@ type WriteHook = (file: string, fd: number, data: Uint8Array, offset: number, le
 const setHook = (f: WriteHook | null) => (ckptLib as unknown as { setAtomicWriteHook: (f: WriteHook | null) => void }).setAtomicWriteHook(f);
 const enospc = (code = 'ENOSPC', text = 'no space left on device') => Object.assign(new Error(`${code}: ${text}, write`), { code, syscall: 'write' });
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-  lines: string[];
-}
-
-/**
- * Runs an in-process CLI entry with its output captured: console.log (stdout) and stderr. (Not
- * process.stdout.write: the test runner reports results through it.)
- */
-async function capture(f: () => Promise<number>): Promise<Run> {
-  let out = '';
-  let err = '';
-  const log = console.log;
-  const error = console.error;
-  const ew = process.stderr.write;
-  console.log = (...a: unknown[]) => void (out += a.map(String).join(' ') + '\n');
-  console.error = (...a: unknown[]) => void (err += a.map(String).join(' ') + '\n');
-  process.stderr.write = ((s: string | Uint8Array) => ((err += String(s)), true)) as typeof process.stderr.write;
-  let code: number;
-  try {
-    code = await f();
-  } finally {
-    console.log = log;
-    console.error = error;
-    process.stderr.write = ew;
-  }
-  return { code, out, err, lines: err.split('\n').filter((l) => l.trim() !== '') };
-}
-
 const aae = (args: string[]) => capture(() => main(args));
 const results = (args: string[]) => capture(() => resultsMain(args));
 
 /** A tiny supervised run: 4 batches per epoch. */
-const TINY = ['--model', 'supervised', '--prior', 'gaussian_mixture', '--n_z', '2', '--hidden', '16', '--batch-size', '50', '--train-size', '200', '--eval-size', '100', '--seed', '3', '--no-progress', '--PMLR', 'false', '--PARR', 'false'];
+const TINY = [
+  '--model',
+  'supervised',
+  '--prior',
+  'gaussian_mixture',
+  '--n_z',
+  '2',
+  '--hidden',
+  '16',
+  '--batch-size',
+  '50',
+  '--train-size',
+  '200',
+  '--eval-size',
+  '100',
+  '--seed',
+  '3',
+  '--no-progress',
+  '--PMLR',
+  'false',
+  '--PARR',
+  'false',
+];
 
 function assertOneLine(r: Run, code: number, ...patterns: RegExp[]): void {
   const what = `exit ${r.code}, stderr: ${r.err}`;
@@ -148,11 +141,14 @@ test('1: writeFileAtomic loops over short writes; a failed or short write keeps 
       written += n;
       return n;
     });
-    assert.throws(() => writeFileAtomic(file, Buffer.alloc(9000, 1)), (e: Error) => {
-      assert.match(e.message, /cannot write .*f\.bin: no space left on device \(ENOSPC\)/);
-      assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
-      return true;
-    });
+    assert.throws(
+      () => writeFileAtomic(file, Buffer.alloc(9000, 1)),
+      (e: Error) => {
+        assert.match(e.message, /cannot write .*f\.bin: no space left on device \(ENOSPC\)/);
+        assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
+        return true;
+      },
+    );
     assert.deepEqual(fs.readFileSync(file), data, 'the old file is kept');
     assert.deepEqual(tmpFiles(dir), []);
 
@@ -230,7 +226,10 @@ test('1: figures and result files go through the atomic path: a full disk there 
     setHook(null);
   }
   assertOneLine(r, 1, /cannot write .*full-disk-results\/prior-match-.*\.json: i\/o error \(EIO\)/);
-  assert.deepEqual(fs.readdirSync(resDir).filter((f) => !f.startsWith('.')), []);
+  assert.deepEqual(
+    fs.readdirSync(resDir).filter((f) => !f.startsWith('.')),
+    [],
+  );
 });
 
 // ------------------------------------------------------------------ 2. run-folder lock
@@ -247,7 +246,10 @@ test('2: a run folder is locked: a live holder stops a second run (exit 2, folde
   lock.release();
   assert.ok(!fs.existsSync(lockFile));
   fs.writeFileSync(lockFile, `${sleeper.pid}\n`);
-  assert.throws(() => lockLib.acquireLock(lockFile, `--out ${dir}`), (e: Error) => e instanceof lockLib.LockError && new RegExp(`pid ${sleeper.pid}`).test(e.message));
+  assert.throws(
+    () => lockLib.acquireLock(lockFile, `--out ${dir}`),
+    (e: Error) => e instanceof lockLib.LockError && new RegExp(`pid ${sleeper.pid}`).test(e.message),
+  );
   // the CLI: exit 2, nothing written, the other run's lock left alone
   let r = await aae([...TINY, '--epochs', '1', '--out', dir]);
   assertOneLine(r, 2, new RegExp(`--out ${dir} is in use by another run \\(pid ${sleeper.pid}`));
@@ -346,7 +348,7 @@ test('5: --resume with --epochs below the epochs trained is refused (exit 2), no
   assertOneLine(r, 2, /--resume: --epochs 1 is below the 2 epochs the checkpoint .*checkpoint\.aae has trained; valid: 2 to 10000/);
   assert.deepEqual(fs.readFileSync(path.join(out, 'metrics.json')), before);
   // the library refuses the same
-  assert.throws(() => require('../lib/experiment').resumeExperiment(path.join(out, 'checkpoint.aae'), {}, undefined, 1), /epochs 1 is below the 2 epochs/);
+  assert.throws(() => resumeExperiment(path.join(out, 'checkpoint.aae'), {}, undefined, 1), /epochs 1 is below the 2 epochs/);
 });
 
 test("6: --out '' (and aae-results --results '' / --runs '') is refused with exit 2", async () => {
@@ -409,7 +411,10 @@ test('7: damaged result file, --results naming a file, too few training images, 
   for (const [what, edit, p] of damaged) {
     const d = copyRun(`bad-ckpt-${what}`, await finishedRun());
     editHeader(path.join(d, 'checkpoint.aae'), edit);
-    assert.throws(() => loadCheckpoint(path.join(d, 'checkpoint.aae')), (e: Error) => e instanceof CheckpointError && p.test(e.message));
+    assert.throws(
+      () => loadCheckpoint(path.join(d, 'checkpoint.aae')),
+      (e: Error) => e instanceof CheckpointError && p.test(e.message),
+    );
     r = await aae(['--resume', '--out', d, '--epochs', '3']);
     assertOneLine(r, 1, /checkpoint .*checkpoint\.aae/, p);
   }
@@ -437,14 +442,38 @@ test('8: --lr-drop with a 1-epoch run names a way out; a damaged --from checkpoi
 test('9: a repeated option, --pmlr against --PMLR, semi-supervised options with --model supervised: exit 2, one line', async () => {
   const out = path.join(root, 'never');
   const cases: [string[], RegExp[]][] = [
-    [['--model', 'supervised', '--model', 'semi_supervised'], [/--model/, /given twice|more than once/]],
-    [['--seed', '1', '--seed', '2'], [/--seed/, /given twice|more than once/]],
-    [['--PMLR', 'false', '--pmlr', 'true'], [/--PMLR false/, /--pmlr true/]],
-    [['--PARR', 'true', '--parr', 'false'], [/--PARR true/, /--parr false/]],
-    [['--model', 'supervised', '--n_z', '2', '--labels', '100'], [/--labels/, /semi-supervised/, /--model supervised/]],
-    [['--model', 'supervised', '--n_z', '2', '--labeled-noise', '0.3'], [/--labeled-noise/, /semi-supervised/]],
-    [['--model', 'supervised', '--n_z', '2', '--labeled-shift', '2'], [/--labeled-shift/, /semi-supervised/]],
-    [['--model', 'supervised', '--n_z', '2', '--labeled-from', 'balanced'], [/--labeled-from/, /semi-supervised/]],
+    [
+      ['--model', 'supervised', '--model', 'semi_supervised'],
+      [/--model/, /given twice|more than once/],
+    ],
+    [
+      ['--seed', '1', '--seed', '2'],
+      [/--seed/, /given twice|more than once/],
+    ],
+    [
+      ['--PMLR', 'false', '--pmlr', 'true'],
+      [/--PMLR false/, /--pmlr true/],
+    ],
+    [
+      ['--PARR', 'true', '--parr', 'false'],
+      [/--PARR true/, /--parr false/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '2', '--labels', '100'],
+      [/--labels/, /semi-supervised/, /--model supervised/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '2', '--labeled-noise', '0.3'],
+      [/--labeled-noise/, /semi-supervised/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '2', '--labeled-shift', '2'],
+      [/--labeled-shift/, /semi-supervised/],
+    ],
+    [
+      ['--model', 'supervised', '--n_z', '2', '--labeled-from', 'balanced'],
+      [/--labeled-from/, /semi-supervised/],
+    ],
   ];
   for (const [args, patterns] of cases) {
     // (sizes that keep it quick, were the options accepted)
@@ -456,7 +485,25 @@ test('9: a repeated option, --pmlr against --PMLR, semi-supervised options with 
   // the same options agreeing are fine as before
   const r = await aae(['--PMLR', 'false', '--pmlr', 'false', '--epochs', '0', '--out', out]);
   assert.doesNotMatch(r.err, /--pmlr/);
-  const q = await results(['classify', '--seed', '1', '--seed', '2', '--epochs', '1', '--hidden', '8', '--train-size', '200', '--labels', '100', '--results', path.join(root, 'never-r'), '--runs', path.join(root, 'never-r')]);
+  const q = await results([
+    'classify',
+    '--seed',
+    '1',
+    '--seed',
+    '2',
+    '--epochs',
+    '1',
+    '--hidden',
+    '8',
+    '--train-size',
+    '200',
+    '--labels',
+    '100',
+    '--results',
+    path.join(root, 'never-r'),
+    '--runs',
+    path.join(root, 'never-r'),
+  ]);
   assert.equal(q.code, 2, q.err);
   assert.match(q.lines[0], /--seed/);
   assert.match(q.lines[0], /given twice|more than once/);
@@ -474,7 +521,7 @@ test('10: validation throws ConfigError; only that is exit 2 (a V8 RangeError is
   const isConfig = (f: () => unknown) => assert.throws(f, (e: Error) => e instanceof ConfigError && e.name === 'ConfigError');
   isConfig(() => makeConfig({ nZ: 0 }));
   isConfig(() => makeConfig({ prior: 'laplace' as never }));
-  isConfig(() => config.lrDropAt([{ from: 0, lr: 1 }], 3));
+  isConfig(() => schedule.lrDropAt([{ from: 0, lr: 1 }], 3));
   isConfig(() => batches.balancedSubset([1, 2], 15, null as never));
   isConfig(() => createModel({ ...makeConfig(), nHidden: 0 }));
   const run = await finishedRun();
@@ -517,7 +564,10 @@ test('12: library calls reject nonsense arguments with a ConfigError naming the 
 
 test('12: loadCheckpoint checks the types of its expectations (no "nZ = 2, not 2")', async () => {
   const f = path.join(await finishedRun(), 'checkpoint.aae');
-  assert.throws(() => loadCheckpoint(f, { nZ: '2' as never }), (e: Error) => e instanceof (config as any).ConfigError && /expect\.nZ must be an integer, got "2" \(a string\)/.test(e.message));
+  assert.throws(
+    () => loadCheckpoint(f, { nZ: '2' as never }),
+    (e: Error) => e instanceof (config as any).ConfigError && /expect\.nZ must be an integer, got "2" \(a string\)/.test(e.message),
+  );
   assert.throws(() => loadCheckpoint(f, { prior: 'gaussian' }), /trained with prior = gaussian_mixture, not gaussian$/);
   assert.throws(() => loadCheckpoint(f, { nZ: 4 }), /nZ = 2, not 4/);
 });
@@ -534,5 +584,8 @@ test('13: package.json declares every install script for npm 11 allowScripts (no
     assert.match(r.stdout + r.stderr, /No packages with unreviewed install scripts/);
   }
   for (const name of ['core-js', 'esbuild', 'zeromq']) assert.equal(pkg.allowScripts[name], true, name);
-  assert.ok(Object.entries(pkg.allowScripts).some(([k, v]) => /native/.test(k) && v === true), 'the native addon');
+  assert.ok(
+    Object.entries(pkg.allowScripts).some(([k, v]) => /native/.test(k) && v === true),
+    'the native addon',
+  );
 });

@@ -5,18 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { makeConfig, createModel, type AAEConfig } from '../lib/models';
-import { createExperiment } from '../lib/experiment';
+import { createExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
-import {
-  readResults,
-  summarizeClassification,
-  summarizePriorMatch,
-  classificationTable,
-  priorMatchTable,
-  type ClassifyResult,
-  type PriorMatchResult,
-} from '../lib/eval/results';
-import { resultsMain, checkpointSource, presetOf } from '../lib/cli/results';
+import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, priorMatchTable, type ClassifyResult, type PriorMatchResult } from '../lib/eval/results';
+import { resultsMain, checkpointSource, presetOf } from '../lib/cli/aae-results';
 
 before(async () => {
   await initBackend();
@@ -49,7 +41,13 @@ test('presetOf: the preset named in the metadata, else the only preset giving th
   const fast = makeConfig({ model: 'supervised', prior: 'swiss_roll', nZ: 2, epochs: 3, seed: 5 }, 'fast');
   assert.equal(presetOf(fast), 'fast');
   assert.equal(presetOf(makeConfig({ nLabeled: 100, nHidden: 8, epochs: 2 }, 'paper')), 'paper');
-  const changed: AAEConfig = { ...fast, lrSchedule: [{ from: 0, lr: 1e-3 }, { from: 1, lr: 1e-4 }] };
+  const changed: AAEConfig = {
+    ...fast,
+    lrSchedule: [
+      { from: 0, lr: 1e-3 },
+      { from: 1, lr: 1e-4 },
+    ],
+  };
   assert.equal(presetOf(changed), null, 'another learning-rate schedule is no preset');
   assert.equal(presetOf(changed, { preset: 'paper' }), 'paper');
   assert.equal(presetOf(changed, { preset: 'nonsense' }), null);
@@ -62,7 +60,19 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
   const file = path.join(results, 'semi-supervised-N100-e2-seed3.json');
   // notebook 05's way: the paper preset with the learning-rate drop moved, so no preset is recognised
   const cfg = makeConfig(
-    { model: 'semi_supervised', nLabeled: 100, nZ: 4, nHidden: 8, trainSize: 200, epochs: 2, seed: 3, lrSchedule: [{ from: 0, lr: 1e-3 }, { from: 1, lr: 1e-4 }] },
+    {
+      model: 'semi_supervised',
+      nLabeled: 100,
+      nZ: 4,
+      nHidden: 8,
+      trainSize: 200,
+      epochs: 2,
+      seed: 3,
+      lrSchedule: [
+        { from: 0, lr: 1e-3 },
+        { from: 1, lr: 1e-4 },
+      ],
+    },
     'paper',
   );
   const exp = createExperiment(cfg);
@@ -130,7 +140,7 @@ test('prior-match --from: epochs, history and wall time from the checkpoint, its
     await exp.trainer.run({ evalSize: 50 });
     saveCheckpoint(ckpt, exp.model, exp.trainer.snapshot(), { savedBy: 'trainOrLoad' });
     const args = ['prior-match', '--prior', 'gaussian_mixture', '--from', ckpt, '--max-samples', '200', '--results', results];
-    assert.equal(await resultsMain([...args, '--seed', '2']), 2, 'the seed is the model\'s (0), not another');
+    assert.equal(await resultsMain([...args, '--seed', '2']), 2, "the seed is the model's (0), not another");
     assert.equal(await resultsMain(args), 0);
     const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-z2-e1-seed0.json'));
     assert.deepEqual(

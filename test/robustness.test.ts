@@ -9,10 +9,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
 import { makeConfig, createModel, type AAEConfig } from '../lib/models';
 import { loadMnist, subset, PIXELS, type Mnist } from '../lib/data/mnist';
-import { createExperiment, resumeExperiment } from '../lib/experiment';
+import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint, readCheckpoint, removeStaleTemporaries, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
 import { DivergenceError, type TrainOptions } from '../lib/train/trainer';
-import { trainWithCheckpoints } from '../lib/train/with-checkpoints';
+import { trainWithCheckpoints } from '../lib/train/checkpoint';
 
 let mnist: Mnist;
 before(async () => {
@@ -21,8 +21,7 @@ before(async () => {
   mnist = { ...m, test: subset(m.test, 0, 300) };
 });
 
-const tiny = (over: Partial<AAEConfig> = {}) =>
-  makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 32, batchSize: 50, trainSize: 500, epochs: 2, seed: 5, ...over });
+const tiny = (over: Partial<AAEConfig> = {}) => makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 32, batchSize: 50, trainSize: 500, epochs: 2, seed: 5, ...over });
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'aae-robust-'));
 
@@ -116,11 +115,14 @@ test('damaged or mismatched checkpoints are clear errors, never a partial load; 
   const tensorsBefore = tf.memory().numTensors;
   const attempt = (bytes: Buffer, ...patterns: RegExp[]) => {
     fs.writeFileSync(file, bytes);
-    assert.throws(() => loadCheckpoint(file), (e: Error) => {
-      assert.ok(e instanceof CheckpointError, `${e.name}: ${e.message}`);
-      for (const p of patterns) assert.match(e.message, p);
-      return true;
-    });
+    assert.throws(
+      () => loadCheckpoint(file),
+      (e: Error) => {
+        assert.ok(e instanceof CheckpointError, `${e.name}: ${e.message}`);
+        for (const p of patterns) assert.match(e.message, p);
+        return true;
+      },
+    );
     assert.equal(tf.memory().numTensors, tensorsBefore, 'a failed load leaves no tensors behind');
   };
   // truncated anywhere: inside the data, inside the header, inside the preamble
@@ -152,8 +154,8 @@ test('damaged or mismatched checkpoints are clear errors, never a partial load; 
   assert.deepEqual(loaded.model.namedWeights()[0][1].dataSync(), exp.model.namedWeights()[0][1].dataSync());
   loaded.model.dispose();
   saveCheckpoint(file, exp.model, exp.trainer.snapshot());
-  assert.ok(!fs.existsSync(stale), 'a dead writer\'s temporary file is removed');
-  assert.ok(fs.existsSync(live), 'a running writer\'s temporary file is left alone');
+  assert.ok(!fs.existsSync(stale), "a dead writer's temporary file is removed");
+  assert.ok(fs.existsSync(live), "a running writer's temporary file is left alone");
   fs.unlinkSync(live);
   assert.deepEqual(removeStaleTemporaries(file), []);
   assert.deepEqual(fs.readdirSync(dir), ['checkpoint.aae']);
@@ -169,7 +171,13 @@ test('training that diverges stops naming the phase and epoch; the last good che
   const dir = tmpDir();
   const file = path.join(dir, 'checkpoint.aae');
   // A sane first epoch, then a learning rate that blows the weights up in the second.
-  const cfg = tiny({ epochs: 3, lrSchedule: [{ from: 0, lr: 1e-3 }, { from: 1, lr: 1e30 }] });
+  const cfg = tiny({
+    epochs: 3,
+    lrSchedule: [
+      { from: 0, lr: 1e-3 },
+      { from: 1, lr: 1e30 },
+    ],
+  });
   const exp = createExperiment(cfg, mnist);
   let afterEpoch1: Float32Array[] = [];
   const saves: number[] = [];
@@ -196,7 +204,10 @@ test('training that diverges stops naming the phase and epoch; the last good che
   ck.model.dispose();
   // The model in memory is ruined; saving it is refused, and the good checkpoint stays.
   const bytes = fs.readFileSync(file);
-  assert.throws(() => saveCheckpoint(file, exp.model, exp.trainer.snapshot()), (e: Error) => e instanceof CheckpointError && /holds (NaN|-?Infinity)/.test(e.message));
+  assert.throws(
+    () => saveCheckpoint(file, exp.model, exp.trainer.snapshot()),
+    (e: Error) => e instanceof CheckpointError && /holds (NaN|-?Infinity)/.test(e.message),
+  );
   assert.deepEqual(fs.readFileSync(file), bytes);
   exp.model.dispose();
   fs.rmSync(dir, { recursive: true });

@@ -12,7 +12,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { DENSE, MSE, SIGMOID_XENT, installNativeKernels, loadNativeAddon, nativeAdamUpdate, uninstallNativeKernels, type DenseAttrs, type NativeAddon } from './native';
+import { loadNativeAddon, type NativeAddon } from './addon';
+import { DENSE, MSE, SIGMOID_XENT, type DenseAttrs } from './gradients';
+import { installNativeKernels, nativeAdamUpdate, uninstallNativeKernels } from './kernels';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -102,10 +104,7 @@ export async function initBackend(opts: { backend?: string; quiet?: boolean } = 
   }
   const available = availableBackends();
   if (want && !available.includes(want as BackendName)) {
-    throw new Error(
-      `${named} is not available here: ${probe().get(want as BackendName)}. ` +
-        `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`,
-    );
+    throw new Error(`${named} is not available here: ${probe().get(want as BackendName)}. ` + `Available: ${available.join(', ')}; valid choices: ${BACKEND_NAMES.join(', ')}`);
   }
   const name = (want || available[0]) as BackendName;
   if (info && info.name === name && tf.getBackend() === info.tfBackend) return info;
@@ -127,7 +126,9 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       addon = loadNativeAddon().addon!;
       installNativeKernels(addon);
       return {
-        name, tfBackend: 'wasm', native: true,
+        name,
+        tfBackend: 'wasm',
+        native: true,
         description: `wasm-blas (tfjs wasm + native OpenBLAS matmul/Adam kernels, ${addon.getThreads()} BLAS thread${addon.getThreads() === 1 ? '' : 's'})`,
       };
     }
@@ -140,11 +141,6 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
       return { name, tfBackend: 'cpu', native: false, description: 'cpu (tfjs pure JavaScript; slow)', hint: fastMissing };
   }
-}
-
-/** The backend chosen by the last initBackend, or null before it. */
-export function backendInfo(): BackendInfo | null {
-  return info;
 }
 
 /** The native Adam update when the wasm-blas backend is active, else null (Adam then uses tfjs ops). */
@@ -180,4 +176,5 @@ export function nativeLosses(): NativeLosses | null {
   };
 }
 
-export { loadNativeAddon, installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled, type NativeAddon } from './native';
+export { loadNativeAddon, type NativeAddon } from './addon';
+export { installNativeKernels, uninstallNativeKernels, nativeKernelsInstalled } from './kernels';

@@ -1,5 +1,93 @@
-/** What both CLIs share: stdout/stderr that may close early, options given twice, exit codes. */
-import type { Command } from 'commander';
+/**
+ * What both CLIs share about their command lines: options built from the settings table, the usage
+ * error and the exit codes, stdout/stderr that may close early, options given twice.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../errors';
+import { LockError } from '../lock';
+import { DataError } from '../data/mnist';
+import { CheckpointError } from '../train/checkpoint';
+import { WriteError } from '../atomic-write';
+import { helpDefault, optionName, settingsOf, type CommandName, type Setting } from '../settings/table';
+
+/** Thrown for a bad option: exit code 2, one line naming the option, the value and the choices. */
+export class UsageError extends ConfigError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Training stopped for a reason the user should know (divergence): exit 1, the message says what was kept. */
+export class TrainingFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingFailed';
+  }
+}
+
+/** Exit codes of both CLIs: README and environment.md document them. */
+export const EXIT = { done: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+/** The one-line message and exit code of an error the user can act on; null for a bug (rethrown). */
+export function errorExit(e: unknown): { message: string; code: number } | null {
+  if (e instanceof ConfigError || e instanceof LockError) return { message: e.message, code: EXIT.usage };
+  if (e instanceof DataError || e instanceof CheckpointError || e instanceof WriteError || e instanceof TrainingFailed) return { message: e.message, code: EXIT.failure };
+  return null;
+}
+
+/** The parser of a setting's value: a bad value is commander's "argument 'x' is invalid. <why>". */
+function parserOf(s: Setting): ((v: string) => unknown) | undefined {
+  const name = optionName(s);
+  const p = s.parse;
+  switch (p.kind) {
+    case 'int':
+      return (value) => {
+        const n = Number(value);
+        if (!/^[-+]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < p.min || n > p.max) {
+          throw new InvalidArgumentError(`${name} must be an integer from ${p.min} to ${p.max}.`);
+        }
+        return n;
+      };
+    case 'number':
+      return (value) => {
+        const n = Number(value);
+        if (value.trim() === '' || !Number.isFinite(n) || n < p.min || n > p.max) {
+          throw new InvalidArgumentError(`${name} must be a number from ${p.min} to ${p.max}.`);
+        }
+        return n;
+      };
+    case 'bool':
+      return (value) => {
+        const v = value.toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(v)) return true;
+        if (['false', '0', 'no', 'off'].includes(v)) return false;
+        throw new InvalidArgumentError('expected true or false.');
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Adds the options of `command` from the settings table to `cmd`. */
+export function addSettings(cmd: Command, command: CommandName): Command {
+  for (const s of settingsOf(command)) {
+    const o = new Option(s.flag!, s.help + helpDefault(s, command));
+    if (s.parse.kind === 'choice') o.choices(s.parse.choices);
+    const parse = parserOf(s);
+    if (parse) o.argParser(parse);
+    const d = s.defaults?.[command];
+    if (d !== undefined) o.default(d);
+    if (s.mandatory?.includes(command)) o.makeOptionMandatory();
+    cmd.addOption(o);
+  }
+  return cmd;
+}
+
+/** The keys of the options given on the command line (not defaults). */
+export function givenOptions(cmd: Command): (key: string) => boolean {
+  return (key) => cmd.getOptionValueSource(key) === 'cli';
+}
 
 let ignoring = false;
 /**
@@ -39,6 +127,3 @@ export function rejectRepeatedOptions(cmd: Command): void {
     });
   }
 }
-
-/** Exit codes of both CLIs: README and environment.md document them. */
-export const EXIT = { done: 0, failure: 1, usage: 2, interrupted: 130 } as const;

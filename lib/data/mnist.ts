@@ -58,10 +58,7 @@ function readFile(file: string, expected: string): Buffer {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new DataError(
-        `MNIST file missing: ${file} (expected ${expected}` +
-          `${process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : ''})`,
-      );
+      throw new DataError(`MNIST file missing: ${file} (expected ${expected}` + `${process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : ''})`);
     }
     throw new DataError(`cannot read MNIST file ${file}: ${(e as Error).message}`);
   }
@@ -80,10 +77,7 @@ export function readIdxImages(file: string): { pixels: Uint8Array; count: number
   const cols = buf.readUInt32BE(12);
   const expected = 16 + count * rows * cols;
   if (buf.length !== expected) {
-    throw new DataError(
-      `${file}: ${buf.length < expected ? 'truncated' : 'oversized'} IDX image file: ${buf.length} bytes, ` +
-        `expected ${expected} for ${count} images of ${rows}x${cols}`,
-    );
+    throw new DataError(`${file}: ${buf.length < expected ? 'truncated' : 'oversized'} IDX image file: ${buf.length} bytes, ` + `expected ${expected} for ${count} images of ${rows}x${cols}`);
   }
   return { pixels: new Uint8Array(buf.buffer, buf.byteOffset + 16, count * rows * cols), count, rows, cols };
 }
@@ -98,9 +92,7 @@ export function readIdxLabels(file: string): Uint8Array {
   }
   const count = buf.readUInt32BE(4);
   if (buf.length !== 8 + count) {
-    throw new DataError(
-      `${file}: ${buf.length < 8 + count ? 'truncated' : 'oversized'} IDX label file: ${buf.length} bytes, expected ${8 + count}`,
-    );
+    throw new DataError(`${file}: ${buf.length < 8 + count ? 'truncated' : 'oversized'} IDX label file: ${buf.length} bytes, expected ${8 + count}`);
   }
   const labels = new Uint8Array(buf.buffer, buf.byteOffset + 8, count);
   for (let i = 0; i < count; i++) {

@@ -87,6 +87,7 @@ function kernelWriter(): DisplayWriter | null {
   const candidates: (() => unknown)[] = [
     // The kernel's own copy of tslab first (the one whose writer is set), then ours.
     () => require.main?.require('tslab/dist/jupyter'),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- tslab is optional: only a kernel has it
     () => require('tslab/dist/jupyter'),
   ];
   for (const load of candidates) {
@@ -117,11 +118,6 @@ export async function showFigure(spec: FigureSpec, opts: FigureBundleOptions = {
   const write = kernelWriter();
   if (!write) throw new NotInNotebookError();
   write(await figureBundle(spec, opts), false);
-}
-
-/** Shows several figures, each with its static fallback when it has one (e.g. experimentFigures(...).figures). */
-export async function showFigures(figures: readonly { spec: FigureSpec; staticSpec?: FigureSpec }[], opts: Omit<FigureBundleOptions, 'fallback' | 'displayId'> = {}): Promise<void> {
-  for (const f of figures) await showFigure(f.spec, { ...opts, fallback: f.staticSpec });
 }
 
 /** One output area updated in place (a display_id): the first `show` creates it, later ones replace it. */

@@ -15,7 +15,7 @@
  */
 import { Rng } from '../random';
 import { N_LABELS, type ImageSet } from '../data/mnist';
-import { MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabelled, sampleUnlabelled, type PriorName } from '../priors';
+import { MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabeled, sampleUnlabeled, type PriorName } from '../priors';
 import type { AAEModel } from '../models';
 import { ConfigError } from '../errors';
 
@@ -163,7 +163,7 @@ function swissRollCurve(): Float64Array {
  *    highest density, as the modes have equal weights and equal determinants;
  *  - swiss_roll: squared distance to the nearest point of label k's segment of the curve
  *    (the curve sampled at SWISS_ROLL_POINTS_PER_LABEL points per label);
- *  - gaussian (labelled): 0 for the sector `gaussianSector(x, y)`, 1 for every other label.
+ *  - gaussian (labeled): 0 for the sector `gaussianSector(x, y)`, 1 for every other label.
  */
 function pairCosts(prior: PriorName, x: number, y: number, out: Float64Array): void {
   if (prior === 'gaussian') {
@@ -197,7 +197,7 @@ function pairCosts(prior: PriorName, x: number, y: number, out: Float64Array): v
  * The mode (label 0-9) of a label-conditioned prior that each code belongs to. Codes are rows of nZ
  * values (nZ even); for nZ > 2 every pair of dimensions is a draw for the same label (lib/priors.ts),
  * so the per-pair costs (see pairCosts) are summed over the pairs and the lowest total wins; for the
- * labelled gaussian that is a majority vote of the pairs' sectors. Ties go to the first pair's choice.
+ * labeled gaussian that is a majority vote of the pairs' sectors. Ties go to the first pair's choice.
  */
 export function assignModes(codes: Float32Array, nZ: number, prior: PriorName): Uint8Array {
   checkPrior(prior, nZ, true);
@@ -250,16 +250,16 @@ export interface PriorMatch {
 /**
  * How well a model's codes of `test` match `prior`: MMD against an equal number of prior samples
  * (the label-conditioned sampler for the supervised model, labels uniform or by sector as in
- * training; the unlabelled one for the semi-supervised style code), and the mode accuracy.
+ * training; the unlabeled one for the semi-supervised style code), and the mode accuracy.
  * Seeded: the prior samples and the subsamples come from Rng(seed).
  */
 export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName = model.config.prior, seed = 0, opts: Omit<MmdOptions, 'rng'> = {}): PriorMatch {
   const nZ = model.config.nZ;
-  const labelled = model.kind === 'supervised';
-  checkPrior(prior, nZ, labelled);
+  const labeled = model.kind === 'supervised';
+  checkPrior(prior, nZ, labeled);
   const codes = model.encode(test.images);
   const rng = new Rng(seed);
-  const sample = labelled ? sampleLabelled(prior, test.count, nZ, rng) : sampleUnlabelled(prior, test.count, nZ, rng);
+  const sample = labeled ? sampleLabeled(prior, test.count, nZ, rng) : sampleUnlabeled(prior, test.count, nZ, rng);
   const m = mmd(codes, sample.z, nZ, { ...opts, rng });
   return {
     prior,
@@ -268,6 +268,6 @@ export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName = m
     mmd2: m.mmd2,
     mmd: m.mmd,
     bandwidths: m.bandwidths,
-    modeAccuracy: labelled ? modeAccuracy(codes, test.labels, nZ, prior) : null,
+    modeAccuracy: labeled ? modeAccuracy(codes, test.labels, nZ, prior) : null,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Result files of the reporting commands (results/*.json) and the tables built from them:
- *  - semi-supervised-N<labels>-seed<seed>.json: test classification error of one training run;
- *  - prior-match-<prior>-z<n_z>-e<epochs>-seed<seed>.json: MMD and mode accuracy of one supervised
+ *  - semi-supervised-N<labels>-e<epochs><variant>-seed<seed>.json: test classification error of one
+ *    training run (<variant>: the settings table's name parts, see runVariant; empty for the original's settings);
+ *  - clustering-K<clusters>-z<n_z>-e<epochs><variant>-seed<seed>.json: test error of one clustering run;
+ *  - prior-match-<prior>-z<n_z>-e<epochs><variant>-seed<seed>.json: MMD and mode accuracy of one supervised
  *    model (files written before n_z was in the name, prior-match-<prior>-e<epochs>-seed<seed>.json,
  *    are read the same way: the table goes by the files' contents, not their names).
  * The aggregator groups runs that differ only in their seed and prints mean ± sample standard
@@ -9,7 +11,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FIELDS_ADDED, lrDropEpoch, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { CONFIG_FIELDS_ADDED, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { lrDropEpoch } from '../train/schedule';
+import { runVariant } from '../settings/table';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 import { ConfigError } from '../errors';
@@ -79,25 +83,17 @@ export interface ClusterResult extends RunInfo {
 
 export type ResultFile = ClassifyResult | PriorMatchResult | ClusterResult;
 
-/** The result file of a classification run: labels, epochs trained and seed name it (runs of other lengths sit side by side). */
 /**
- * The result file of a classification run. Runs with the original project's optimizers and clean
- * labeled batches keep the plain name; SGD + momentum adds `-sgd`, noisy labeled batches `-ln<std>`,
- * shifted labeled batches `-ls<pixels>`, so such runs sit beside the plain ones.
+ * The result file of a classification run: labels, epochs trained and seed name it (runs of other
+ * lengths sit side by side). Runs with the original project's settings keep the plain name; the
+ * settings table's name parts (runVariant: `-sgd` for SGD + momentum, `-ln<std>` noisy and `-ls<pixels>`
+ * shifted labeled batches, ...) tell the others apart.
  */
-export function classifyResultName(
-  labels: number,
-  epochs: number,
-  seed: number,
-  cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>> = {},
-): string {
+export function classifyResultName(labels: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
   return `semi-supervised-N${labels}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
-/** The part of a run's name that tells its optimizer and labeled batches apart from the original's: `-sgd`, `-ln<std>`, `-ls<pixels>`. */
-export function runVariant(cfg: Partial<Pick<AAEConfig, 'optimizer' | 'labeledNoiseStd' | 'labeledShift'>>): string {
-  return (cfg.optimizer === 'momentum' ? '-sgd' : '') + (cfg.labeledNoiseStd ? `-ln${cfg.labeledNoiseStd}` : '') + (cfg.labeledShift ? `-ls${cfg.labeledShift}` : '');
-}
+export { runVariant };
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
@@ -106,13 +102,13 @@ export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd
 }
 
 /** The result file of a clustering run: clusters, style dimensions, epochs and seed. */
-export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number): string {
-  return `clustering-K${clusters}-z${nZ}-e${epochs}-seed${seed}.json`;
+export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
+  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
 /** The result file of a prior-match run: prior, n_z, epochs trained and seed name it. */
-export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number): string {
-  return `prior-match-${prior}-z${nZ}-e${epochs}-seed${seed}.json`;
+export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number, cfg: Partial<AAEConfig> = {}): string {
+  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
 /** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */
@@ -158,7 +154,10 @@ export function readResults(dir: string): ReadResults {
   const out: ReadResults = { classification: [], priorMatch: [], clustering: [], skipped: [] };
   if (!fs.existsSync(dir)) return out;
   if (!fs.statSync(dir).isDirectory()) throw new ConfigError(`readResults: ${dir} is a file, not a folder of result files`);
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const file = path.join(dir, name);
     let r: ResultFile;
     try {
@@ -255,7 +254,15 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
       backends: [...new Set(g.map((r) => r.backend))].sort(),
     }))
-    .sort((a, b) => a.labels - b.labels || b.source.localeCompare(a.source) || String(a.preset).localeCompare(String(b.preset)) || a.epochs - b.epochs || a.labeledNoise - b.labeledNoise || a.labeledShift - b.labeledShift);
+    .sort(
+      (a, b) =>
+        a.labels - b.labels ||
+        b.source.localeCompare(a.source) ||
+        String(a.preset).localeCompare(String(b.preset)) ||
+        a.epochs - b.epochs ||
+        a.labeledNoise - b.labeledNoise ||
+        a.labeledShift - b.labeledShift,
+    );
 }
 
 /**
@@ -265,7 +272,10 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
 export function bestClassificationRuns(results: ClassifyResult[]): ClassifyResult[] {
   const mean = (g: ClassifyResult[]) => g.reduce((s, r) => s + (r.testError as number), 0) / g.length;
   const best = new Map<number, ClassifyResult[]>();
-  for (const g of groupBy(results.filter((r) => sourceOf(r) === 'trained'), (r) => setupKey(r, r.labels))) {
+  for (const g of groupBy(
+    results.filter((r) => sourceOf(r) === 'trained'),
+    (r) => setupKey(r, r.labels),
+  )) {
     const b = best.get(g[0].labels);
     if (!b || g.length > b.length || (g.length === b.length && mean(g) < mean(b))) best.set(g[0].labels, g);
   }
@@ -335,14 +345,9 @@ export function classificationTable(rows: ClassificationRow[]): string {
 
 /** Markdown table of the prior-match rows (MMD^2 x 1000, mode accuracy in percent). */
 export function priorMatchTable(rows: PriorMatchRow[]): string {
-  const lines = [
-    '| prior | n_z | preset | epochs | seeds | MMD² (×10³) | mode accuracy (%) |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: |',
-  ];
+  const lines = ['| prior | n_z | preset | epochs | seeds | MMD² (×10³) | mode accuracy (%) |', '| --- | ---: | --- | ---: | ---: | ---: | ---: |'];
   for (const r of rows) {
-    lines.push(
-      `| ${r.prior} | ${r.nZ} | ${presetCell(r)} | ${r.epochs} | ${r.seeds.length} | ${pm(r.mmd2, 1000, 2)} | ${r.modeAccuracy ? pm(r.modeAccuracy, 100, 1) : '-'} |`,
-    );
+    lines.push(`| ${r.prior} | ${r.nZ} | ${presetCell(r)} | ${r.epochs} | ${r.seeds.length} | ${pm(r.mmd2, 1000, 2)} | ${r.modeAccuracy ? pm(r.modeAccuracy, 100, 1) : '-'} |`);
   }
   return lines.join('\n');
 }
@@ -424,7 +429,14 @@ function targetRow<T extends RunInfo & { testError: number | null }>(target: str
   return {
     target,
     paper,
-    best: { setup: setup(runs[0]), errors: runs.map((r) => ({ seed: r.seed, error: r.testError as number })), error, chosenOn: chosen, epochs: runs[0].epochs, wallSeconds: runs.reduce((s, r) => s + r.wallSeconds, 0) / runs.length },
+    best: {
+      setup: setup(runs[0]),
+      errors: runs.map((r) => ({ seed: r.seed, error: r.testError as number })),
+      error,
+      chosenOn: chosen,
+      epochs: runs[0].epochs,
+      wallSeconds: runs.reduce((s, r) => s + r.wallSeconds, 0) / runs.length,
+    },
     // A target counts as met by a mean over at least 3 seeds at or below the paper's mean.
     met: runs.length >= 3 && error.mean <= paper.mean,
   };
@@ -442,8 +454,11 @@ export function targetRows(read: ReadResults): TargetRow[] {
   const lrText = (c: AAEConfig, epochs: number) => `${epochs} epochs${lrDropOf(c, epochs) !== null ? ` (lr drop after ${lrDropOf(c, epochs)})` : ''}`;
   return [
     ...Object.entries(PAPER_ERRORS).map(([n, paper]) =>
-      targetRow(`${Number(n) === 55000 ? 'all' : Number(n).toLocaleString('en-US')} labels`, paper, bestGroup(cls.filter((g) => g[0].labels === Number(n))), (r) =>
-        `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}`,
+      targetRow(
+        `${Number(n) === 55000 ? 'all' : Number(n).toLocaleString('en-US')} labels`,
+        paper,
+        bestGroup(cls.filter((g) => g[0].labels === Number(n))),
+        (r) => `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}`,
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
@@ -454,10 +469,7 @@ export function targetRows(read: ReadResults): TargetRow[] {
 
 /** Markdown table of the targets: the best setup's test error per seed and over the seeds, against the paper. */
 export function targetsTable(rows: TargetRow[]): string {
-  const lines = [
-    '| target | AAE paper (%) | best setup measured | test error per seed (%) | mean ± std (%) | settings chosen on | met |',
-    '| --- | ---: | --- | --- | ---: | --- | --- |',
-  ];
+  const lines = ['| target | AAE paper (%) | best setup measured | test error per seed (%) | mean ± std (%) | settings chosen on | met |', '| --- | ---: | --- | --- | ---: | --- | --- |'];
   for (const r of rows) {
     const paper = `${(100 * r.paper.mean).toFixed(2)} ± ${(100 * r.paper.spread).toFixed(2)}`;
     if (!r.best) {
@@ -476,7 +488,7 @@ export function resultsMarkdown(read: ReadResults): string {
   const parts: string[] = [];
   if (read.classification.length || read.clustering.length) {
     parts.push(
-      'Against the AAE paper (MNIST test error; the best setup measured: the most seeds, then the lowest mean; met = a mean over at least 3 seeds at or below the paper\'s):\n\n' +
+      "Against the AAE paper (MNIST test error; the best setup measured: the most seeds, then the lowest mean; met = a mean over at least 3 seeds at or below the paper's):\n\n" +
         targetsTable(targetRows(read)),
     );
   }
@@ -490,10 +502,7 @@ export function resultsMarkdown(read: ReadResults): string {
   }
   const clu = summarizeClustering(read.clustering);
   if (clu.length) {
-    parts.push(
-      'Unsupervised clustering, MNIST test set (each cluster labeled by its most confident validation image; mean ± sample std over seeds):\n\n' +
-        clusteringTable(clu),
-    );
+    parts.push('Unsupervised clustering, MNIST test set (each cluster labeled by its most confident validation image; mean ± sample std over seeds):\n\n' + clusteringTable(clu));
   }
   if (!parts.length) parts.push('No complete result files.');
   return parts.join('\n\n') + '\n';

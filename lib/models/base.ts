@@ -105,9 +105,7 @@ export abstract class AAEBase {
 
   encode(images: Float32Array): Float32Array {
     const n = this.checkImages('encode', images);
-    return this.chunked(n, this.config.nZ, 1000, (s, e) =>
-      this.encodeTensor(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS])),
-    );
+    return this.chunked(n, this.config.nZ, 1000, (s, e) => this.encodeTensor(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS])));
   }
 
   decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
@@ -129,10 +127,7 @@ export abstract class AAEBase {
       }
     }
     return this.chunked(n, PIXELS, 1000, (s, e) =>
-      this.decodeTensor(
-        tf.tensor2d(codes.subarray(s * nZ, e * nZ), [e - s, nZ]),
-        labels ? Array.from({ length: e - s }, (_, i) => labels[s + i]) : undefined,
-      ),
+      this.decodeTensor(tf.tensor2d(codes.subarray(s * nZ, e * nZ), [e - s, nZ]), labels ? Array.from({ length: e - s }, (_, i) => labels[s + i]) : undefined),
     );
   }
 

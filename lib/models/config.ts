@@ -4,7 +4,11 @@
  */
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { ConfigError } from '../errors';
+import { validateDataConfig, type DataConfig } from '../data/config';
+import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
+export * from '../data/config';
+export type { LrStep };
 
 export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
@@ -16,18 +20,12 @@ export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
 export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
 /** The largest seed a config accepts (the CLIs' --seed range). */
 export const MAX_SEED = 2 ** 31 - 1;
-/** The largest labeledShift (pixels per axis) a config accepts. */
-export const MAX_LABELED_SHIFT = 8;
-export const LABELED_SOURCES = ['validation', 'balanced'] as const;
-export type LabeledSource = (typeof LABELED_SOURCES)[number];
 
-/** Learning rate from epoch `from` on (entries sorted by `from`, the first at 0). */
-export interface LrStep {
-  from: number;
-  lr: number;
-}
-
-export interface AAEConfig {
+/**
+ * The config of one experiment: the model's fields here, the data's (DataConfig, lib/data/config.ts)
+ * and the training's: epochs, the learning-rate schedule (lib/train/schedule.ts reads it) and the seed.
+ */
+export interface AAEConfig extends DataConfig {
   model: ModelName;
   prior: PriorName;
   /** Size of the latent code z (supervised) or of the style code (semi-supervised). */
@@ -35,22 +33,10 @@ export interface AAEConfig {
   /** Units in every hidden layer of encoder, decoder and discriminators. */
   nHidden: number;
   epochs: number;
-  batchSize: number;
   /** Dropout keep probability during training (1.0 at evaluation). */
   keepProb: number;
   /** Std of the Gaussian noise added to the encoder input (0 = no denoising). */
   noiseStd: number;
-  /**
-   * Semi-supervised: std of the Gaussian noise added to the labeled images of the cross-entropy
-   * phase (the original: 0, clean labeled images).
-   */
-  labeledNoiseStd: number;
-  /**
-   * Semi-supervised: the largest random translation, in whole pixels along each axis, of the labeled
-   * images of the cross-entropy phase (each image moved by its own offset, uniform in
-   * [-labeledShift, labeledShift] per axis, before the labeled noise; the original: 0, unmoved).
-   */
-  labeledShift: number;
   /**
    * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
    * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
@@ -80,18 +66,6 @@ export interface AAEConfig {
    * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
    */
   clusters: number;
-  /** Semi-supervised: number of labeled examples. */
-  nLabeled: number;
-  /**
-   * Semi-supervised: where the labeled examples come from. 'validation' = the first nLabeled of the
-   * 5,000 validation images (the original); 'balanced' = nLabeled/10 per class drawn (seeded) from
-   * the 55,000 training images.
-   */
-  labeledFrom: LabeledSource;
-  /** Use only the first N training images (0 = all 55,000): for quick runs and tests. */
-  trainSize: number;
-  /** Shuffle the training set every epoch (the original takes batches in order). */
-  shuffle: boolean;
   seed: number;
 }
 
@@ -192,15 +166,31 @@ const PAPER_SGD: AAEConfig = {
 
 export const PRESETS: Record<PresetName, Readonly<AAEConfig>> = { original: ORIGINAL, fast: FAST, paper: PAPER, 'paper-sgd': PAPER_SGD };
 
+/** The config fields of the first checkpoints and result files. */
+const FIRST_FIELDS: readonly string[] = [
+  'model',
+  'prior',
+  'nZ',
+  'nHidden',
+  'epochs',
+  'batchSize',
+  'keepProb',
+  'noiseStd',
+  'lrSchedule',
+  'dLrFactor',
+  'nLabeled',
+  'labeledFrom',
+  'trainSize',
+  'shuffle',
+  'seed',
+];
+
 /**
- * Config fields added after the first checkpoints and result files were written, with the value that
- * reproduces how those were trained: loading an older checkpoint or result fills them in.
+ * Config fields added after the first checkpoints and result files were written (every field since),
+ * with the value that reproduces how those were trained, the original's: loading an older checkpoint
+ * or result fills them in. A new field needs its value in ORIGINAL and nothing here.
  */
-export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(
-  (['clusters', 'labeledNoiseStd', 'labeledShift', 'generatorLrFactor', 'crossEntropyLrFactor', 'optimizer', 'reconstructionLoss', 'momentum', 'regularizationMomentum'] as const).map(
-    (k) => [k, ORIGINAL[k]],
-  ),
-);
+export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(Object.entries(ORIGINAL).filter(([k]) => !FIRST_FIELDS.includes(k)));
 
 /** A full config: a preset with overrides. */
 export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
@@ -238,12 +228,6 @@ export function validateConfig(cfg: AAEConfig): void {
   positiveInt('batchSize', cfg.batchSize, 5000);
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  if (!(cfg.labeledNoiseStd >= 0 && Number.isFinite(cfg.labeledNoiseStd))) {
-    throw new ConfigError(`labeledNoiseStd must be >= 0, got ${cfg.labeledNoiseStd}`);
-  }
-  if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > MAX_LABELED_SHIFT) {
-    throw new ConfigError(`labeledShift must be an integer from 0 to ${MAX_LABELED_SHIFT} (pixels), got ${cfg.labeledShift}`);
-  }
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
     if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
   }
@@ -264,47 +248,8 @@ export function validateConfig(cfg: AAEConfig): void {
   }
   positiveInt('clusters', cfg.clusters, 1000);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
-  if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
-    throw new ConfigError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
-  }
-  const maxLabeled = cfg.labeledFrom === 'validation' ? 5000 : 55000;
-  positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
-  if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
-    throw new ConfigError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
-  }
-  if (!Number.isInteger(cfg.trainSize) || cfg.trainSize < 0 || cfg.trainSize > 55000) {
-    throw new ConfigError(`trainSize must be an integer from 0 (all) to 55000, got ${cfg.trainSize}`);
-  }
-  if (cfg.trainSize > 0 && cfg.trainSize < cfg.batchSize) {
-    throw new ConfigError(`trainSize ${cfg.trainSize} is smaller than the batch size ${cfg.batchSize}`);
-  }
+  validateDataConfig(cfg);
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
     throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
   }
-}
-
-/**
- * A schedule that keeps the first learning rate of `schedule` until `epoch`, then uses its second one
- * (the presets' first drop, e.g. 1e-3 to 1e-4, moved to `epoch`); later drops stay where they are if
- * they come after `epoch`: --lr-drop on the command line.
- */
-export function lrDropAt(schedule: readonly LrStep[], epoch: number): LrStep[] {
-  if (!Number.isInteger(epoch) || epoch < 1) throw new ConfigError(`the learning-rate drop must be at an epoch >= 1, got ${String(epoch)}`);
-  if (schedule.length < 2) throw new ConfigError('lrDropAt: the schedule has no drop to move');
-  return [
-    { from: 0, lr: schedule[0].lr },
-    { from: epoch, lr: schedule[1].lr },
-    ...schedule.slice(2).filter((s) => s.from > epoch).map((s) => ({ ...s })),
-  ];
-}
-
-/** The epoch from which the schedule's learning rate is first below its starting one (null: it never drops). */
-export function lrDropEpoch(schedule: readonly LrStep[]): number | null {
-  return schedule.find((s) => s.from > 0 && s.lr < schedule[0].lr)?.from ?? null;
-}
-
-export function learningRate(cfg: AAEConfig, epoch: number): number {
-  let lr = cfg.lrSchedule[0].lr;
-  for (const s of cfg.lrSchedule) if (epoch >= s.from) lr = s.lr;
-  return lr;
 }

@@ -3,8 +3,9 @@
  * (n_z, linear) and a label head (10, softmax); the decoder reads [style, softmax labels]; a
  * z-discriminator matches the style to the prior and a y-discriminator matches the label head to
  * the categorical prior (one-hot of uniform labels). Phases per batch: reconstruction (encoder +
- * decoder) → z-discriminator → y-discriminator (both lr * dLrFactor) → generator (encoder) →
- * cross-entropy on a labeled batch (encoder), each with its own Adam.
+ * decoder) → z-discriminator → y-discriminator (both lr * dLrFactor) → generator (encoder, lr *
+ * generatorLrFactor) → cross-entropy on a labeled batch (encoder, lr * crossEntropyLrFactor), each with
+ * its own optimizer (config.optimizer: Adam, or SGD with momentum).
  * Deviations from the original (documented in README):
  *  - the original's cross-entropy trained a separate `label_logits` head that nothing else used,
  *    so labels never shaped the softmax head feeding the decoder and the y-discriminator; here one
@@ -21,7 +22,7 @@ import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
-import { categorical, sampleUnlabelled } from '../priors';
+import { categorical, sampleUnlabeled } from '../priors';
 import { Rng } from '../random';
 
 export class SemiSupervisedAAE extends AAEBase {
@@ -75,14 +76,7 @@ export class SemiSupervisedAAE extends AAEBase {
   }
 
   namedWeights(): [string, tf.Variable][] {
-    return [
-      ...this.trunk.weights(),
-      ...this.styleHead.weights(),
-      ...this.labelHead.weights(),
-      ...this.decoder.weights(),
-      ...this.zDiscriminator.weights(),
-      ...this.yDiscriminator.weights(),
-    ];
+    return [...this.trunk.weights(), ...this.styleHead.weights(), ...this.labelHead.weights(), ...this.decoder.weights(), ...this.zDiscriminator.weights(), ...this.yDiscriminator.weights()];
   }
 
   /** Style code and label logits. */
@@ -95,7 +89,7 @@ export class SemiSupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleUnlabelled(this.config.prior, B, nZ, rng);
+    const prior = sampleUnlabeled(this.config.prior, B, nZ, rng);
     const cat = categorical(B, rng, this.nClasses);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
@@ -118,10 +112,7 @@ export class SemiSupervisedAAE extends AAEBase {
       }, dLr);
       const generator = this.optimizers.generator.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);
-        return tf.add(
-          sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1),
-          sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1),
-        );
+        return tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1));
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
       const ce = this.optimizers.crossEntropy;
@@ -130,10 +121,7 @@ export class SemiSupervisedAAE extends AAEBase {
         const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);
         const yl = tf.tensor2d(oneHot(labeled.labels), [L, N_LABELS]);
         held.push(xl, yl);
-        losses.crossEntropy = ce.minimize(
-          () => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl),
-          lr * this.config.crossEntropyLrFactor,
-        );
+        losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl), lr * this.config.crossEntropyLrFactor);
       }
       return losses;
     } finally {
@@ -167,9 +155,7 @@ export class SemiSupervisedAAE extends AAEBase {
   /** Class (or cluster) probabilities: the softmax of the categorical head, n * nClasses. */
   classProbabilities(images: Float32Array): Float32Array {
     const n = this.checkImages('classProbabilities', images);
-    return this.chunked(n, this.nClasses, 1000, (s, e) =>
-      tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits),
-    );
+    return this.chunked(n, this.nClasses, 1000, (s, e) => tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits));
   }
 
   /** The most probable class (semi-supervised: the label; clustering: the cluster) of each image. */

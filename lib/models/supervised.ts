@@ -3,7 +3,8 @@
  * input, MLP decoder p(x|z) with sigmoid output, and a discriminator on [z, one-hot label]:
  * real = [prior sample, one-hot of its mode], fake = [code, one-hot of the true label].
  * Phases per batch: reconstruction (encoder + decoder, lr) → discriminator (lr * dLrFactor) →
- * generator (encoder, lr), each with its own Adam.
+ * generator (encoder, lr * generatorLrFactor), each with its own optimizer (config.optimizer: Adam, or SGD
+ * with momentum).
  * Deviation from the original: its reconstruction optimizer's filter (`"encoder" or "decoder" in
  * name`) is always true and also moved the discriminator; here it updates encoder and decoder only.
  */
@@ -15,7 +16,7 @@ import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
-import { sampleLabelled } from '../priors';
+import { sampleLabeled } from '../priors';
 import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
@@ -46,16 +47,13 @@ export class SupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleLabelled(this.config.prior, B, nZ, rng);
+    const prior = sampleLabeled(this.config.prior, B, nZ, rng);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
     const y = tf.tensor2d(oneHot(batch.labels), [B, N_LABELS]);
     const real = tf.tidy(() => tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels), [B, N_LABELS])], 1));
     try {
-      const reconstruction = this.optimizers.reconstruction.minimize(
-        () => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x),
-        lr,
-      );
+      const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x), lr);
       const discriminator = this.optimizers.discriminator.minimize(() => {
         const fake = tf.concat([this.encoder.apply(xn, drop), y], 1) as tf.Tensor2D;
         return discriminatorLoss(this.discriminator, real, fake, drop);
@@ -80,8 +78,6 @@ export class SupervisedAAE extends AAEBase {
 
   reconstruct(images: Float32Array): Float32Array {
     const n = this.checkImages('reconstruct', images);
-    return this.chunked(n, PIXELS, 1000, (s, e) =>
-      this.decoder.apply(this.encoder.apply(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null), null),
-    );
+    return this.chunked(n, PIXELS, 1000, (s, e) => this.decoder.apply(this.encoder.apply(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null), null));
   }
 }

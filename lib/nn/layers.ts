@@ -18,7 +18,12 @@ export class Dense {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
 
-  constructor(readonly name: string, readonly inputs: number, readonly units: number, rng: Rng) {
+  constructor(
+    readonly name: string,
+    readonly inputs: number,
+    readonly units: number,
+    rng: Rng,
+  ) {
     const limit = Math.sqrt(6 / (inputs + units));
     const w = new Float32Array(inputs * units);
     for (let i = 0; i < w.length; i++) w[i] = (2 * rng.uniform() - 1) * limit;
@@ -82,7 +87,12 @@ export function dropout(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
 export class MLP {
   readonly layers: Dense[];
 
-  constructor(readonly name: string, sizes: number[], rng: Rng, readonly output: Activation | 'hidden' = 'linear') {
+  constructor(
+    readonly name: string,
+    sizes: number[],
+    rng: Rng,
+    readonly output: Activation | 'hidden' = 'linear',
+  ) {
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       this.layers.push(new Dense(`${name}/dense_${i + 1}`, sizes[i], sizes[i + 1], rng));

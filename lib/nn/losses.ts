@@ -1,6 +1,6 @@
 /**
  * The original's losses, written out as TensorFlow defines them. Each returns a scalar mean. On
- * wasm-blas the MSE and the sigmoid cross-entropy are single kernels (lib/backend/native.ts).
+ * wasm-blas the MSE and the sigmoid cross-entropy are single kernels (lib/backend/kernels.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeLosses } from '../backend';

@@ -32,3 +32,9 @@ export abstract class GradientOptimizer {
     }
   }
 }
+
+/** Learning rate from epoch `from` on (entries sorted by `from`, the first at 0): a schedule is a list of these. */
+export interface LrStep {
+  from: number;
+  lr: number;
+}

@@ -7,12 +7,11 @@
  * the previous checkpoint intact; a damaged file fails its CRC and loads nothing.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel, type AAEModel } from '../models';
 import { CONFIG_FIELDS_ADDED, validateConfig, type AAEConfig } from '../models/config';
-import type { TrainerState } from './trainer';
+import type { Trainer, TrainerState, TrainCallbacks, TrainOutcome } from './trainer';
 import { Rng } from '../random';
 import { writeFileAtomic } from '../atomic-write';
 
@@ -197,9 +196,7 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
   const cfg: AAEConfig = epochs !== undefined ? { ...header.config, epochs } : header.config;
   for (const [k, v] of Object.entries(expect)) {
     if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
-      throw new CheckpointError(
-        `checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`,
-      );
+      throw new CheckpointError(`checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`);
     }
   }
   try {
@@ -243,4 +240,43 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
     throw e;
   }
   return { config: cfg, trainer: header.trainer, meta: header.meta, model };
+}
+
+/** What trainWithCheckpoints trains and saves: a model and its trainer (an Experiment is one). */
+export interface CheckpointedRun {
+  model: AAEModel;
+  trainer: Trainer;
+}
+
+/** Training with a checkpoint after every epoch, and one at the exact position when stopped. */
+export interface FolderTrainOptions {
+  /** Train up to this many epochs in all. */
+  epochs: number;
+  evalSize?: number;
+  signal?: AbortSignal;
+  callbacks?: TrainCallbacks[];
+  /** Written into every checkpoint. */
+  meta?: () => Record<string, unknown>;
+  /** Called after every checkpoint (the CLI writes metrics.json). */
+  afterSave?: () => void;
+}
+
+/**
+ * Trains `exp` with a checkpoint in `ckptFile` after every epoch and, when the signal stops it,
+ * one at the exact position reached. A DivergenceError (NaN or Inf loss) propagates and leaves the
+ * last good checkpoint (end of the last finished epoch) as it is.
+ */
+export async function trainWithCheckpoints(exp: CheckpointedRun, ckptFile: string, opts: FolderTrainOptions): Promise<TrainOutcome> {
+  const save = () => {
+    saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), opts.meta?.() ?? {});
+    opts.afterSave?.();
+  };
+  const outcome = await exp.trainer.run({
+    epochs: opts.epochs,
+    signal: opts.signal,
+    evalSize: opts.evalSize,
+    callbacks: [...(opts.callbacks ?? []), { onEpochEnd: save }],
+  });
+  if (outcome === 'interrupted') save();
+  return outcome;
 }

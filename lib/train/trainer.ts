@@ -3,9 +3,8 @@
  * order, per-epoch metrics, callbacks shared by the CLI and the notebooks, and an exact, resumable
  * state (position in the epoch, generator state, optimizer moments) for checkpoints.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { AAEModel } from '../models';
-import { learningRate } from '../models/config';
+import { learningRate } from './schedule';
 import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
 import { PIXELS, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
@@ -51,7 +50,12 @@ export type TrainOutcome = 'completed' | 'interrupted';
 
 /** A NaN or infinite loss. `epoch` and `batch` are 0-based; the message counts from 1, as the CLI does. */
 export class DivergenceError extends Error {
-  constructor(readonly phase: string, readonly epoch: number, readonly batch: number, readonly value: number) {
+  constructor(
+    readonly phase: string,
+    readonly epoch: number,
+    readonly batch: number,
+    readonly value: number,
+  ) {
     super(`training diverged: the ${phase} loss is ${value} in epoch ${epoch + 1}, batch ${batch + 1}`);
     this.name = 'DivergenceError';
   }
@@ -120,7 +124,11 @@ export class Trainer {
   readonly rng: Rng;
   state: TrainerState;
 
-  constructor(readonly model: AAEModel, readonly data: TrainData, rng?: Rng) {
+  constructor(
+    readonly model: AAEModel,
+    readonly data: TrainData,
+    rng?: Rng,
+  ) {
     const cfg = model.config;
     if (cfg.model === 'semi_supervised' && !data.labeled) {
       throw new Error('the semi-supervised model needs labeled examples (data.labeled)');
@@ -275,9 +283,4 @@ export class Trainer {
     await emit('onTrainEnd', this, outcome);
     return outcome;
   }
-}
-
-/** tf memory in use, for leak checks. */
-export function tensorCount(): number {
-  return tf.memory().numTensors;
 }

@@ -1,14 +1,14 @@
 /**
  * An experiment = config + data + model + trainer. Used by the CLI and the notebooks alike.
  */
-import { validateConfig, type AAEConfig } from './models/config';
-import { createModel, type AAEModel } from './models';
-import { loadMnist, select, subset, type Mnist } from './data/mnist';
-import { balancedSubset } from './data/batches';
-import { Rng } from './random';
-import { Trainer, type TrainData } from './train/trainer';
-import { loadCheckpoint } from './train/checkpoint';
-import { ConfigError } from './errors';
+import { validateConfig, type AAEConfig } from '../models/config';
+import { createModel, type AAEModel } from '../models';
+import { loadMnist, select, subset, type Mnist } from '../data/mnist';
+import { balancedSubset } from '../data/batches';
+import { Rng } from '../random';
+import { Trainer, type TrainData } from './trainer';
+import { loadCheckpoint } from './checkpoint';
+import { ConfigError } from '../errors';
 
 /**
  * The data of a config: the original's split; for the semi-supervised model the labeled examples

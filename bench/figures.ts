@@ -1,15 +1,15 @@
 /**
  * Figure-rendering benchmark, called by `npm run bench` (lib/bench/bench.ts), or alone:
- * `node dist/bench/figures.js`. Times the heaviest figure, the 10,000-point latent scatter, from
+ * `node --import tsx bench/figures.ts`. Times the heaviest figure, the 10,000-point latent scatter, from
  * data to PNG: spec build, Vega-Lite compile + headless SVG, resvg PNG (2x). Target: < 2 s in all.
  * The codes are gaussian-mixture prior samples for the 10,000 test labels (cluster shapes like a
  * trained model's, no training needed).
  */
-import { loadMnist } from '../data/mnist';
-import { gaussianMixture } from '../priors';
-import { Rng } from '../random';
-import { latentScatterSpec } from '../figures/specs';
-import { renderSvg, svgToPng } from '../display/render';
+import { loadMnist } from '../lib/data/mnist';
+import { gaussianMixture } from '../lib/priors';
+import { Rng } from '../lib/random';
+import { latentScatterSpec } from '../lib/figures/specs';
+import { renderSvg, svgToPng } from '../lib/display/render';
 
 export interface FigureBenchResult {
   points: number;

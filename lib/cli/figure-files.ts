@@ -6,10 +6,10 @@
  * any Vega-Lite viewer (e.g. the online Vega editor).
  */
 import * as path from 'node:path';
-import type { Experiment } from './experiment';
-import { FIGURE_NAMES, experimentFigures, type ExperimentFigureOptions } from './figures/experiment';
-import { writeFigure } from './display/render';
-import { writeFileAtomic } from './atomic-write';
+import type { Experiment } from '../train/setup';
+import { FIGURE_NAMES, experimentFigures, type ExperimentFigureOptions } from '../figures/experiment';
+import { writeFigure } from '../display/render';
+import { writeFileAtomic } from '../atomic-write';
 
 export interface RunFigureOptions extends Omit<ExperimentFigureOptions, 'pmlr' | 'parr'> {
   pmlr: boolean;

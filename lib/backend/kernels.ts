@@ -11,60 +11,10 @@
  * cover (other dtypes, batch shapes that broadcast other than from one, other activations) go to
  * the stock wasm kernels, kept at installation.
  */
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-
-/** The addon's functions (native/src/aae_native.c documents each). */
-export interface NativeAddon {
-  fusedMatMul(a: Float32Array, b: Float32Array, out: Float32Array, batch: number, m: number, n: number, k: number,
-    transA: boolean, transB: boolean, strideA: number, strideB: number, bias: Float32Array | null, act: number, alpha: number): void;
-  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
-  biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
-  dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
-  activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
-  setThreads(n: number): void;
-  getThreads(): number;
-  config(): string;
-}
-
-export interface AddonLoad {
-  addon: NativeAddon | null;
-  /** Why the addon could not be loaded (absent when it loaded). */
-  error?: string;
-}
-
-let loaded: AddonLoad | null = null;
-
-/** Every function the library calls: a build from older sources lacks some and is not used. */
-const ADDON_FUNCTIONS: (keyof NativeAddon)[] = ['fusedMatMul', 'adam', 'biasGrad', 'dropoutApply', 'activationGrad', 'setThreads', 'getThreads', 'config'];
-
-/**
- * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in
- * the project's own native/ folder (a checkout where `npm install` ran before the link existed).
- */
-export function loadNativeAddon(): AddonLoad {
-  if (loaded) return loaded;
-  const errors: string[] = [];
-  for (const id of ['aae-lab-native', path.join(__dirname, '..', '..', 'native')]) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const addon = require(id) as NativeAddon;
-      const missing = ADDON_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
-      if (missing.length > 0) {
-        errors.push(`${id}: built from older sources (no ${missing.join(', ')}); rebuild it with \`npm rebuild aae-lab-native\``);
-        continue;
-      }
-      loaded = { addon };
-      return loaded;
-    } catch (e) {
-      errors.push(`${id}: ${(e as Error).message.split('\n')[0]}`);
-    }
-  }
-  loaded = { addon: null, error: errors.join('; ') };
-  return loaded;
-}
-
+import type { NativeAddon } from './addon';
+import { DENSE, DENSE_GRAD, MSE, MSE_GRAD, SIGMOID_XENT, SIGMOID_XENT_GRAD, registerNativeGradients, type DenseAttrs } from './gradients';
 /** Activation codes of the addon's fusedMatMul (with AFTER below; any other runs on the stock kernel). */
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4 };
 /** Activations applied after the native product by the wasm backend's own kernel. */
@@ -84,8 +34,7 @@ function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, trans
   const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
   const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
   if (k !== kb) {
-    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` +
-      `and transposeA=${transA} and transposeB=${transB} must match.`);
+    throw new Error(`Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ${b.shape} ` + `and transposeA=${transA} and transposeB=${transB} must match.`);
   }
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
   const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
@@ -93,7 +42,10 @@ function productShape(a: tf.TensorInfo, b: tf.TensorInfo, transA: boolean, trans
   const batch = tf.util.sizeFromShape(outer);
   if ((batchA !== batch && batchA !== 1) || (batchB !== batch && batchB !== 1)) return null;
   return {
-    m, n, k, batch,
+    m,
+    n,
+    k,
+    batch,
     strideA: batchA === 1 ? 0 : m * k,
     strideB: batchB === 1 ? 0 : k * n,
     outShape: [...outer, m, n],
@@ -112,8 +64,7 @@ function makeBatchMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     const out = backend.makeOutput(s.outShape, 'float32');
     if (s.batch * s.m * s.n === 0) return out;
     // Views are taken after makeOutput: allocating may grow (and replace) the wasm memory buffer.
-    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
-      s.strideA, s.strideB, null, ACTIVATIONS.linear, 0);
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, null, ACTIVATIONS.linear, 0);
     return out;
   };
 }
@@ -134,8 +85,7 @@ function makeFusedMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     const out = backend.makeOutput(s.outShape, 'float32');
     if (s.batch * s.m * s.n === 0) return out;
     const alpha = Number(args.attrs.leakyreluAlpha ?? 0.2);
-    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB,
-      s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
+    addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
     if (!after) return out;
     // elu / prelu: the product with its bias is native, the activation is the wasm backend's own kernel.
     const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
@@ -190,17 +140,6 @@ function share(args: KernelArgs): tf.TensorInfo {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
-/** The project's own kernel names (registered for the wasm backend only while the native kernels are installed). */
-export const DENSE = 'AaeDense';
-const DENSE_GRAD = 'AaeDenseGrad';
-
-/** Attributes of AaeDense: the activation and, for relu, dropout's keep probability and seed (keep 1: no dropout). */
-export interface DenseAttrs {
-  activation: 'linear' | 'relu' | 'sigmoid';
-  keep: number;
-  seed: number;
-}
-
 /**
  * AaeDense: y = drop(act(x w + b)) in one native kernel (the product by OpenBLAS, then bias and
  * activation in the same pass, then dropout in place with the counter-based mask of the seed, the
@@ -250,24 +189,6 @@ function makeDenseGrad(addon: NativeAddon): Kernel {
   };
 }
 
-tf.registerGradient({
-  kernelName: DENSE,
-  inputsToSave: ['x', 'w'],
-  outputsToSave: [true],
-  gradFunc: (dy, saved, attrs) => {
-    const [x, w, y] = saved;
-    const a = attrs as unknown as DenseAttrs;
-    const dyt = dy as tf.Tensor;
-    const [dz, db] = a.activation === 'linear' ? [dyt, null] : tf.engine().runKernel(DENSE_GRAD, { dy: dyt, y }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    // Lazy: tfjs asks only for the gradients of inputs that depend on the differentiated variables.
-    return {
-      x: () => tf.matMul(dz, w, false, true),
-      w: () => tf.matMul(x, dz, true, false),
-      b: () => db ?? tf.sum(dz, 0),
-    };
-  },
-});
-
 /**
  * Loss kernels: each loss and its gradient is one kernel instead of the 8 to 30 small tfjs kernels
  * of the op-by-op form (on a batch of 100 these small kernels cost more in bookkeeping than in
@@ -276,10 +197,6 @@ tf.registerGradient({
  *     gradient (sigmoid(x) - z) / N.
  *   AaeMse {pred, target}: mean of (pred - target)^2; gradient 2 (pred - target) / N (and its negative).
  */
-export const SIGMOID_XENT = 'AaeSigmoidXent';
-const SIGMOID_XENT_GRAD = 'AaeSigmoidXentGrad';
-export const MSE = 'AaeMse';
-const MSE_GRAD = 'AaeMseGrad';
 
 function scalarOut(backend: BackendWasm, value: number): tf.TensorInfo {
   const out = backend.makeOutput([], 'float32');
@@ -331,29 +248,11 @@ function makeMseGrad(): Kernel {
     const p = heap(backend, inputs.pred);
     const t = heap(backend, inputs.target);
     const o = heap(backend, out);
-    const c = (attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0] / p.length;
+    const c = ((attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0]) / p.length;
     for (let i = 0; i < p.length; i++) o[i] = c * (p[i] - t[i]);
     return out;
   };
 }
-
-tf.registerGradient({
-  kernelName: SIGMOID_XENT,
-  inputsToSave: ['logits'],
-  gradFunc: (dy, saved, attrs) => ({
-    logits: () => tf.engine().runKernel(SIGMOID_XENT_GRAD, { dy: dy as tf.Tensor, logits: saved[0] }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-  }),
-});
-
-tf.registerGradient({
-  kernelName: MSE,
-  inputsToSave: ['pred', 'target'],
-  gradFunc: (dy, saved) => {
-    const grad = (negate: boolean) => () =>
-      tf.engine().runKernel(MSE_GRAD, { dy: dy as tf.Tensor, pred: saved[0], target: saved[1] }, { negate }) as tf.Tensor;
-    return { pred: grad(false), target: grad(true) };
-  },
-});
 
 /** The project's own kernels (not replacing stock ones), installed and removed with the native kernels. */
 const OWN_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
@@ -382,6 +281,7 @@ let stockConfigs: tf.KernelConfig[] | null = null;
  */
 export function installNativeKernels(addon: NativeAddon): void {
   if (stockConfigs) return;
+  registerNativeGradients();
   const saved: tf.KernelConfig[] = [];
   for (const [name, make] of KERNELS) {
     const stock = tf.getKernel(name, 'wasm');
@@ -416,8 +316,7 @@ export function nativeKernelsInstalled(): boolean {
  * (or moment) whose buffer is shared with another tensor (a variable made from a tensor still
  * alive) first gets a buffer of its own, so the in-place write touches nothing else.
  */
-export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor,
-  lrT: number, beta1: number, beta2: number, epsilon: number): void {
+export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lrT: number, beta1: number, beta2: number, epsilon: number): void {
   const backend = tf.backend() as BackendWasm;
   for (const t of [x, m, v]) {
     if (t.dtype !== 'float32') throw new Error(`native Adam: ${t.dtype} tensor, float32 expected`);

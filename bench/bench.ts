@@ -18,14 +18,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
-import { availableBackends, BACKEND_NAMES, initBackend, loadNativeAddon, type BackendName } from '../backend';
-import { createModel, makeConfig, type AAEConfig } from '../models';
-import { loadMnist, PIXELS, type Mnist } from '../data/mnist';
-import { batchesPerEpoch, epochOrder, makeBatch } from '../data/batches';
-import { MLP } from '../nn/layers';
-import { Adam } from '../nn/adam';
-import { meanSquaredError } from '../nn/losses';
-import { Rng } from '../random';
+import { availableBackends, BACKEND_NAMES, initBackend, loadNativeAddon, type BackendName } from '../lib/backend';
+import { createModel, makeConfig, type AAEConfig } from '../lib/models';
+import { loadMnist, PIXELS, type Mnist } from '../lib/data/mnist';
+import { batchesPerEpoch, epochOrder, makeBatch } from '../lib/data/batches';
+import { MLP } from '../lib/nn/layers';
+import { Adam } from '../lib/nn/adam';
+import { meanSquaredError } from '../lib/nn/losses';
+import { Rng } from '../lib/random';
 import { benchFigures } from './figures';
 
 const EPOCH_IMAGES = 55000;
@@ -84,16 +84,29 @@ function autoencoderStepper(data: Mnist): Stepper {
 }
 
 const CASES: Case[] = [
-  { id: 'sup-1000', label: 'supervised AAE, 1000 units, n_z 2, batch 100', batchSize: 100, large: false,
-    make: (d) => aaeStepper(makeConfig({ model: 'supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d) },
-  { id: 'semi-1000', label: 'semi-supervised AAE, 1000 units, n_z 2, batch 100', batchSize: 100, large: false,
-    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d) },
-  { id: 'sup-orig', label: 'supervised AAE, original sizes: 3000 units, n_z 20, batch 128', batchSize: 128, large: true,
-    make: (d) => aaeStepper(makeConfig({ model: 'supervised' }, 'original'), d) },
-  { id: 'semi-orig', label: 'semi-supervised AAE, original sizes: 3000 units, n_z 20, batch 128', batchSize: 128, large: true,
-    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised' }, 'original'), d) },
-  { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false,
-    make: (d) => autoencoderStepper(d) },
+  {
+    id: 'sup-1000',
+    label: 'supervised AAE, 1000 units, n_z 2, batch 100',
+    batchSize: 100,
+    large: false,
+    make: (d) => aaeStepper(makeConfig({ model: 'supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d),
+  },
+  {
+    id: 'semi-1000',
+    label: 'semi-supervised AAE, 1000 units, n_z 2, batch 100',
+    batchSize: 100,
+    large: false,
+    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised', nHidden: 1000, nZ: 2, batchSize: 100 }), d),
+  },
+  { id: 'sup-orig', label: 'supervised AAE, original sizes: 3000 units, n_z 20, batch 128', batchSize: 128, large: true, make: (d) => aaeStepper(makeConfig({ model: 'supervised' }, 'original'), d) },
+  {
+    id: 'semi-orig',
+    label: 'semi-supervised AAE, original sizes: 3000 units, n_z 20, batch 128',
+    batchSize: 128,
+    large: true,
+    make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised' }, 'original'), d),
+  },
+  { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false, make: (d) => autoencoderStepper(d) },
 ];
 
 interface Options {
@@ -121,13 +134,16 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--json') o.json = value();
     else if (a === '--profile') o.profile = true;
     else if (a === '--cases') {
-      const ids = value().split(',').map((x) => x.trim());
+      const ids = value()
+        .split(',')
+        .map((x) => x.trim());
       const bad = ids.filter((id) => !CASES.some((c) => c.id === id));
       if (bad.length) throw new Error(`unknown case ${bad.join(', ')}; cases: ${CASES.map((c) => c.id).join(', ')}`);
       o.cases = CASES.filter((c) => ids.includes(c.id));
-    }
-    else if (a === '--backends') {
-      const names = value().split(',').map((s) => s.trim());
+    } else if (a === '--backends') {
+      const names = value()
+        .split(',')
+        .map((s) => s.trim());
       for (const n of names) {
         if (!(BACKEND_NAMES as readonly string[]).includes(n)) throw new Error(`unknown backend "${n}"; valid choices: ${BACKEND_NAMES.join(', ')}`);
         if (!availableBackends().includes(n as BackendName)) throw new Error(`backend "${n}" is not available here (available: ${availableBackends().join(', ')})`);
@@ -287,8 +303,15 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
       const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
       const kernelMs = rows.reduce((t, [, e]) => t + e.ms, 0) / steps;
       const calls = rows.reduce((t, [, e]) => t + e.calls, 0) / steps;
-      console.log(`\n${c.label}: ${(wall / steps).toFixed(1)} ms/step under the profiler, ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} kernel calls, ${(wall / steps - kernelMs).toFixed(1)} ms outside kernels`);
-      console.log(table(['kernel [input shapes]', 'ms/step', 'calls/step', 'share'], rows.slice(0, 25).map(([k, e]) => [k, (e.ms / steps).toFixed(2), (e.calls / steps).toFixed(0), `${((100 * e.ms) / steps / (wall / steps)).toFixed(1)}%`])));
+      console.log(
+        `\n${c.label}: ${(wall / steps).toFixed(1)} ms/step under the profiler, ${kernelMs.toFixed(1)} ms in ${calls.toFixed(0)} kernel calls, ${(wall / steps - kernelMs).toFixed(1)} ms outside kernels`,
+      );
+      console.log(
+        table(
+          ['kernel [input shapes]', 'ms/step', 'calls/step', 'share'],
+          rows.slice(0, 25).map(([k, e]) => [k, (e.ms / steps).toFixed(2), (e.calls / steps).toFixed(0), `${((100 * e.ms) / steps / (wall / steps)).toFixed(1)}%`]),
+        ),
+      );
       if (rows.length > 25) console.log(`(${rows.length - 25} smaller kernel kinds left out)`);
     } finally {
       s.dispose();
@@ -304,7 +327,12 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const addon = loadNativeAddon().addon;
-  console.log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   console.log(`OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`);
   const data = loadMnist();
   const timings: Timing[] = [];
@@ -323,7 +351,9 @@ async function main(): Promise<void> {
       const t = timeCase(backend, c, data, p.warm, p.reps);
       timings.push(t);
       const spreadNote = t.steps.length >= 5 ? `, middle half ${quantile(t.steps, 0.25).toFixed(1)}-${quantile(t.steps, 0.75).toFixed(1)} ms` : '';
-      console.log(`  ${c.label}: ${t.ms.toFixed(1)} ms/step, median of ${t.steps.length} after ${p.warm} warm-up (cpu ${t.cpuMs.toFixed(0)} ms${spreadNote}; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`);
+      console.log(
+        `  ${c.label}: ${t.ms.toFixed(1)} ms/step, median of ${t.steps.length} after ${p.warm} warm-up (cpu ${t.cpuMs.toFixed(0)} ms${spreadNote}; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`,
+      );
     }
   }
 
@@ -351,12 +381,21 @@ async function main(): Promise<void> {
     await initBackend({ backend });
     console.log(`\nmemory over ${o.memorySteps} steps of ${CASES[0].label} on ${backend}:`);
     memory = memoryCheck(backend, data, o.memorySteps);
-    console.log(table(['after step', 'tensors', 'tensor MB', 'wasm heap MB', 'RSS MB'],
-      memory.samples.map((x) => [String(x.step), String(x.numTensors), x.tensorMB.toFixed(1), x.heapMB.toFixed(0), x.rssMB.toFixed(0)])));
+    console.log(
+      table(
+        ['after step', 'tensors', 'tensor MB', 'wasm heap MB', 'RSS MB'],
+        memory.samples.map((x) => [String(x.step), String(x.numTensors), x.tensorMB.toFixed(1), x.heapMB.toFixed(0), x.rssMB.toFixed(0)]),
+      ),
+    );
     console.log(`memory steady: ${memory.steady ? 'yes' : 'NO'}`);
   }
 
-  console.log(`\nload average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `\nload average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}; bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
   if (o.json) {
     fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, timings, memory, notes }, null, 2));
     console.log(`results written to ${o.json}`);

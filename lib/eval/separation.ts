@@ -11,8 +11,8 @@
  *    true label of the test images, and how often a k-nearest-neighbour vote in style space names
  *    the digit (chance: 10%). A style that carries no label information scores 0 bits and ~10%.
  */
-import type { SemiSupervisedAAE } from './models';
-import { N_LABELS, PIXELS, type ImageSet } from './data/mnist';
+import type { SemiSupervisedAAE } from '../models';
+import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
 
 /** Entropy in bits of a table of counts. */
 export function entropyBits(counts: ArrayLike<number>): number {

@@ -1,0 +1,69 @@
+/**
+ * Loading the optional native addon `aae-lab-native` (native/, built against OpenBLAS at install):
+ * the functions the wasm-blas backend's kernels (./kernels.ts) call.
+ */
+import * as path from 'node:path';
+
+/** The addon's functions (native/src/aae_native.c documents each). */
+export interface NativeAddon {
+  fusedMatMul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+    bias: Float32Array | null,
+    act: number,
+    alpha: number,
+  ): void;
+  adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
+  dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
+  activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  config(): string;
+}
+
+export interface AddonLoad {
+  addon: NativeAddon | null;
+  /** Why the addon could not be loaded (absent when it loaded). */
+  error?: string;
+}
+
+let loaded: AddonLoad | null = null;
+
+/** Every function the library calls: a build from older sources lacks some and is not used. */
+const ADDON_FUNCTIONS: (keyof NativeAddon)[] = ['fusedMatMul', 'adam', 'biasGrad', 'dropoutApply', 'activationGrad', 'setThreads', 'getThreads', 'config'];
+
+/**
+ * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in
+ * the project's own native/ folder (a checkout where `npm install` ran before the link existed).
+ */
+export function loadNativeAddon(): AddonLoad {
+  if (loaded) return loaded;
+  const errors: string[] = [];
+  for (const id of ['aae-lab-native', path.join(__dirname, '..', '..', 'native')]) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const addon = require(id) as NativeAddon;
+      const missing = ADDON_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
+      if (missing.length > 0) {
+        errors.push(`${id}: built from older sources (no ${missing.join(', ')}); rebuild it with \`npm rebuild aae-lab-native\``);
+        continue;
+      }
+      loaded = { addon };
+      return loaded;
+    } catch (e) {
+      errors.push(`${id}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  loaded = { addon: null, error: errors.join('; ') };
+  return loaded;
+}

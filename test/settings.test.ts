@@ -1,0 +1,52 @@
+// The settings table: the committed result files keep their names, and its rows agree with the
+// CLIs they generate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { classifyResultName, clusterResultName, priorMatchResultName, type ResultFile } from '../lib/eval/results';
+import { CONFIG_FIELDS_ADDED, PRESETS, makeConfig } from '../lib/models/config';
+import { COMMANDS, SETTINGS, runVariant, settingsOf } from '../lib/settings/table';
+import { buildProgram } from '../lib/cli/aae';
+import { buildResultsProgram } from '../lib/cli/aae-results';
+
+const RESULTS = path.join(__dirname, '..', 'results');
+
+test('every committed result file is named as the settings table names it', () => {
+  const files = fs.readdirSync(RESULTS).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length > 0);
+  for (const f of files) {
+    const r = JSON.parse(fs.readFileSync(path.join(RESULTS, f), 'utf8')) as ResultFile;
+    const cfg = { ...CONFIG_FIELDS_ADDED, ...r.config };
+    const name =
+      r.kind === 'semi-supervised-classification'
+        ? classifyResultName(r.labels, r.epochs, r.seed, cfg)
+        : r.kind === 'clustering'
+          ? clusterResultName(r.clusters, cfg.nZ, r.epochs, r.seed, cfg)
+          : priorMatchResultName(r.prior, r.epochs, r.seed, cfg.nZ, cfg);
+    assert.equal(name, f);
+  }
+});
+
+test('result-name variants: none for the presets, one part per setting that differs from the original', () => {
+  assert.equal(runVariant(makeConfig({}, 'original')), '');
+  assert.equal(runVariant(makeConfig({}, 'paper')), '');
+  assert.equal(runVariant(makeConfig({}, 'paper-sgd')), '-sgd');
+  assert.equal(runVariant(makeConfig({ dLrFactor: 0.5, keepProb: 1, labeledShift: 2 }, 'paper')), '-ls2-dlr0.5-kp1');
+});
+
+test('both CLIs take the same options with the same caps, from the table', () => {
+  const aae = buildProgram();
+  const results = buildResultsProgram(() => {});
+  for (const command of COMMANDS) {
+    const cmd = command === 'aae' ? aae : results.commands.find((c) => c.name() === command)!;
+    const flags = cmd.options.map((o) => o.flags);
+    assert.deepEqual(
+      flags,
+      settingsOf(command).map((s) => s.flag),
+      command,
+    );
+  }
+  // Every row with a field names a real config field.
+  for (const s of SETTINGS) if (s.field) assert.ok(s.field in PRESETS.original, s.key);
+});
