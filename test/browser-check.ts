@@ -17,16 +17,7 @@ import { FIGURE_METADATA_KEY } from '../lib/notebook';
 import type { FigureSpec } from '../lib/figures/specs';
 
 /** Flags for a headless, offline, throw-away Chromium. */
-export const CHROMIUM_FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The Chromium to use: $AAE_CHROMIUM, else Debian's /usr/bin/chromium; null when absent. */
 export function findChromium(): string | null {
@@ -50,7 +41,10 @@ export interface Bundle {
 /** Every display_data of a notebook that carries a Vega-Lite spec and a PNG. */
 export function notebookBundles(file: string): Bundle[] {
   const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { outputs?: Record<string, any>[] }[] };
-  const name = file.split('/').pop()!.replace(/\.ipynb$/, '');
+  const name = file
+    .split('/')
+    .pop()!
+    .replace(/\.ipynb$/, '');
   const out: Bundle[] = [];
   let n = 0;
   for (const cell of nb.cells) {

@@ -35,12 +35,28 @@ test('every Vega-Lite bundle of the notebooks renders in Chromium like its PNG; 
   console.log(`${lines.join('\n')}\n${report.checked} bundles in one Chromium, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const real = report.problems.filter((p) => !p.startsWith('broken'));
   assert.deepEqual(real, [], 'bundles that do not render like their PNG');
-  for (const b of broken) assert.ok(report.problems.some((p) => p.startsWith(b.where)), `${b.where}: the check did not fail`);
+  for (const b of broken)
+    assert.ok(
+      report.problems.some((p) => p.startsWith(b.where)),
+      `${b.where}: the check did not fail`,
+    );
   assert.equal(report.sliders, 1, "notebook 04's label slider was driven");
 });
 
 test('the check fails on a PNG that shows another figure', { skip, timeout: 120_000 }, async () => {
-  const spec = { $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 200, height: 120, data: { values: [{ a: 1, b: 2 }, { a: 2, b: 5 }] }, mark: 'bar', encoding: { x: { field: 'a', type: 'ordinal' }, y: { field: 'b', type: 'quantitative' } } } as const;
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 200,
+    height: 120,
+    data: {
+      values: [
+        { a: 1, b: 2 },
+        { a: 2, b: 5 },
+      ],
+    },
+    mark: 'bar',
+    encoding: { x: { field: 'a', type: 'ordinal' }, y: { field: 'b', type: 'quantitative' } },
+  } as const;
   const other = { ...spec, mark: 'point' } as const;
   const own = await figureBundle(spec as never);
   const wrong = await figureBundle(other as never);
@@ -50,6 +66,12 @@ test('the check fails on a PNG that shows another figure', { skip, timeout: 120_
     return { where, spec: spec as never, png, scale: png.width / meta.width, cssWidth: meta.width, cssHeight: meta.height, staticFallback: false };
   };
   const report = await checkBundles(chromium!, [bundle('own PNG', own), bundle('wrong PNG', wrong)]);
-  assert.deepEqual(report.problems.filter((p) => p.startsWith('own')), []);
-  assert.ok(report.problems.some((p) => p.startsWith('wrong PNG') && /picture differs/.test(p)), report.problems.join('\n'));
+  assert.deepEqual(
+    report.problems.filter((p) => p.startsWith('own')),
+    [],
+  );
+  assert.ok(
+    report.problems.some((p) => p.startsWith('wrong PNG') && /picture differs/.test(p)),
+    report.problems.join('\n'),
+  );
 });

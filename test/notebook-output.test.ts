@@ -39,9 +39,25 @@ test('every notebook is written in the committed form (data arrays one line each
   }
   // the form itself: a data column on one line, the rest as nbformat writes it
   const nb = {
-    cells: [{ cell_type: 'code', id: 'a', metadata: {}, source: ['x'], execution_count: null,
-      outputs: [{ output_type: 'display_data', metadata: {}, data: { 'application/vnd.vegalite.v5+json': { data: { values: [{ x: Array.from({ length: 60 }, (_, i) => i) }] } }, 'text/plain': ['a\n', 'b'] } }] }],
-    metadata: {}, nbformat: 4, nbformat_minor: 5,
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'a',
+        metadata: {},
+        source: ['x'],
+        execution_count: null,
+        outputs: [
+          {
+            output_type: 'display_data',
+            metadata: {},
+            data: { 'application/vnd.vegalite.v5+json': { data: { values: [{ x: Array.from({ length: 60 }, (_, i) => i) }] } }, 'text/plain': ['a\n', 'b'] },
+          },
+        ],
+      },
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
   } as unknown as Notebook;
   const text = serialize(nb);
   assert.match(text, /\n {10}"x": \[0,1,2,[\d,]+,59\]\n/);
@@ -88,12 +104,15 @@ test('tables: HTML and aligned plain text from the same rows; Markdown tables pa
   assert.equal(formatCell(0.019174), '0.01917');
   assert.equal(formatCell(undefined), '-');
   const plain = plainTable(rows);
-  assert.equal(plain, [
-    'model            epochs  test images     MSE',
-    '---------------  ------  -----------  ------',
-    'supervised           10       10,000  0.0192',
-    'semi-supervised      10       10,000  0.0135',
-  ].join('\n'));
+  assert.equal(
+    plain,
+    [
+      'model            epochs  test images     MSE',
+      '---------------  ------  -----------  ------',
+      'supervised           10       10,000  0.0192',
+      'semi-supervised      10       10,000  0.0135',
+    ].join('\n'),
+  );
   const html = htmlTable(rows, { caption: 'Reconstruction' });
   assert.equal((html.match(/<tr>/g) ?? []).length, 3);
   assert.match(html, /<caption[^>]*>Reconstruction<\/caption>/);
@@ -102,7 +121,10 @@ test('tables: HTML and aligned plain text from the same rows; Markdown tables pa
   assert.deepEqual(Object.keys(bundle.data).sort(), ['text/html', 'text/plain']);
   const md = 'Results (mean ± std):\n\n| labels | preset | error (%) |\n| ---: | --- | ---: |\n| 100 | paper | 4.16 ± 0.48 |\n| 1000 | fast | 2.27 |\n';
   const t = parseMarkdownTable(md);
-  assert.deepEqual(t.rows, [{ labels: '100', preset: 'paper', 'error (%)': '4.16 ± 0.48' }, { labels: '1000', preset: 'fast', 'error (%)': '2.27' }]);
+  assert.deepEqual(t.rows, [
+    { labels: '100', preset: 'paper', 'error (%)': '4.16 ± 0.48' },
+    { labels: '1000', preset: 'fast', 'error (%)': '2.27' },
+  ]);
   assert.deepEqual(t.options.align, { labels: 'right', preset: 'left', 'error (%)': 'right' });
   assert.equal(t.options.caption, 'Results (mean ± std)');
   assert.doesNotMatch(plainTable(t.rows, t.options), /\|/);
@@ -115,7 +137,14 @@ test("docs/figures holds exactly README's figures, each the same bytes as its no
   const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
   const shown = [...new Set([...readme.matchAll(/docs\/figures\/([\w.-]+--[\w.-]+\.png)/g)].map((m) => m[1]))].sort();
   const dir = path.join(root, 'docs', 'figures');
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.png')).sort(), shown, 'run /usr/bin/python3 scripts/extract-figures.py');
+  assert.deepEqual(
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort(),
+    shown,
+    'run /usr/bin/python3 scripts/extract-figures.py',
+  );
   for (const file of shown) {
     const [stem, name] = file.replace(/\.png$/, '').split('--');
     const nb = JSON.parse(fs.readFileSync(path.join(NOTEBOOK_DIR, `${stem}.ipynb`), 'utf8')) as Notebook;

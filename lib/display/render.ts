@@ -52,7 +52,12 @@ export function textWidth(text: string, fontSize: number, bold = false): number 
 
 // Headless vega has no canvas to measure text and estimates 0.8 em per character, which makes
 // titles and legends look wider than they are (blank margins, wrong layout): measure instead.
-(vega as unknown as { textMetrics: { width: (item: any, text: any) => number } }).textMetrics.width = (item, text) => {
+interface TextItem {
+  text?: unknown;
+  fontSize?: number;
+  fontWeight?: string | number;
+}
+(vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics.width = (item, text) => {
   const value = text ?? item.text;
   const str = value == null ? '' : Array.isArray(value) ? value.join(' ') : String(value);
   const weight = item.fontWeight;
