@@ -122,8 +122,8 @@ export function buildNotebook(text: string, name: string, previous: Notebook | n
 
 /**
  * The notebook file: JSON as nbformat writes it (sorted keys, indent 1, trailing newline), except
- * inside JSON outputs (the Vega-Lite specs): there an array of plain values (a data column) or a
- * short array is written on one line. A 10,000-point scatter is then a few lines, not 50,000.
+ * inside JSON outputs (the Vega-Lite specs): there an array of plain values (a data column), a
+ * short array or a short object is written on one line. A 10,000-point scatter is then a few lines, not 50,000.
  * scripts/notebooks.py rewrites every executed notebook in this form (`--format`).
  */
 export function serialize(nb: Notebook): string {
@@ -145,6 +145,10 @@ function format(v: unknown, indent: string, inJsonOutput: boolean): string {
   }
   const keys = Object.keys(v).sort();
   if (keys.length === 0) return '{}';
+  if (inJsonOutput) {
+    const flat = JSON.stringify(sortKeys(v));
+    if (flat.length <= COMPACT_ARRAY_CHARS) return flat; // a short object (an axis, a scale) on one line
+  }
   const o = v as Record<string, unknown>;
   // a JSON mime type (application/vnd.vegalite.v5+json, application/json) holds an output's object
   const item = (k: string) => `${inner}${JSON.stringify(k)}: ${format(o[k], inner, inJsonOutput || /(^|\+|\/)json$/.test(k))}`;
