@@ -151,10 +151,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     } else if (opts.onMismatch === 'retrain') {
       log(`${shown} holds another model (${diff.join('; ')}): training a new one over it`);
     } else {
-      throw new CheckpointError(
-        `${file} holds a model trained with other parameters (${diff.join('; ')}); ` +
-          'delete that folder, give this run another name, or pass onMismatch: "retrain"',
-      );
+      throw new CheckpointError(`${file} holds a model trained with other parameters (${diff.join('; ')}); ` + 'delete that folder, give this run another name, or pass onMismatch: "retrain"');
     }
   }
   if (!exp) {

@@ -54,7 +54,10 @@ export function parseSource(text: string): { cells: Omit<Cell, 'id'>[]; figures:
   const figures: string[] = [];
   let prose: string[] = [];
   const flushProse = () => {
-    const t = prose.join('\n').replace(/^\s*\n/, '').trimEnd();
+    const t = prose
+      .join('\n')
+      .replace(/^\s*\n/, '')
+      .trimEnd();
     if (t.trim() !== '') cells.push({ cell_type: 'markdown', metadata: {}, source: lines(t) });
     prose = [];
   };
@@ -63,7 +66,12 @@ export function parseSource(text: string): { cells: Omit<Cell, 'id'>[]; figures:
     const row = rows[i];
     const fig = /^<!--\s*figures:\s*(.*?)\s*-->\s*$/.exec(row);
     if (fig) {
-      figures.push(...fig[1].split(',').map((s) => s.trim()).filter(Boolean));
+      figures.push(
+        ...fig[1]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
       continue;
     }
     const fence = /^```(ts|typescript)\b\s*(.*)$/.exec(row);
@@ -158,7 +166,11 @@ function format(v: unknown, indent: string, inJsonOutput: boolean): string {
 function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   }
   return v;
 }

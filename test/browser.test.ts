@@ -28,7 +28,16 @@ test('every Vega-Lite bundle of the notebooks renders in Chromium like its PNG; 
     { ...scatter, where: 'broken: a field renamed', spec: JSON.parse(JSON.stringify(scatter.spec).replace(/"field":"x"/g, '"field":"nope"')) },
     { ...scatter, where: 'broken: not a mark', spec: JSON.parse(JSON.stringify(scatter.spec).replace(/"type":"circle"/g, '"type":"blob"')) },
     // x and y swapped: the same marks and size, another picture (the codes mirrored on the diagonal)
-    { ...scatter, where: 'broken: another picture', spec: JSON.parse(JSON.stringify(scatter.spec).replace(/"field":"x"/g, '"field":"T"').replace(/"field":"y"/g, '"field":"x"').replace(/"field":"T"/g, '"field":"y"')) },
+    {
+      ...scatter,
+      where: 'broken: another picture',
+      spec: JSON.parse(
+        JSON.stringify(scatter.spec)
+          .replace(/"field":"x"/g, '"field":"T"')
+          .replace(/"field":"y"/g, '"field":"x"')
+          .replace(/"field":"T"/g, '"field":"y"'),
+      ),
+    },
   ];
   const lines: string[] = [];
   const t0 = Date.now();

@@ -36,7 +36,20 @@ import {
   wrapText,
   type HistoryRow,
 } from '../lib/figures';
-import { renderSvg, renderPng, svgToPng, headlessView, figureBundle, sendDisplayData, showFigure, inNotebook, notebookProgress, NotInNotebookError, VEGALITE_MIME, type DisplayData } from '../lib/display';
+import {
+  renderSvg,
+  renderPng,
+  svgToPng,
+  headlessView,
+  figureBundle,
+  sendDisplayData,
+  showFigure,
+  inNotebook,
+  notebookProgress,
+  NotInNotebookError,
+  VEGALITE_MIME,
+  type DisplayData,
+} from '../lib/display';
 import { writeRunFigures } from '../lib/cli/figure-files';
 
 let mnist: Mnist;
@@ -151,7 +164,10 @@ test('latent scatter of n_z > 2 plots the chosen dims and says so', async () => 
 
 test('target priors: three panels, every sample drawn, coloured by label', async () => {
   const panels = targetPriorPanels(1000, new Rng(1));
-  assert.deepEqual(panels.map((p) => p.title), ['gaussian (labelled by sector)', 'gaussian mixture', 'swiss roll']);
+  assert.deepEqual(
+    panels.map((p) => p.title),
+    ['gaussian (labelled by sector)', 'gaussian mixture', 'swiss roll'],
+  );
   const g = panels[0];
   for (let i = 0; i < 1000; i++) assert.equal(g.labels[i], gaussianSector(g.z[2 * i], g.z[2 * i + 1]));
   for (const p of panels) assert.equal(new Set(Array.from(p.labels)).size, 10, `${p.title}: all ten labels`);
@@ -192,8 +208,7 @@ test('manifold: decoded grid on the latent axes, digit (r, c) decodes grid point
   const [img] = images(svg);
   assert.deepEqual([img.width, img.height], [140, 140]);
   const one = sup.model.decode(Float32Array.from([0.5, -0.5])); // grid row 3, column 3
-  for (let y = 0; y < 28; y++)
-    for (let x = 0; x < 28; x++) assert.ok(Math.abs(gray(img, 3 * 28 + x, 3 * 28 + y) - 255 * one[y * 28 + x]) <= 1);
+  for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) assert.ok(Math.abs(gray(img, 3 * 28 + x, 3 * 28 + y) - 255 * one[y * 28 + x]) <= 1);
   // axis covers the grid with each digit centred on its point: [-1.25, 1.25]
   const view = await headlessView(spec);
   assert.deepEqual(view.scale('x').domain(), [-1.25, 1.25]);
@@ -247,7 +262,11 @@ test('training curves: one line per metric with a legend, from the trainer histo
   assert.ok(metrics.includes('train_reconstruction') && metrics.includes('test_reconstruction'));
   for (const yScale of ['log', 'linear', 'independent'] as const) {
     const svg = await renderSvg(trainingCurvesSpec(history, { yScale }));
-    assert.equal(groups(svg, 'mark-line role-mark').reduce((n, g) => n + count(g, '<path'), 0), metrics.length, yScale);
+    assert.equal(
+      groups(svg, 'mark-line role-mark').reduce((n, g) => n + count(g, '<path'), 0),
+      metrics.length,
+      yScale,
+    );
     if (yScale !== 'independent') {
       const labels = legendLabels(svg);
       for (const m of metrics) assert.ok(labels.includes(m), `${m} in the legend`);
@@ -285,7 +304,10 @@ test('notebookProgress updates one table display in place and redraws the curves
   const ids = [...new Set(sent.map((s) => s.content.transient.display_id))];
   assert.equal(ids.length, 2, 'a progress display and a chart display');
   const [table, chart] = ids.map((id) => sent.filter((s) => s.content.transient.display_id === id));
-  assert.deepEqual(table.map((s) => s.update), [false, ...table.slice(1).map(() => true)]);
+  assert.deepEqual(
+    table.map((s) => s.update),
+    [false, ...table.slice(1).map(() => true)],
+  );
   assert.ok(table.length >= 20, `updated per batch (intervalMs 0): ${table.length}`);
   const last = table[table.length - 1].content.data;
   assert.match(last['text/html'] as string, /<progress value="20" max="20"/);
@@ -293,7 +315,10 @@ test('notebookProgress updates one table display in place and redraws the curves
   assert.match(last['text/plain'] as string, /\nepoch +train reconstruction +.*\n-+ +-+.*\n +1 +[\d.]+ .*\n +2 /);
   assert.doesNotMatch(last['text/plain'] as string, /[│┌─]|\t/, 'aligned with spaces, no box drawing or tabs');
   assert.equal(count(last['text/html'] as string, '<tr>'), 3, 'header + two epoch rows');
-  assert.deepEqual(chart.map((s) => s.update), [false, true]);
+  assert.deepEqual(
+    chart.map((s) => s.update),
+    [false, true],
+  );
   assert.equal(typeof chart[1].content.data[VEGALITE_MIME], 'object');
 });
 
@@ -323,15 +348,27 @@ test('writeRunFigures writes every figure of a semi-supervised run as PNG (SVG w
 test('experimentFigures: n_z > 2 uses dims 0 and 1 (the rest at 0); n_z = 1 skips the 2-D figures; PARR needs labels', async () => {
   const e4 = tiny('supervised', 4, 'gaussian_mixture');
   const { figures, skipped } = experimentFigures(e4, { scatterCount: 500, only: ['latent_scatter', 'manifold', 'conditional_generation'] });
-  assert.deepEqual(figures.map((f) => f.name), ['latent_scatter', 'manifold']);
-  assert.deepEqual(skipped.map((s) => s.name), ['conditional_generation']);
+  assert.deepEqual(
+    figures.map((f) => f.name),
+    ['latent_scatter', 'manifold'],
+  );
+  assert.deepEqual(
+    skipped.map((s) => s.name),
+    ['conditional_generation'],
+  );
   assert.match(JSON.stringify(figures[0].spec), /dimensions 0 and 1 of n_z = 4/);
   const subtitle = [(figures[1].spec as { title: { subtitle: string | string[] } }).title.subtitle].flat().join(' ');
   assert.match(subtitle, /grid over \[-2.5, 2.5\]² of z\[0\], z\[1\]; the other 2 dimensions at 0/);
   const e1 = tiny('semi_supervised', 1);
   const r1 = experimentFigures(e1, { only: ['restoration', 'latent_scatter', 'prior_samples', 'manifold', 'training_curves'] });
-  assert.deepEqual(r1.figures.map((f) => f.name), ['restoration']);
-  assert.deepEqual(r1.skipped.map((s) => s.name), ['latent_scatter', 'prior_samples', 'manifold', 'training_curves']);
+  assert.deepEqual(
+    r1.figures.map((f) => f.name),
+    ['restoration'],
+  );
+  assert.deepEqual(
+    r1.skipped.map((s) => s.name),
+    ['latent_scatter', 'prior_samples', 'manifold', 'training_curves'],
+  );
 });
 
 test('classification error: one bar per (labels, source) with its height, errors outside [0, 1] refused', async () => {
@@ -349,7 +386,10 @@ test('classification error: one bar per (labels, source) with its height, errors
   assert.ok(Math.abs(heights[2] / heights[0] - 0.12 / 0.015) < 0.05, `bar heights ${heights}`);
   assert.throws(() => classificationErrorSpec([{ labels: '100', source: 'x', error: 12 }]), /fraction in \[0, 1\], got 12/);
   // columns come in the order given, not alphabetically ('1,000' would sort before '100')
-  const three = ['100', '1,000', 'all'].flatMap((labels) => [{ labels, source: 'this run', error: 0.05 }, { labels, source: 'AAE paper', error: 0.01 }]);
+  const three = ['100', '1,000', 'all'].flatMap((labels) => [
+    { labels, source: 'this run', error: 0.05 },
+    { labels, source: 'AAE paper', error: 0.01 },
+  ]);
   const texts: [string, number][] = [];
   (function walk(n: any, x: number): void {
     for (const it of n.items ?? []) {
@@ -367,9 +407,32 @@ test('error curves: one line per run over its epochs, dashed reference lines, em
     { name: 'all labels', history: [0.04, 0.02].map((e, epoch) => ({ epoch, test_error: e })) },
   ];
   const svg = await renderSvg(errorCurvesSpec(curves, { references: [{ name: 'AAE paper, 1,000 labels', error: 0.016 }] }));
-  assert.equal((groups(svg, 'mark-line role-mark').join('').match(/<path /g) ?? []).length, 2, 'a line per run');
-  assert.equal((groups(svg, 'mark-symbol role-mark').join('').match(/<path /g) ?? []).length, 5, 'a point per epoch');
-  assert.equal((groups(svg, 'mark-rule role-mark').join('').match(/<line /g) ?? []).length, 1);
+  assert.equal(
+    (
+      groups(svg, 'mark-line role-mark')
+        .join('')
+        .match(/<path /g) ?? []
+    ).length,
+    2,
+    'a line per run',
+  );
+  assert.equal(
+    (
+      groups(svg, 'mark-symbol role-mark')
+        .join('')
+        .match(/<path /g) ?? []
+    ).length,
+    5,
+    'a point per epoch',
+  );
+  assert.equal(
+    (
+      groups(svg, 'mark-rule role-mark')
+        .join('')
+        .match(/<line /g) ?? []
+    ).length,
+    1,
+  );
   assert.match(svg, /AAE paper, 1,000 labels/);
   assert.throws(() => errorCurvesSpec([{ name: 'x', history: [{ epoch: 0 }] }]), /no run has a positive test_error/);
 });
@@ -378,13 +441,23 @@ test('error curves: one line per run over its epochs, dashed reference lines, em
 
 /** Text labels of the axis whose title is `title` (the labels of that axis group). */
 function axisLabels(svg: string, axisTitle: string): string[] {
-  const parts = svg.split('role-axis"').slice(1).filter((g) => g.includes(`>${axisTitle}<`));
+  const parts = svg
+    .split('role-axis"')
+    .slice(1)
+    .filter((g) => g.includes(`>${axisTitle}<`));
   return parts.flatMap((g) => [...g.split('role-axis-title')[0].matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]));
 }
 
-test('coding spaces side by side: every code drawn, one legend, no wider than GitHub\'s 830 px column', async () => {
+test("coding spaces side by side: every code drawn, one legend, no wider than GitHub's 830 px column", async () => {
   const data = latentCodes(sup.model, mnist.test, 1000);
-  const spec = latentScattersSpec([{ title: 'a', codes: data }, { title: 'b', codes: data }, { title: 'c', codes: data }], { title: 'Coding spaces of three models, a title long enough to need a second line' });
+  const spec = latentScattersSpec(
+    [
+      { title: 'a', codes: data },
+      { title: 'b', codes: data },
+      { title: 'c', codes: data },
+    ],
+    { title: 'Coding spaces of three models, a title long enough to need a second line' },
+  );
   const svg = await renderSvg(spec);
   assert.equal(symbolMarks(svg), 3000);
   assert.deepEqual(legendLabels(svg), DIGIT_LABELS, 'one shared digit legend');

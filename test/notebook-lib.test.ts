@@ -107,7 +107,10 @@ test('quantile bins are equal-count and combine dimensions', () => {
   const cells = quantileBins(v, 2, 4);
   const counts = new Array(16).fill(0);
   for (const c of cells) counts[c]++;
-  assert.equal(counts.reduce((s, x) => s + x, 0), 100);
+  assert.equal(
+    counts.reduce((s, x) => s + x, 0),
+    100,
+  );
   const one = quantileBins(Float32Array.from([5, 1, 3, 2]), 1, 2);
   assert.deepEqual(Array.from(one), [1, 0, 1, 0]);
 });
@@ -121,7 +124,7 @@ test('k-NN accuracy: 1 on separated clusters, about chance on noise', () => {
     sep[2 * i + 1] = (i % 5) * 0.01;
   }
   assert.equal(knnAccuracy(sep, 2, labels, 5), 1);
-  const noise = Float32Array.from({ length: n * 2 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 1);
+  const noise = Float32Array.from({ length: n * 2 }, (_, i) => (Math.sin(i * 12.9898) * 43758.5453) % 1);
   assert.ok(knnAccuracy(noise, 2, labels, 5) < 0.6);
 });
 
@@ -132,7 +135,10 @@ test('label swapping and style information on a small semi-supervised model', as
   const model = exp.model as SemiSupervisedAAE;
   const sw = swapLabels(model, exp.data.test, 30);
   assert.equal(sw.images, 30);
-  assert.equal(sw.confusion.flat().reduce((s, x) => s + x, 0), 300);
+  assert.equal(
+    sw.confusion.flat().reduce((s, x) => s + x, 0),
+    300,
+  );
   for (const f of [sw.followsCondition, sw.followsConditionWhenSwapped, sw.followsSourceWhenSwapped, ...sw.perCondition]) assert.ok(f >= 0 && f <= 1);
   assert.ok(sw.followsConditionWhenSwapped + sw.followsSourceWhenSwapped <= 1);
   assert.ok(Math.abs(sw.conditionEntropy - Math.log2(10)) < 1e-12);

@@ -43,7 +43,10 @@ test('every notebook is built from its source in notebooks/src', () => {
     assert.equal(nb.nbformat, 4);
     assert.equal(nb.nbformat_minor, 5);
     assert.equal(nb.cells[0].cell_type, 'markdown', `${name}: the first cell says what the notebook reproduces`);
-    assert.ok(nb.cells.some((c) => c.cell_type === 'code' && (c.metadata.tags as string[] | undefined)?.includes('parameters')), `${name}: no parameters cell`);
+    assert.ok(
+      nb.cells.some((c) => c.cell_type === 'code' && (c.metadata.tags as string[] | undefined)?.includes('parameters')),
+      `${name}: no parameters cell`,
+    );
   }
 });
 
@@ -60,8 +63,17 @@ test('every notebook runs in quick mode under Jupyter and shows its figures', { 
   const t0 = Date.now();
   const r = spawnSync(
     py!,
-    [path.join(ROOT, 'scripts', 'notebooks.py'), '--quick', '--timeout', '300', '--out-dir', path.join(tmp, 'executed'), '--kernel-dir', path.join(tmp, 'jupyter'),
-      ...names.map((n) => path.join(NOTEBOOK_DIR, `${n}.ipynb`))],
+    [
+      path.join(ROOT, 'scripts', 'notebooks.py'),
+      '--quick',
+      '--timeout',
+      '300',
+      '--out-dir',
+      path.join(tmp, 'executed'),
+      '--kernel-dir',
+      path.join(tmp, 'jupyter'),
+      ...names.map((n) => path.join(NOTEBOOK_DIR, `${n}.ipynb`)),
+    ],
     { encoding: 'utf8', env: { ...process.env, AAE_RUNS_ROOT: path.join(tmp, 'runs') }, timeout: 580_000 },
   );
   console.log(`notebooks executed in ${((Date.now() - t0) / 1000).toFixed(1)} s\n${r.stdout}`);
@@ -72,12 +84,15 @@ test('every notebook runs in quick mode under Jupyter and shows its figures', { 
     const outputs = nb.cells.flatMap((c) => (c.outputs ?? []) as Record<string, unknown>[]);
     const errors = outputs.filter((o) => o.output_type === 'error');
     assert.equal(errors.length, 0, `${name}: error outputs: ${JSON.stringify(errors).slice(0, 500)}`);
-    const text = outputs.filter((o) => o.output_type === 'stream' && o.name === 'stdout').map((o) => [o.text].flat().join('')).join('');
+    const text = outputs
+      .filter((o) => o.output_type === 'stream' && o.name === 'stdout')
+      .map((o) => [o.text].flat().join(''))
+      .join('');
     assert.match(text, /QUICK MODE/, `${name}: the kernel did not run in quick mode`);
-    const expected = ((nb.metadata.aae_lab as { figures?: string[] } | undefined)?.figures ?? []);
+    const expected = (nb.metadata.aae_lab as { figures?: string[] } | undefined)?.figures ?? [];
     assert.ok(expected.length > 0, `${name}: the source declares no figures (<!-- figures: ... -->)`);
     for (const fig of expected) {
-      const out = outputs.find((o) => o.output_type === 'display_data' && ((o.metadata as Record<string, { figure?: string }> | undefined)?.[FIGURE_METADATA_KEY]?.figure === fig));
+      const out = outputs.find((o) => o.output_type === 'display_data' && (o.metadata as Record<string, { figure?: string }> | undefined)?.[FIGURE_METADATA_KEY]?.figure === fig);
       assert.ok(out, `${name}: figure "${fig}" was not displayed`);
       const data = out.data as Record<string, unknown>;
       const vl = data[VEGALITE];

@@ -125,7 +125,10 @@ export class LiveDisplay {
   readonly id: string;
   private shown = false;
 
-  constructor(private readonly writer?: DisplayWriter, id = randomBytes(8).toString('hex')) {
+  constructor(
+    private readonly writer?: DisplayWriter,
+    id = randomBytes(8).toString('hex'),
+  ) {
     this.id = id;
   }
 
@@ -187,7 +190,9 @@ export function progressView(s: ProgressState): { html: string; text: string } {
   const done = s.epoch * s.batches + s.batch;
   const all = Math.max(1, s.totalEpochs * s.batches);
   const head = `epoch ${s.epoch + 1}/${s.totalEpochs}, batch ${s.batch}/${s.batches}, ${s.elapsed.toFixed(0)} s${s.status ? ` (${s.status})` : ''}`;
-  const losses = Object.entries(s.losses).map(([k, v]) => `${k} ${formatMetric(k, v)}`).join(', ');
+  const losses = Object.entries(s.losses)
+    .map(([k, v]) => `${k} ${formatMetric(k, v)}`)
+    .join(', ');
   const rows = s.history.map((h) => [String(h.epoch + 1), ...cols.map((c) => formatMetric(c, h[c])), (h.seconds ?? 0).toFixed(1)]);
   // metric names with spaces for underscores: the header wraps instead of running off the output
   const header = ['epoch', ...cols.map((c) => c.replace(/_/g, ' ')), 'seconds'];
@@ -202,7 +207,12 @@ export function progressView(s: ProgressState): { html: string; text: string } {
         `</table>`
       : '') +
     `</div>`;
-  const plain = rows.length ? plainTable(rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]]))), { columns: header }) : '';
+  const plain = rows.length
+    ? plainTable(
+        rows.map((r) => Object.fromEntries(header.map((h, j) => [h, r[j]]))),
+        { columns: header },
+      )
+    : '';
   const text = [head, losses && `last batch: ${losses}`, plain].filter(Boolean).join('\n');
   return { html, text };
 }
@@ -304,8 +314,7 @@ export function plainTable(rows: readonly Record<string, TableValue>[], opts: Ta
 export function htmlTable(rows: readonly Record<string, TableValue>[], opts: TableOptions = {}): string {
   const { columns, cells, align } = tableCells(rows, opts);
   // numbers and short cells never break inside (no "wasm-" / "blas" or "1.90 ±" / "0.10")
-  const td = (t: string, j: number, tag: string) =>
-    `<${tag} style="text-align:${align[j]}${tag === 'td' && (align[j] === 'right' || t.length <= 12) ? ';white-space:nowrap' : ''}">${esc(t)}</${tag}>`;
+  const td = (t: string, j: number, tag: string) => `<${tag} style="text-align:${align[j]}${tag === 'td' && (align[j] === 'right' || t.length <= 12) ? ';white-space:nowrap' : ''}">${esc(t)}</${tag}>`;
   return (
     '<table>' +
     (opts.caption ? `<caption style="text-align:left">${esc(opts.caption)}</caption>` : '') +
@@ -329,15 +338,27 @@ export function showTable(rows: readonly Record<string, TableValue>[], opts: Tab
  * caption; cells keep their text, `---:` columns align right.
  */
 export function parseMarkdownTable(md: string): { rows: Record<string, string>[]; options: TableOptions } {
-  const lines = md.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = md
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const table = lines.filter((l) => l.startsWith('|'));
   if (table.length < 2) throw new RangeError('parseMarkdownTable: no Markdown table (header and rule lines) found');
-  const split = (l: string) => l.replace(/^\|/, '').replace(/\|$/, '').split('|').map((c) => c.trim());
+  const split = (l: string) =>
+    l
+      .replace(/^\|/, '')
+      .replace(/\|$/, '')
+      .split('|')
+      .map((c) => c.trim());
   const columns = split(table[0]);
   const rule = split(table[1]);
   const align = Object.fromEntries(columns.map((c, j) => [c, rule[j]?.endsWith(':') ? 'right' : 'left'])) as Record<string, 'left' | 'right'>;
   const rows = table.slice(2).map((l) => Object.fromEntries(split(l).map((v, j) => [columns[j], v])));
-  const caption = lines.filter((l) => !l.startsWith('|')).join(' ').replace(/:$/, '') || undefined;
+  const caption =
+    lines
+      .filter((l) => !l.startsWith('|'))
+      .join(' ')
+      .replace(/:$/, '') || undefined;
   return { rows, options: { columns, align, caption } };
 }
 

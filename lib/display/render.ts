@@ -146,9 +146,7 @@ export function svgToPng(svg: string, opts: PngOptions = {}): RenderedPng {
   });
   const img = resvg.render();
   const pixels = img.pixels; // a getter that copies: read it once
-  const png =
-    ((opts.grayscale ?? true) ? grayscalePng(pixels, img.width, img.height) : null) ??
-    ((opts.palette ?? true) ? palettePng(pixels, img.width, img.height) : Buffer.from(img.asPng()));
+  const png = ((opts.grayscale ?? true) ? grayscalePng(pixels, img.width, img.height) : null) ?? ((opts.palette ?? true) ? palettePng(pixels, img.width, img.height) : Buffer.from(img.asPng()));
   return { png, width: img.width, height: img.height, cssWidth: Math.round(img.width / scale), cssHeight: Math.round(img.height / scale) };
 }
 

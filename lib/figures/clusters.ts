@@ -39,7 +39,10 @@ export function clusterExamples(model: SemiSupervisedAAE, set: ImageSet, perClus
   }
   const counts = new Array(K).fill(0);
   for (const k of model.assign(set.images)) counts[k]++;
-  const prototypes = model.decode(new Float32Array(K * model.config.nZ), Array.from({ length: K }, (_, k) => k));
+  const prototypes = model.decode(
+    new Float32Array(K * model.config.nZ),
+    Array.from({ length: K }, (_, k) => k),
+  );
   return { clusters: K, prototypes, examples, perCluster, labels, counts };
 }
 

@@ -3,18 +3,7 @@
  * DIGIT_COLORS[k] (the ten "tab10" colours of matplotlib / d3 category10), so a scatter of codes,
  * the target prior's modes and their legends agree across figures.
  */
-export const DIGIT_COLORS: readonly string[] = [
-  '#1f77b4',
-  '#ff7f0e',
-  '#2ca02c',
-  '#d62728',
-  '#9467bd',
-  '#8c564b',
-  '#e377c2',
-  '#7f7f7f',
-  '#bcbd22',
-  '#17becf',
-];
+export const DIGIT_COLORS: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /** The labels 0-9, the fixed domain of the digit colour scale. */
 export const DIGITS: readonly number[] = Array.from({ length: 10 }, (_, k) => k);

@@ -142,11 +142,24 @@ export interface LatentScatterOptions {
 }
 
 /** One scatter view of 2-D points coloured by a 0-9 label, its data as rounded columns. */
-function scatterView(xs: number[], ys: number[], labels: ArrayLike<number>, o: {
-  field: string; colorTitle: string; width: number; height: number; pointSize: number; opacity: number; xTitle: string; yTitle: string; title?: string;
-  /** Legend under the plots (side-by-side panels: keeps the figure within GitHub's column). */
-  legendBelow?: boolean;
-}) {
+function scatterView(
+  xs: number[],
+  ys: number[],
+  labels: ArrayLike<number>,
+  o: {
+    field: string;
+    colorTitle: string;
+    width: number;
+    height: number;
+    pointSize: number;
+    opacity: number;
+    xTitle: string;
+    yTitle: string;
+    title?: string;
+    /** Legend under the plots (side-by-side panels: keeps the figure within GitHub's column). */
+    legendBelow?: boolean;
+  },
+) {
   const dx = decimalsFor(xs, o.width);
   const dy = decimalsFor(ys, o.height);
   const { data, transform } = columnarData({ x: xs.map((v) => roundTo(v, dx)), y: ys.map((v) => roundTo(v, dy)), [o.field]: Array.from(labels) });
@@ -211,8 +224,14 @@ export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions 
     $schema: VEGA_LITE_SCHEMA,
     title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, joinNotes(opts.subtitle, dimsNote(dims, nZ)), width + 100),
     ...scatterView(xs, ys, data.labels, {
-      field: 'digit', colorTitle: 'digit', width, height: opts.height ?? 420, pointSize: opts.pointSize ?? 9, opacity: opts.opacity ?? 0.6,
-      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`,
+      field: 'digit',
+      colorTitle: 'digit',
+      width,
+      height: opts.height ?? 420,
+      pointSize: opts.pointSize ?? 9,
+      opacity: opts.opacity ?? 0.6,
+      xTitle: `z[${dims[0]}]`,
+      yTitle: `z[${dims[1]}]`,
     }),
     config: BASE_CONFIG,
   } as FigureSpec;
@@ -241,8 +260,16 @@ export function latentScattersSpec(panels: readonly { title: string; codes: Late
     if (note) notes.add(note);
     const { xs, ys } = codeColumns(p.codes, dims);
     return scatterView(xs, ys, p.codes.labels, {
-      field: 'digit', colorTitle: 'digit', width: size, height: size, pointSize: opts.pointSize ?? 4, opacity: opts.opacity ?? 0.6,
-      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
+      field: 'digit',
+      colorTitle: 'digit',
+      width: size,
+      height: size,
+      pointSize: opts.pointSize ?? 4,
+      opacity: opts.opacity ?? 0.6,
+      xTitle: `z[${dims[0]}]`,
+      yTitle: `z[${dims[1]}]`,
+      title: p.title,
+      legendBelow: true,
     });
   });
   return {
@@ -291,8 +318,16 @@ export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSampl
     if (note) notes.push(note);
     const { xs, ys } = codeColumns({ codes: p.z, nZ: p.nZ, labels: p.labels }, dims);
     return scatterView(xs, ys, p.labels, {
-      field: 'label', colorTitle: opts.colorTitle ?? 'label / mode', width: size, height: size, pointSize: opts.pointSize ?? 6, opacity: 0.6,
-      xTitle: `z[${dims[0]}]`, yTitle: `z[${dims[1]}]`, title: p.title, legendBelow: true,
+      field: 'label',
+      colorTitle: opts.colorTitle ?? 'label / mode',
+      width: size,
+      height: size,
+      pointSize: opts.pointSize ?? 6,
+      opacity: 0.6,
+      xTitle: `z[${dims[0]}]`,
+      yTitle: `z[${dims[1]}]`,
+      title: p.title,
+      legendBelow: true,
     });
   });
   return {
@@ -324,8 +359,7 @@ export interface ImagePanel {
 
 /** One image mark covering [x0, x1] x [y0, y1]; the image's top row is at y1 (or y0 when yReverse). */
 export function imagePanel(p: ImagePanel) {
-  const axis = (ticks: number[] | null | undefined, t: string | null | undefined) =>
-    ticks === null ? null : { title: t ?? null, grid: false, ...(ticks ? { values: ticks } : {}) };
+  const axis = (ticks: number[] | null | undefined, t: string | null | undefined) => (ticks === null ? null : { title: t ?? null, grid: false, ...(ticks ? { values: ticks } : {}) });
   return {
     ...(p.title ? { title: p.title } : {}),
     width: p.width,
@@ -528,10 +562,7 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
   }
   const initial = opts.initialLabel ?? 0;
   if (!DIGITS.includes(initial)) throw new RangeError(`conditionalManifoldSpec: initialLabel must be 0-9, got ${initial}`);
-  const bind =
-    control === 'slider'
-      ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label' }
-      : { input: 'select' as const, options: [...DIGITS], name: 'label' };
+  const bind = control === 'slider' ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label' } : { input: 'select' as const, options: [...DIGITS], name: 'label' };
   const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
   return {
     $schema: VEGA_LITE_SCHEMA,
@@ -628,7 +659,11 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
     }
   }
   const yScale = opts.yScale ?? 'log';
-  const dashes: [string, number[]][] = [['train', [1, 0]], ['validation', [2, 2]], ['test', [5, 3]]];
+  const dashes: [string, number[]][] = [
+    ['train', [1, 0]],
+    ['validation', [2, 2]],
+    ['test', [5, 3]],
+  ];
   const splits = dashes.filter(([name]) => values.some((v) => v.split === name));
   const lastEpoch = Math.max(1, ...values.map((v) => v.epoch));
   const encoding = {
@@ -640,7 +675,13 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
       scale: yScale === 'log' ? { type: 'log' as const } : { zero: false },
     },
     color: { field: 'metric', type: 'nominal' as const, title: 'metric', sort: metrics, scale: { scheme: 'dark2' }, legend: { orient: 'right' as const, labelLimit: 260 } },
-    strokeDash: { field: 'split', type: 'nominal' as const, title: 'split', scale: { domain: splits.map((x) => x[0]), range: splits.map((x) => x[1]) }, legend: { symbolType: 'stroke', symbolSize: 300, symbolStrokeColor: '#444', symbolStrokeWidth: 2 } },
+    strokeDash: {
+      field: 'split',
+      type: 'nominal' as const,
+      title: 'split',
+      scale: { domain: splits.map((x) => x[0]), range: splits.map((x) => x[1]) },
+      legend: { symbolType: 'stroke', symbolSize: 300, symbolStrokeColor: '#444', symbolStrokeWidth: 2 },
+    },
     tooltip: [
       { field: 'metric', type: 'nominal' as const },
       { field: 'epoch', type: 'quantitative' as const },
@@ -650,10 +691,7 @@ export function trainingCurvesSpec(history: readonly HistoryRow[], opts: Trainin
   // lines (dashed by split) and points as two layers: a line mark with a point overlay would draw
   // the split legend's symbols without a stroke (Vega-Lite sets it transparent), i.e. invisible
   const { strokeDash, ...shared } = encoding;
-  const layer = [
-    { mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { strokeDash } },
-    { mark: { type: 'point' as const, filled: true, size: 30, opacity: 1 } },
-  ];
+  const layer = [{ mark: { type: 'line' as const, strokeWidth: 2 }, encoding: { strokeDash } }, { mark: { type: 'point' as const, filled: true, size: 30, opacity: 1 } }];
   const head = title(opts.title ?? 'Training curves', `${history.length} epoch${history.length === 1 ? '' : 's'}`, (opts.width ?? 480) + 150);
   if (yScale === 'independent') {
     return {
@@ -753,9 +791,7 @@ export function logTicks(lo: number, hi: number): number[] {
 
 /** Test error per epoch of several runs (log y: 10% and 1% read equally well), with optional reference lines. */
 export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurvesOptions = {}): FigureSpec {
-  const values = curves.flatMap((c) =>
-    c.history.filter((h) => typeof h.test_error === 'number' && h.test_error > 0).map((h) => ({ run: c.name, epoch: h.epoch + 1, error: h.test_error as number })),
-  );
+  const values = curves.flatMap((c) => c.history.filter((h) => typeof h.test_error === 'number' && h.test_error > 0).map((h) => ({ run: c.name, epoch: h.epoch + 1, error: h.test_error as number })));
   if (values.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
   const refs = (opts.references ?? []).filter((r) => r.error > 0);
@@ -765,8 +801,11 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   const domain = [Math.min(...shown) / 1.3, Math.max(...shown) * 1.3];
   const ticks = logTicks(domain[0], domain[1]);
   const y = {
-    field: 'error', type: 'quantitative' as const, title: 'test error (log scale)',
-    scale: { type: 'log' as const, domain, nice: false }, axis: { format: '.2~%', values: ticks, grid: true },
+    field: 'error',
+    type: 'quantitative' as const,
+    title: 'test error (log scale)',
+    scale: { type: 'log' as const, domain, nice: false },
+    axis: { format: '.2~%', values: ticks, grid: true },
   };
   const lines = {
     data: { values },
