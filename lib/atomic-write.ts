@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isRunning } from './lock';
 
 /** Why a write failed, by errno code, for one-line messages. */
 const CAUSES: Record<string, string> = {
@@ -64,15 +65,6 @@ let write: WriteHook = defaultWrite;
  */
 export function setAtomicWriteHook(hook: WriteHook | null): void {
   write = hook ?? defaultWrite;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The temporary files of writeFileAtomic for `file` match this (prefix `.<name>.`). */

@@ -27,7 +27,8 @@ export interface RunLock {
   release(): void;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this pid runs (EPERM: it runs as another user). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
