@@ -168,6 +168,12 @@ test('cluster figures: the most confident images per cluster, the decoded cluste
   }
 });
 
+test('cluster confusion chart: every cluster is a row, also a cluster no image falls in', async () => {
+  const counts = [[5, 0, 0, 0, 0, 0, 0, 0, 0, 0], new Array(10).fill(0), [0, 3, 0, 0, 0, 0, 0, 0, 0, 1]];
+  const svg = await renderSvg(clusterConfusionSpec({ clusters: 3, counts, labels: [0, 4, 1] }));
+  for (const row of ['0 → 0', '1 → 4', '2 → 1']) assert.ok(svg.includes(`>${row}<`), `row ${row}`);
+});
+
 test('targets table: per target the best setup (most seeds, then lowest mean), every seed, met only with 3 seeds at or below the paper', () => {
   const cfg = makeConfig({ nLabeled: 100, labeledFrom: 'balanced' }, 'paper');
   const run = (seed: number, testError: number, extra: Partial<ClassifyResult> = {}): ClassifyResult => ({

@@ -127,7 +127,7 @@ export function clusterConfusionSpec(data: ClusterConfusion, opts: { title?: str
     height: data.clusters * cell,
     encoding: {
       x: { field: 'd', type: 'ordinal', title: 'true digit', axis: { labelAngle: 0 } },
-      y: { field: 'c', type: 'ordinal', sort: order, title: 'cluster' },
+      y: { field: 'c', type: 'ordinal', sort: order, scale: { domain: order }, title: 'cluster' },
     },
     layer: [
       {
