@@ -5,68 +5,37 @@
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { ConfigError } from '../errors';
 import { validateDataConfig, type DataConfig } from '../data/config';
+import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
 import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
 export * from '../data/config';
+export * from '../nn/train-config';
 export type { LrStep };
 
 export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
-export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
-export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
-export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
-/** The largest seed a config accepts (the CLIs' --seed range). */
-export const MAX_SEED = 2 ** 31 - 1;
 
 /**
  * The config of one experiment: the model's fields here, the data's (DataConfig, lib/data/config.ts)
- * and the training's: epochs, the learning-rate schedule (lib/train/schedule.ts reads it) and the seed.
+ * and the training's (TrainConfig, lib/nn/train-config.ts: epochs, optimizer, learning rates, seed).
  */
-export interface AAEConfig extends DataConfig {
+export interface AAEConfig extends DataConfig, TrainConfig {
   model: ModelName;
   prior: PriorName;
   /** Size of the latent code z (supervised) or of the style code (semi-supervised). */
   nZ: number;
   /** Units in every hidden layer of encoder, decoder and discriminators. */
   nHidden: number;
-  epochs: number;
   /** Dropout keep probability during training (1.0 at evaluation). */
   keepProb: number;
   /** Std of the Gaussian noise added to the encoder input (0 = no denoising). */
   noiseStd: number;
   /**
-   * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
-   * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
-   */
-  lrSchedule: LrStep[];
-  /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
-  dLrFactor: number;
-  /** The generator phase learns at lr * generatorLrFactor (the original: 1). */
-  generatorLrFactor: number;
-  /** Semi-supervised: the cross-entropy phase learns at lr * crossEntropyLrFactor (the original: 1). */
-  crossEntropyLrFactor: number;
-  /**
-   * Optimizer of every phase: 'adam' (TensorFlow 1's Adam, the original) or 'momentum' (SGD with
-   * momentum, the AAE paper).
-   */
-  optimizer: OptimizerName;
-  /**
-   * Reconstruction cost: 'mean' squared error over pixels (the original) or the squared error
-   * summed over the 784 pixels ('sum', mean over the batch), the scale the paper-sgd rates need.
-   */
-  reconstructionLoss: ReconstructionLoss;
-  /** 'momentum' only: momentum of the reconstruction and cross-entropy phases. */
-  momentum: number;
-  /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
-  regularizationMomentum: number;
-  /**
    * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
    */
   clusters: number;
-  seed: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -224,32 +193,11 @@ export function validateConfig(cfg: AAEConfig): void {
   positiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
   positiveInt('nHidden', cfg.nHidden, 100000);
-  positiveInt('epochs', cfg.epochs, 100000);
   positiveInt('batchSize', cfg.batchSize, 5000);
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
-    if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
-  }
-  if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
-    throw new ConfigError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
-  }
-  if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
-    throw new ConfigError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
-  }
-  for (const k of ['momentum', 'regularizationMomentum'] as const) {
-    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${cfg[k]}`);
-  }
-  if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
-    throw new ConfigError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
-  }
-  for (const s of cfg.lrSchedule) {
-    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new ConfigError(`learning rate must be > 0, got ${s.lr}`);
-  }
   positiveInt('clusters', cfg.clusters, 1000);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
+  validateTrainConfig(cfg);
   validateDataConfig(cfg);
-  if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
-    throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
-  }
 }
