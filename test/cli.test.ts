@@ -140,6 +140,18 @@ test('every bad option exits 2 with one line naming the option, the value and th
       [/--labeled-shift/, /'1.5'/, /from 0 to 8/],
     ],
     [
+      ['--eval-every', '0'],
+      [/--eval-every/, /'0'/, /integer from 1 to 100000/],
+    ],
+    [
+      ['--eval-every', '-1'],
+      [/--eval-every/, /'-1'/, /integer from 1 to 100000/],
+    ],
+    [
+      ['--eval-every', 'x'],
+      [/--eval-every/, /'x'/, /integer from 1 to 100000/],
+    ],
+    [
       ['--preset', 'quick'],
       [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/],
     ],
@@ -320,6 +332,26 @@ test('SIGTERM during the first epoch exits 130 with a checkpoint at the exact ba
   assert.deepEqual(fs.readdirSync(out).sort(), ['checkpoint.aae', 'metrics.json'], 'no temporaries left behind');
 });
 
+test('--eval-every 2 over 3 epochs: validation and test metrics for epochs 2 and 3 (the last), train losses for every epoch', async () => {
+  const out = path.join(root, 'eval-every');
+  const r = await capture(() => main([...SMALL, '--epochs', '3', '--eval-every', '2', '--out', out]));
+  assert.equal(r.code, 0, r.err);
+  const ck = loadCheckpoint(path.join(out, 'checkpoint.aae'));
+  ck.model.dispose();
+  assert.equal(ck.config.evalEvery, 2);
+  const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  for (const history of [ck.trainer!.history, metrics.history] as Record<string, number>[][]) {
+    assert.deepEqual(
+      history.map((h) => h.epoch),
+      [0, 1, 2],
+    );
+    const evaluated = history.filter((h) => Object.keys(h).some((k) => k.startsWith('test_') || k.startsWith('val_'))).map((h) => h.epoch + 1);
+    assert.deepEqual(evaluated, [2, 3], 'evaluated epochs (1-based)');
+    for (const h of history) assert.ok(h.train_reconstruction > 0, `epoch ${h.epoch + 1} has its train losses`);
+    assert.ok(history[1].test_reconstruction > 0 && history[2].test_reconstruction > 0);
+  }
+});
+
 test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', async () => {
   const run = path.join(root, 'full'); // the finished 3-epoch run of the Ctrl-C test
   const file = path.join(run, 'checkpoint.aae');
@@ -344,6 +376,10 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
       [/--hidden 64 does not match/, /--hidden 32/],
     ],
     [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
+    [
+      ['--eval-every', '2'],
+      [/--eval-every 2 does not match the checkpoint/, /--eval-every 1/],
+    ],
     [
       ['--lr-drop', '2'],
       [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/],

@@ -44,6 +44,7 @@ const ORIGINAL: AAEConfig = {
   nZ: 20,
   nHidden: 3000,
   epochs: 100,
+  evalEvery: 1,
   batchSize: 128,
   keepProb: 0.9,
   noiseStd: 0.3,

@@ -18,6 +18,11 @@ export const MAX_SEED = 2 ** 31 - 1;
 export interface TrainConfig {
   epochs: number;
   /**
+   * Validation and test metrics after every N-th epoch and the last (1: every epoch, the original);
+   * the other epochs' history rows hold the train losses only.
+   */
+  evalEvery: number;
+  /**
    * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
    * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
    */
@@ -54,6 +59,7 @@ function positiveInt(name: string, v: unknown, max: number): void {
 /** Throws a ConfigError naming the training field, the bad value and the valid choices. */
 export function validateTrainConfig(cfg: TrainConfig): void {
   positiveInt('epochs', cfg.epochs, 100000);
+  positiveInt('evalEvery', cfg.evalEvery, 100000);
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
     if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
   }

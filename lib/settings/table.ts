@@ -261,6 +261,16 @@ export const SETTINGS: readonly Setting[] = [
     resume: true,
   },
   {
+    key: 'evalEvery',
+    flag: '--eval-every <n>',
+    field: 'evalEvery',
+    parse: int(1, 100000),
+    help: 'validation and test metrics after every N-th epoch and the last (the other epochs: train losses only)',
+    commands: TRAINING,
+    resume: true,
+    training: true,
+  },
+  {
     key: 'evalSize',
     flag: '--eval-size <n>',
     parse: int(1, 10000),
