@@ -3,7 +3,7 @@
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
-import { ConfigError } from '../errors';
+import { ConfigError, checkPositiveInt } from '../errors';
 import { validateDataConfig, type DataConfig } from '../data/config';
 import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
 import type { LrStep } from '../nn/optimizer';
@@ -177,12 +177,6 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
   return cfg;
 }
 
-function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-  }
-}
-
 /** Throws a ConfigError naming the field, the bad value and the valid choices. */
 export function validateConfig(cfg: AAEConfig): void {
   if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
@@ -191,13 +185,13 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
     throw new ConfigError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
   }
-  positiveInt('nZ', cfg.nZ, 1000);
+  checkPositiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
-  positiveInt('nHidden', cfg.nHidden, 100000);
-  positiveInt('batchSize', cfg.batchSize, 5000);
+  checkPositiveInt('nHidden', cfg.nHidden, 100000);
+  checkPositiveInt('batchSize', cfg.batchSize, 5000);
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  positiveInt('clusters', cfg.clusters, 1000);
+  checkPositiveInt('clusters', cfg.clusters, 1000);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);
   validateDataConfig(cfg);

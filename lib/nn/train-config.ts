@@ -5,7 +5,7 @@
  * their phases' optimizers and losses from them (models may not import train; see ARCHITECTURE.md);
  * lib/train/ reads them (the schedule in lib/train/schedule.ts, the loop in lib/train/trainer.ts).
  */
-import { ConfigError } from '../errors';
+import { ConfigError, checkPositiveInt } from '../errors';
 import type { LrStep } from './optimizer';
 
 export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
@@ -50,16 +50,10 @@ export interface TrainConfig {
   seed: number;
 }
 
-function positiveInt(name: string, v: unknown, max: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-  }
-}
-
 /** Throws a ConfigError naming the training field, the bad value and the valid choices. */
 export function validateTrainConfig(cfg: TrainConfig): void {
-  positiveInt('epochs', cfg.epochs, 100000);
-  positiveInt('evalEvery', cfg.evalEvery, 100000);
+  checkPositiveInt('epochs', cfg.epochs, 100000);
+  checkPositiveInt('evalEvery', cfg.evalEvery, 100000);
   for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
     if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
   }
