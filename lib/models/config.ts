@@ -36,6 +36,17 @@ export interface AAEConfig extends DataConfig, TrainConfig {
    * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
    */
   clusters: number;
+  /**
+   * Clustering: weight of the balance regulariser of the encoder in the generator phase,
+   * clusterBalance * (log K - H(mean over the batch of the head's softmax)); 0 = none (the paper).
+   */
+  clusterBalance: number;
+  /**
+   * Clustering: weight of the consistency regulariser of the encoder in the generator phase: the
+   * cross-entropy of the head's probabilities for the batch moved by up to ±2 pixels against those
+   * for the batch itself (held fixed); 0 = none (the paper).
+   */
+  clusterConsistency: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -62,6 +73,8 @@ const ORIGINAL: AAEConfig = {
   momentum: 0.9,
   regularizationMomentum: 0.1,
   clusters: 16,
+  clusterBalance: 0,
+  clusterConsistency: 0,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -192,6 +205,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   checkPositiveInt('clusters', cfg.clusters, 1000);
+  if (!(cfg.clusterConsistency >= 0 && cfg.clusterConsistency <= 100)) throw new ConfigError(`clusterConsistency must be from 0 to 100, got ${cfg.clusterConsistency}`);
+  if (!(cfg.clusterBalance >= 0 && cfg.clusterBalance <= 100)) throw new ConfigError(`clusterBalance must be from 0 to 100, got ${cfg.clusterBalance}`);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);
   validateDataConfig(cfg);
