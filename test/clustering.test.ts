@@ -46,7 +46,7 @@ test('clustering AAE: a K-way head, no labeled phase, no labels read; K checked'
   assert.throws(() => small({ clusters: 2.5 }), /clusters must be an integer/);
 });
 
-test('clustering regularisers: the balance term is 0 for a batch that uses every cluster equally and log K for one cluster; both belong to the clustering model', () => {
+test('regularisers of the categorical head: the balance term is 0 for a batch that uses every cluster equally and log K for one cluster; their weights checked', () => {
   const even = tf.tensor2d([20, 0, 0, 0, 20, 0, 0, 0, 20], [3, 3]);
   const one = tf.tensor2d([20, 0, 0, 20, 0, 0, 20, 0, 0], [3, 3]);
   const soft = tf.zeros([4, 3]) as tf.Tensor2D;
@@ -57,8 +57,8 @@ test('clustering regularisers: the balance term is 0 for a batch that uses every
   } finally {
     tf.dispose([even, one, soft]);
   }
-  assert.throws(() => small({ clusterBalance: -1 }), /clusterBalance must be from 0 to 100/);
-  assert.throws(() => small({ clusterConsistency: 101 }), /clusterConsistency must be from 0 to 100/);
+  assert.throws(() => small({ headBalance: -1 }), /headBalance must be from 0 to 100/);
+  assert.throws(() => small({ headConsistency: 101 }), /headConsistency must be from 0 to 100/);
 });
 
 test('clustering regularisers pull a collapsed head apart: after a few steps the balance and consistency terms leave more clusters in use than without', async () => {
@@ -75,7 +75,7 @@ test('clustering regularisers pull a collapsed head apart: after a few steps the
     }
   };
   const without = await used({});
-  const withBoth = await used({ clusterBalance: 10, clusterConsistency: 1 });
+  const withBoth = await used({ headBalance: 10, headConsistency: 1 });
   assert.ok(withBoth > without, `clusters in use: ${withBoth} with the regularisers, ${without} without`);
 });
 
@@ -155,11 +155,17 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.match(md, /Unsupervised clustering/);
     assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| - \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
     // the regularisers go into the result name and the table's changes column
-    assert.equal(await resultsMain([...args, '--cluster-balance', '10', '--cluster-consistency', '1']), 0);
-    const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-cb10-cc1-seed0.json'), 'utf8')) as ClusterResult;
-    assert.deepEqual([r2.config.clusterBalance, r2.config.clusterConsistency], [10, 1]);
-    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| cb10 cc1 \| 1 \|/);
-    assert.equal(await resultsMain(['classify', '--labels', '100', '--cluster-balance', '1']), 2, 'a clustering setting is refused for the semi-supervised model');
+    assert.equal(await resultsMain([...args, '--head-balance', '10', '--head-consistency', '1']), 0);
+    const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-hb10-hc1-seed0.json'), 'utf8')) as ClusterResult;
+    assert.deepEqual([r2.config.headBalance, r2.config.headConsistency], [10, 1]);
+    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| hb10 hc1 \| 1 \|/);
+    assert.equal(await aaeMain(['--model', 'supervised', '--head-balance', '1', '--out', path.join(dir, 'sup')]), 2, 'a setting of the categorical head is refused for the supervised model');
+    assert.ok(!fs.existsSync(path.join(dir, 'sup')));
+    // the semi-supervised model takes them too
+    const semi = ['classify', '--labels', '100', '--hidden', '16', '--train-size', '300', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
+    assert.equal(await resultsMain([...semi, '--head-balance', '1', '--head-consistency', '2']), 0);
+    const r3 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-hb1-hc2-seed0.json'), 'utf8')) as ClassifyResult;
+    assert.deepEqual([r3.config.headBalance, r3.config.headConsistency], [1, 2]);
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -37,16 +37,17 @@ export interface AAEConfig extends DataConfig, TrainConfig {
    */
   clusters: number;
   /**
-   * Clustering: weight of the balance regulariser of the encoder in the generator phase,
-   * clusterBalance * (log K - H(mean over the batch of the head's softmax)); 0 = none (the paper).
+   * Semi-supervised and clustering: weight of the balance regulariser of the categorical head in
+   * the generator phase, headBalance * (log K - H(mean over the batch of the head's softmax));
+   * 0 = none (the paper).
    */
-  clusterBalance: number;
+  headBalance: number;
   /**
-   * Clustering: weight of the consistency regulariser of the encoder in the generator phase: the
-   * cross-entropy of the head's probabilities for the batch moved by up to ±2 pixels against those
-   * for the batch itself (held fixed); 0 = none (the paper).
+   * Semi-supervised and clustering: weight of the consistency regulariser of the categorical head
+   * in the generator phase: the cross-entropy of the head's probabilities for the batch moved by up
+   * to ±2 pixels against those for the batch itself (held fixed); 0 = none (the paper).
    */
-  clusterConsistency: number;
+  headConsistency: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -73,8 +74,8 @@ const ORIGINAL: AAEConfig = {
   momentum: 0.9,
   regularizationMomentum: 0.1,
   clusters: 16,
-  clusterBalance: 0,
-  clusterConsistency: 0,
+  headBalance: 0,
+  headConsistency: 0,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -205,8 +206,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   checkPositiveInt('clusters', cfg.clusters, 1000);
-  if (!(cfg.clusterConsistency >= 0 && cfg.clusterConsistency <= 100)) throw new ConfigError(`clusterConsistency must be from 0 to 100, got ${cfg.clusterConsistency}`);
-  if (!(cfg.clusterBalance >= 0 && cfg.clusterBalance <= 100)) throw new ConfigError(`clusterBalance must be from 0 to 100, got ${cfg.clusterBalance}`);
+  if (!(cfg.headConsistency >= 0 && cfg.headConsistency <= 100)) throw new ConfigError(`headConsistency must be from 0 to 100, got ${cfg.headConsistency}`);
+  if (!(cfg.headBalance >= 0 && cfg.headBalance <= 100)) throw new ConfigError(`headBalance must be from 0 to 100, got ${cfg.headBalance}`);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);
   validateDataConfig(cfg);

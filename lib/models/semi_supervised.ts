@@ -25,7 +25,7 @@ import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
 import { categorical, sampleUnlabeled } from '../priors';
 import { Rng } from '../random';
 
-/** Clustering, consistency regulariser: the largest move, in whole pixels per axis, of the batch the head must agree with. */
+/** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with. */
 const CONSISTENCY_SHIFT = 2;
 
 export class SemiSupervisedAAE extends AAEBase {
@@ -100,8 +100,8 @@ export class SemiSupervisedAAE extends AAEBase {
     const yReal = tf.tensor2d(cat.y, [B, this.nClasses]);
     const held: tf.Tensor[] = [x, xn, zReal, yReal];
     const dLr = lr * this.config.dLrFactor;
-    const balance = this.kind === 'clustering' ? this.config.clusterBalance : 0;
-    const consistency = this.kind === 'clustering' ? this.config.clusterConsistency : 0;
+    const balance = this.config.headBalance;
+    const consistency = this.config.headConsistency;
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);
