@@ -109,7 +109,7 @@ test('a custom prior: passed in the config, its samples reach the discriminator,
     assert.ok(png.png.length > 1000, `${f.name}: ${png.png.length} bytes`);
   }
   const panel = priorPanel(prior, 400, 2, new Rng(1));
-  assert.equal(new Set(panel.labels).size, 10);
+  assert.equal(new Set(Array.from(panel.labels)).size, 10);
 
   // metrics: MMD against its samples, mode accuracy from its density
   const m = priorMatch(exp.model, mnist.test, undefined, 0, { maxSamples: 300 });
