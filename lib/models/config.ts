@@ -2,7 +2,7 @@
  * One config object per experiment, with the original project's defaults as a preset named for it
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
-import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
+import { checkPrior, registerPrior, type Prior, type PriorName } from '../priors';
 import { ConfigError, checkPositiveInt } from '../errors';
 import { validateDataConfig, type DataConfig } from '../data/config';
 import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
@@ -176,8 +176,11 @@ const FIRST_FIELDS: readonly string[] = [
  */
 export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(Object.entries(ORIGINAL).filter(([k]) => !FIRST_FIELDS.includes(k)));
 
+/** Config overrides: `prior` may be a Prior object (registered by its name, which the config holds). */
+export type ConfigOverrides = Partial<Omit<AAEConfig, 'prior'>> & { prior?: PriorName | Prior };
+
 /** A full config: a preset with overrides. */
-export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
+export function makeConfig(overrides: ConfigOverrides = {}, preset: PresetName = 'fast'): AAEConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new ConfigError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
   }
@@ -187,6 +190,7 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
     if (!(k in cfg)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  if (overrides.prior !== undefined && typeof overrides.prior !== 'string') cfg.prior = registerPrior(overrides.prior).name;
   validateConfig(cfg);
   return cfg;
 }
@@ -196,8 +200,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
     throw new ConfigError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
   }
-  if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
-    throw new ConfigError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+  if (typeof cfg.prior !== 'string') {
+    throw new ConfigError(`prior must be a prior's name (a string), got ${typeof cfg.prior}; a Prior object: makeConfig({ prior }) or registerPrior(it), then its name`);
   }
   checkPositiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');

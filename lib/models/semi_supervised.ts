@@ -22,7 +22,7 @@ import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, shiftImages, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
-import { categorical, sampleUnlabeled } from '../priors';
+import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
 
 /** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with. */
@@ -92,7 +92,7 @@ export class SemiSupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleUnlabeled(this.config.prior, B, nZ, rng);
+    const prior = drawPrior(this.prior, B, nZ, rng, false);
     const cat = categorical(B, rng, this.nClasses);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);

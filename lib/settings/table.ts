@@ -10,7 +10,7 @@
  */
 import { PRESETS, PRESET_NAMES, MODEL_NAMES, LABELED_SOURCES, MAX_LABELED_SHIFT, MAX_SEED, type AAEConfig, type ModelName, type PresetName } from '../models/config';
 import { lrDropAt, lrDropEpoch } from '../train/schedule';
-import { PRIOR_NAMES } from '../priors';
+import { isPriorName, priorChoices } from '../priors';
 import { BACKEND_NAMES } from '../backend';
 import { ConfigError } from '../errors';
 
@@ -27,7 +27,12 @@ export const COMMAND_MODEL: Record<Exclude<CommandName, 'aae'>, ModelName> = { c
 
 /** How an option's value is read: an integer or number in [min, max], one of some choices, a boolean, a path or a bare flag. */
 export type Parser =
-  { kind: 'int'; min: number; max: number } | { kind: 'number'; min: number; max: number } | { kind: 'choice'; choices: readonly string[] } | { kind: 'bool' } | { kind: 'string' } | { kind: 'flag' };
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number }
+  | { kind: 'choice'; choices: readonly string[]; accepts?: (v: string) => boolean }
+  | { kind: 'bool' }
+  | { kind: 'string' }
+  | { kind: 'flag' };
 
 export interface Setting {
   /** The option's key in the parsed options (commander's attribute name). */
@@ -97,8 +102,15 @@ export const SETTINGS: readonly Setting[] = [
     key: 'prior',
     flag: '--prior <name>',
     field: 'prior',
-    parse: choice(PRIOR_NAMES),
-    help: 'target prior of the latent code',
+    // the registered priors (read when the options are built) and the built-ins with K modes (K: 2 to 256)
+    parse: {
+      kind: 'choice',
+      get choices() {
+        return priorChoices();
+      },
+      accepts: isPriorName,
+    },
+    help: 'target prior of the latent code (<name>:K: that prior with K modes, e.g. gaussian_mixture:16)',
     commands: ['aae', 'prior-match'],
     defaults: { aae: 'gaussian' },
     mandatory: ['prior-match'],
