@@ -2,7 +2,7 @@
  * The data fields of a config: which training images, which labeled examples and how the labeled
  * batches are fed. lib/models/config.ts adds them to the experiment's config (AAEConfig).
  */
-import { ConfigError } from '../errors';
+import { ConfigError, checkPositiveInt } from '../errors';
 
 /** The largest labeledShift (pixels per axis) a config accepts. */
 export const MAX_LABELED_SHIFT = 8;
@@ -36,12 +36,6 @@ export interface DataConfig {
   shuffle: boolean;
 }
 
-function positiveInt(name: string, v: unknown, max: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-  }
-}
-
 /** Throws a ConfigError naming the data field, the bad value and the valid choices. */
 export function validateDataConfig(cfg: DataConfig): void {
   if (!(cfg.labeledNoiseStd >= 0 && Number.isFinite(cfg.labeledNoiseStd))) {
@@ -54,7 +48,7 @@ export function validateDataConfig(cfg: DataConfig): void {
     throw new ConfigError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
   }
   const maxLabeled = cfg.labeledFrom === 'validation' ? 5000 : 55000;
-  positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
+  checkPositiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
   if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
     throw new ConfigError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
   }

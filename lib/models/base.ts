@@ -9,6 +9,7 @@ import type { Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
+import { getPrior, type Prior } from '../priors';
 import type { Dropout } from '../nn/layers';
 import { ConfigError } from '../errors';
 
@@ -34,7 +35,12 @@ export abstract class AAEBase {
   /** Optimizers by phase name, in the order the phases run. */
   abstract readonly optimizers: Record<string, Optimizer>;
 
-  constructor(readonly config: AAEConfig) {}
+  /** The target prior of the code (config.prior's). */
+  readonly prior: Prior;
+
+  constructor(readonly config: AAEConfig) {
+    this.prior = getPrior(config.prior);
+  }
 
   /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
   abstract namedWeights(): [string, tf.Variable][];
