@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeConfig, type AAEConfig, type PresetName } from './models/config';
-import { loadMnist, type Mnist } from './data/mnist';
+import type { Mnist } from './data/mnist';
+import type { Dataset } from './data/dataset';
 import { createExperiment, resumeExperiment, type Experiment } from './train/setup';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, trainWithCheckpoints } from './train/checkpoint';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
@@ -106,8 +107,8 @@ export interface TrainOrLoadOptions {
   callbacks?: TrainCallbacks | TrainCallbacks[];
   /** Test images for the per-epoch metrics (default: all). */
   evalSize?: number;
-  /** Loaded MNIST to share between runs of one notebook (default: loaded here). */
-  mnist?: Mnist;
+  /** The loaded data set (MNIST or another) to share between runs of one notebook (default: the config's, loaded here). */
+  mnist?: Mnist | Dataset;
   /** Stops training after the current batch; the checkpoint then holds the exact position. */
   signal?: AbortSignal;
   /**
@@ -155,7 +156,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     }
   }
   if (!exp) {
-    exp = createExperiment(cfg, opts.mnist ?? loadMnist());
+    exp = createExperiment(cfg, opts.mnist);
     // two lines: a notebook's output area wraps long lines mid-word
     log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'})\n  into ${shown}`);
   }

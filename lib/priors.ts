@@ -7,8 +7,13 @@
  *    draw from the 2-D prior for the same label (the original accepts only n_z = 2).
  */
 import { Rng } from './random';
-import { N_LABELS } from './data/mnist';
 import { ConfigError } from './errors';
+
+/**
+ * Modes (labels) of the label-conditioned priors unless a data set says otherwise: the original's
+ * ten, one per MNIST digit. A data set of K classes passes `modes` = K.
+ */
+export const DEFAULT_MODES = 10;
 
 export const PRIOR_NAMES = ['gaussian', 'gaussian_mixture', 'swiss_roll'] as const;
 export type PriorName = (typeof PRIOR_NAMES)[number];
@@ -16,7 +21,7 @@ export type PriorName = (typeof PRIOR_NAMES)[number];
 export interface PriorSample {
   /** n * nZ values, row-major. */
   z: Float32Array;
-  /** Mode / segment / sector id of each sample (0-9). */
+  /** Mode / segment / sector id of each sample (0 to modes - 1; 0-9 by default). */
   labels: Uint8Array;
 }
 
@@ -54,11 +59,11 @@ export function gaussian(n: number, nZ: number, rng: Rng, std = 1): PriorSample 
  * 1 + the 40-degree sector of its angle (1-9), as the original's
  * `((int)(9 * angle_deg)) // 360` (+9 if negative) + 1.
  */
-export function gaussianSector(x: number, y: number): number {
+export function gaussianSector(x: number, y: number, modes = DEFAULT_MODES): number {
   if (Math.sqrt(x * x + y * y) < 1) return 0;
   const deg = (Math.atan2(y, x) * 180) / Math.PI;
-  let label = Math.floor(Math.trunc((N_LABELS - 1) * deg) / 360);
-  if (label < 0) label += N_LABELS - 1;
+  let label = Math.floor(Math.trunc((modes - 1) * deg) / 360);
+  if (label < 0) label += modes - 1;
   return label + 1;
 }
 
@@ -67,7 +72,7 @@ export function gaussianSector(x: number, y: number): number {
  * of its first pair of dimensions. For nZ > 2 every further pair is drawn from N(0, I)
  * restricted to the same sector (exact inverse-CDF sampling of radius and angle).
  */
-export function labeledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
+export function labeledGaussian(n: number, nZ: number, rng: Rng, modes = DEFAULT_MODES): PriorSample {
   checkPrior('gaussian', nZ, true);
   const z = new Float32Array(n * nZ);
   const labels = new Uint8Array(n);
@@ -77,7 +82,7 @@ export function labeledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
     const y = rng.normal();
     z[i * nZ] = x;
     z[i * nZ + 1] = y;
-    const k = gaussianSector(x, y);
+    const k = gaussianSector(x, y, modes);
     labels[i] = k;
     for (let p = 2; p < nZ; p += 2) {
       // Radius and angle by inverse CDF; the angle is redrawn in the rare case the original's
@@ -92,11 +97,11 @@ export function labeledGaussian(n: number, nZ: number, rng: Rng): PriorSample {
           theta = 2 * Math.PI * rng.uniform();
         } else {
           r = Math.sqrt(1 - 2 * Math.log(1 - rng.uniform()));
-          theta = (k - 1 + rng.uniform()) * ((2 * Math.PI) / (N_LABELS - 1));
+          theta = (k - 1 + rng.uniform()) * ((2 * Math.PI) / (modes - 1));
         }
         px = r * Math.cos(theta);
         py = r * Math.sin(theta);
-      } while (gaussianSector(px, py) !== k);
+      } while (gaussianSector(px, py, modes) !== k);
       z[i * nZ + p] = px;
       z[i * nZ + p + 1] = py;
     }
@@ -113,12 +118,12 @@ export const MIXTURE = { shift: 1.4, xStd: 0.5, yStd: 0.1 };
  * by 1.4 in that direction. (The original names the spreads x_var and y_var but passes them to
  * np.random.normal as standard deviations; so do we.)
  */
-export function gaussianMixture(labels: ArrayLike<number>, nZ: number, rng: Rng): PriorSample {
+export function gaussianMixture(labels: ArrayLike<number>, nZ: number, rng: Rng, modes = DEFAULT_MODES): PriorSample {
   checkPrior('gaussian_mixture', nZ, true);
   const n = labels.length;
   const z = new Float32Array(n * nZ);
   for (let i = 0; i < n; i++) {
-    const r = ((2 * Math.PI) / N_LABELS) * labels[i];
+    const r = ((2 * Math.PI) / modes) * labels[i];
     const c = Math.cos(r);
     const s = Math.sin(r);
     for (let p = 0; p < nZ; p += 2) {
@@ -134,13 +139,13 @@ export function gaussianMixture(labels: ArrayLike<number>, nZ: number, rng: Rng)
 // ---------------------------------------------------------------- swiss roll
 
 /** Swiss roll: for label k, u = (U(0,1) + k) / 10, radius 3*sqrt(u), angle 4*pi*sqrt(u). */
-export function swissRoll(labels: ArrayLike<number>, nZ: number, rng: Rng): PriorSample {
+export function swissRoll(labels: ArrayLike<number>, nZ: number, rng: Rng, modes = DEFAULT_MODES): PriorSample {
   checkPrior('swiss_roll', nZ, true);
   const n = labels.length;
   const z = new Float32Array(n * nZ);
   for (let i = 0; i < n; i++) {
     for (let p = 0; p < nZ; p += 2) {
-      const u = (rng.uniform() + labels[i]) / N_LABELS;
+      const u = (rng.uniform() + labels[i]) / modes;
       const r = 3 * Math.sqrt(u);
       const a = 4 * Math.PI * Math.sqrt(u);
       z[i * nZ + p] = r * Math.cos(a);
@@ -152,9 +157,9 @@ export function swissRoll(labels: ArrayLike<number>, nZ: number, rng: Rng): Prio
 
 // ---------------------------------------------------------------- sampling front door
 
-export function randomLabels(n: number, rng: Rng): Uint8Array {
+export function randomLabels(n: number, rng: Rng, modes = DEFAULT_MODES): Uint8Array {
   const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) out[i] = rng.int(N_LABELS);
+  for (let i = 0; i < n; i++) out[i] = rng.int(modes);
   return out;
 }
 
@@ -163,24 +168,24 @@ export function randomLabels(n: number, rng: Rng): Uint8Array {
  * labeled gaussian (label from the sample's sector); gaussian_mixture / swiss_roll → labels
  * uniformly at random, then samples of those labels (as the original's main.py).
  */
-export function sampleLabeled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
+export function sampleLabeled(prior: PriorName, n: number, nZ: number, rng: Rng, modes = DEFAULT_MODES): PriorSample {
   switch (prior) {
     case 'gaussian':
-      return labeledGaussian(n, nZ, rng);
+      return labeledGaussian(n, nZ, rng, modes);
     case 'gaussian_mixture':
-      return gaussianMixture(randomLabels(n, rng), nZ, rng);
+      return gaussianMixture(randomLabels(n, rng, modes), nZ, rng, modes);
     case 'swiss_roll':
-      return swissRoll(randomLabels(n, rng), nZ, rng);
+      return swissRoll(randomLabels(n, rng, modes), nZ, rng, modes);
   }
 }
 
 /** Prior samples for the semi-supervised style code (no label conditioning; labels are the modes drawn). */
-export function sampleUnlabeled(prior: PriorName, n: number, nZ: number, rng: Rng): PriorSample {
-  return prior === 'gaussian' ? gaussian(n, nZ, rng) : sampleLabeled(prior, n, nZ, rng);
+export function sampleUnlabeled(prior: PriorName, n: number, nZ: number, rng: Rng, modes = DEFAULT_MODES): PriorSample {
+  return prior === 'gaussian' ? gaussian(n, nZ, rng) : sampleLabeled(prior, n, nZ, rng, modes);
 }
 
 /** The categorical prior of the semi-supervised y-discriminator: one-hot rows of uniform labels. */
-export function categorical(n: number, rng: Rng, nLabels = N_LABELS): { y: Float32Array; labels: Uint8Array } {
+export function categorical(n: number, rng: Rng, nLabels = DEFAULT_MODES): { y: Float32Array; labels: Uint8Array } {
   const labels = new Uint8Array(n);
   const y = new Float32Array(n * nLabels);
   for (let i = 0; i < n; i++) {
@@ -191,21 +196,21 @@ export function categorical(n: number, rng: Rng, nLabels = N_LABELS): { y: Float
 }
 
 /** Centre of mode k of a 2-D label-conditioned prior (for nearest-mode metrics). */
-export function modeCentres(prior: PriorName): Float32Array {
-  const out = new Float32Array(N_LABELS * 2);
-  for (let k = 0; k < N_LABELS; k++) {
+export function modeCentres(prior: PriorName, modes = DEFAULT_MODES): Float32Array {
+  const out = new Float32Array(modes * 2);
+  for (let k = 0; k < modes; k++) {
     let x = 0;
     let y = 0;
     if (prior === 'gaussian_mixture') {
-      const r = ((2 * Math.PI) / N_LABELS) * k;
+      const r = ((2 * Math.PI) / modes) * k;
       x = MIXTURE.shift * Math.cos(r);
       y = MIXTURE.shift * Math.sin(r);
     } else if (prior === 'swiss_roll') {
-      const u = (0.5 + k) / N_LABELS;
+      const u = (0.5 + k) / modes;
       x = 3 * Math.sqrt(u) * Math.cos(4 * Math.PI * Math.sqrt(u));
       y = 3 * Math.sqrt(u) * Math.sin(4 * Math.PI * Math.sqrt(u));
     } else if (k > 0) {
-      const a = ((k - 0.5) * 2 * Math.PI) / (N_LABELS - 1);
+      const a = ((k - 0.5) * 2 * Math.PI) / (modes - 1);
       // mean radius of a 2-D standard normal beyond r = 1 is about 1.8
       x = 1.8 * Math.cos(a);
       y = 1.8 * Math.sin(a);

@@ -14,8 +14,8 @@
  * Pure functions on typed arrays except `priorMatch`, which runs the model's encoder.
  */
 import { Rng } from '../random';
-import { N_LABELS, type ImageSet } from '../data/mnist';
-import { MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabeled, sampleUnlabeled, type PriorName } from '../priors';
+import type { ImageSet } from '../data/mnist';
+import { DEFAULT_MODES, MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabeled, sampleUnlabeled, type PriorName } from '../priors';
 import type { AAEModel } from '../models';
 import { ConfigError } from '../errors';
 
@@ -142,10 +142,10 @@ let mixtureCentres: Float32Array | null = null;
 function swissRollCurve(): Float64Array {
   if (swissGrid) return swissGrid;
   const M = SWISS_ROLL_POINTS_PER_LABEL;
-  const g = new Float64Array(N_LABELS * M * 2);
-  for (let k = 0; k < N_LABELS; k++) {
+  const g = new Float64Array(DEFAULT_MODES * M * 2);
+  for (let k = 0; k < DEFAULT_MODES; k++) {
     for (let j = 0; j < M; j++) {
-      const u = (k + (j + 0.5) / M) / N_LABELS;
+      const u = (k + (j + 0.5) / M) / DEFAULT_MODES;
       const r = 3 * Math.sqrt(u);
       const a = 4 * Math.PI * Math.sqrt(u);
       g[2 * (k * M + j)] = r * Math.cos(a);
@@ -171,8 +171,8 @@ function pairCosts(prior: PriorName, x: number, y: number, out: Float64Array): v
     out[gaussianSector(x, y)] = 0;
   } else if (prior === 'gaussian_mixture') {
     const c = (mixtureCentres ??= modeCentres(prior));
-    for (let k = 0; k < N_LABELS; k++) {
-      const a = ((2 * Math.PI) / N_LABELS) * k;
+    for (let k = 0; k < DEFAULT_MODES; k++) {
+      const a = ((2 * Math.PI) / DEFAULT_MODES) * k;
       const dx = x - c[2 * k];
       const dy = y - c[2 * k + 1];
       const along = dx * Math.cos(a) + dy * Math.sin(a);
@@ -182,7 +182,7 @@ function pairCosts(prior: PriorName, x: number, y: number, out: Float64Array): v
   } else {
     const g = swissRollCurve();
     const M = SWISS_ROLL_POINTS_PER_LABEL;
-    for (let k = 0; k < N_LABELS; k++) {
+    for (let k = 0; k < DEFAULT_MODES; k++) {
       let best = Infinity;
       for (let j = k * M; j < (k + 1) * M; j++) {
         const d = (x - g[2 * j]) ** 2 + (y - g[2 * j + 1]) ** 2;
@@ -203,18 +203,18 @@ export function assignModes(codes: Float32Array, nZ: number, prior: PriorName): 
   checkPrior(prior, nZ, true);
   const n = rows(codes, nZ, 'assignModes');
   const out = new Uint8Array(n);
-  const total = new Float64Array(N_LABELS);
-  const pair = new Float64Array(N_LABELS);
+  const total = new Float64Array(DEFAULT_MODES);
+  const pair = new Float64Array(DEFAULT_MODES);
   for (let i = 0; i < n; i++) {
     total.fill(0);
     let first = 0;
     for (let p = 0; p < nZ; p += 2) {
       pairCosts(prior, codes[i * nZ + p], codes[i * nZ + p + 1], pair);
-      if (p === 0) for (let k = 1; k < N_LABELS; k++) if (pair[k] < pair[first]) first = k;
-      for (let k = 0; k < N_LABELS; k++) total[k] += pair[k];
+      if (p === 0) for (let k = 1; k < DEFAULT_MODES; k++) if (pair[k] < pair[first]) first = k;
+      for (let k = 0; k < DEFAULT_MODES; k++) total[k] += pair[k];
     }
     let best = first;
-    for (let k = 0; k < N_LABELS; k++) if (total[k] < total[best]) best = k;
+    for (let k = 0; k < DEFAULT_MODES; k++) if (total[k] < total[best]) best = k;
     out[i] = best;
   }
   return out;
@@ -259,7 +259,8 @@ export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName = m
   checkPrior(prior, nZ, labeled);
   const codes = model.encode(test.images);
   const rng = new Rng(seed);
-  const sample = labeled ? sampleLabeled(prior, test.count, nZ, rng) : sampleUnlabeled(prior, test.count, nZ, rng);
+  // The supervised model's prior has a mode per class (MNIST: the priors' ten).
+  const sample = labeled ? sampleLabeled(prior, test.count, nZ, rng, model.classes) : sampleUnlabeled(prior, test.count, nZ, rng);
   const m = mmd(codes, sample.z, nZ, { ...opts, rng });
   return {
     prior,
@@ -268,6 +269,7 @@ export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName = m
     mmd2: m.mmd2,
     mmd: m.mmd,
     bandwidths: m.bandwidths,
-    modeAccuracy: labeled ? modeAccuracy(codes, test.labels, nZ, prior) : null,
+    // Mode assignment knows the priors' ten modes only (null for a data set of another number of classes).
+    modeAccuracy: labeled && model.classes === DEFAULT_MODES ? modeAccuracy(codes, test.labels, nZ, prior) : null,
   };
 }

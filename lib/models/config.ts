@@ -4,13 +4,13 @@
  */
 import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
 import { ConfigError } from '../errors';
-import { validateDataConfig, type DataConfig } from '../data/config';
+import { OPTIONAL_DATA_FIELDS, classCountOf, validateDataConfig, type DataConfig } from '../data/config';
 import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
 export * from '../data/config';
 export type { LrStep };
 
-export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
+export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering', 'unsupervised'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -70,6 +70,8 @@ export interface AAEConfig extends DataConfig {
 }
 
 const ORIGINAL: AAEConfig = {
+  // MNIST (the field stays undefined, so configs and checkpoints are written as before it existed).
+  dataset: undefined,
   model: 'semi_supervised',
   prior: 'gaussian',
   nZ: 20,
@@ -200,7 +202,7 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
   const cfg: AAEConfig = { ...PRESETS[preset], lrSchedule: PRESETS[preset].lrSchedule.map((s) => ({ ...s })) };
   if (overrides === null || typeof overrides !== 'object') throw new TypeError(`makeConfig: overrides must be an object, got ${String(overrides)}`);
   for (const k of Object.keys(overrides)) {
-    if (!(k in cfg)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
+    if (!(k in cfg) && !OPTIONAL_DATA_FIELDS.includes(k)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   validateConfig(cfg);
@@ -211,6 +213,19 @@ function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): v
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
     throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
   }
+}
+
+/** The models that train on labels: they refuse a data set without. */
+export const LABELED_MODELS: readonly ModelName[] = ['supervised', 'semi_supervised'];
+
+/** A model that needs labels refuses a data set without them; the supervised model's prior needs two classes or more. */
+function checkModelData(cfg: AAEConfig): void {
+  const K = classCountOf(cfg);
+  const data = cfg.dataset ?? 'mnist';
+  if (K === 0 && LABELED_MODELS.includes(cfg.model)) {
+    throw new ConfigError(`the ${cfg.model.replace('_', '-')} model needs labels, and the data set ${data} has none; use --model unsupervised (or clustering), which train on unlabeled images`);
+  }
+  if (cfg.model === 'supervised' && K < 2) throw new ConfigError(`the supervised model needs 2 classes or more (its prior has a mode per class), the data set ${data} has ${K}`);
 }
 
 /** Throws a ConfigError naming the field, the bad value and the valid choices. */
@@ -249,6 +264,7 @@ export function validateConfig(cfg: AAEConfig): void {
   positiveInt('clusters', cfg.clusters, 1000);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateDataConfig(cfg);
+  checkModelData(cfg);
   if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
     throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
   }
