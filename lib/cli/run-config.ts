@@ -35,6 +35,8 @@ export function resolveConfig(command: CommandName, o: SettingValues): AAEConfig
   const labeledFrom = (o.labeledFrom as string | undefined) ?? PRESETS[preset].labeledFrom;
   const batchSize = (o.batchSize as number | undefined) ?? PRESETS[preset].batchSize;
   const trainSize = (o.trainSize as number | undefined) ?? 55000;
+  // Another data set's sizes are checked against its splits once it is read (checkDataFits).
+  if (o.dataset !== undefined && o.dataset !== 'mnist') return usage(() => makeConfig({ ...configOverrides(o, preset), model, prior, nZ }, preset));
   if (trainSize < batchSize) {
     throw new UsageError(
       `--train-size ${trainSize} is smaller than the batch size ${batchSize}${o.batchSize === undefined ? ` (the ${preset} preset's)` : ''}; valid: ${batchSize} to 55000, or a smaller --batch-size`,

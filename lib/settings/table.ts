@@ -13,6 +13,7 @@ import { lrDropAt, lrDropEpoch } from '../train/schedule';
 import { PRIOR_NAMES } from '../priors';
 import { BACKEND_NAMES } from '../backend';
 import { ConfigError } from '../errors';
+import { DATASET_CHOICES, checkDatasetSpec, datasetNamePart } from '../data/sources';
 
 /** The commands that take settings: `aae` and the training commands of `aae-results`. */
 export const COMMANDS = ['aae', 'classify', 'cluster', 'prior-match'] as const;
@@ -27,7 +28,13 @@ export const COMMAND_MODEL: Record<Exclude<CommandName, 'aae'>, ModelName> = { c
 
 /** How an option's value is read: an integer or number in [min, max], one of some choices, a boolean, a path or a bare flag. */
 export type Parser =
-  { kind: 'int'; min: number; max: number } | { kind: 'number'; min: number; max: number } | { kind: 'choice'; choices: readonly string[] } | { kind: 'bool' } | { kind: 'string' } | { kind: 'flag' };
+  | { kind: 'int'; min: number; max: number }
+  | { kind: 'number'; min: number; max: number }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'bool' }
+  /** Any text; `check` (if given) throws an Error saying why a value is not valid. */
+  | { kind: 'string'; check?: (v: string) => void }
+  | { kind: 'flag' };
 
 export interface Setting {
   /** The option's key in the parsed options (commander's attribute name). */
@@ -66,7 +73,7 @@ const choice = (choices: readonly string[]): Parser => ({ kind: 'choice', choice
  * differs from the original's (the paper-sgd preset's for SGD runs), so the names of earlier runs stay as they are.
  */
 /** The config fields that hold a number. */
-type NumberField = { [K in keyof AAEConfig]: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
+type NumberField = { [K in keyof AAEConfig]-?: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
 
 function variant(field: NumberField, tag: string) {
   return (cfg: Partial<AAEConfig>): string => {
@@ -103,6 +110,20 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { aae: 'gaussian' },
     mandatory: ['prior-match'],
     resume: true,
+  },
+  {
+    key: 'dataset',
+    flag: '--dataset <name>',
+    field: 'dataset',
+    parse: { kind: 'string', check: checkDatasetSpec },
+    help: `the data set: ${DATASET_CHOICES}; README "Data sets"`,
+    commands: TRAINING,
+    resume: true,
+    value: (cfg) => cfg.dataset ?? 'mnist',
+    // MNIST's configs hold no dataset field (as before the option existed), nor do its result names.
+    toConfig: (v: string) => (v === 'mnist' ? {} : { dataset: v }),
+    name: (cfg) => datasetNamePart(cfg.dataset),
+    training: true,
   },
   { key: 'n_z', flag: '--n_z <n>', field: 'nZ', parse: int(1, 1000), help: 'latent (style) dimensions', commands: ['aae', 'classify', 'cluster'], resume: true, training: true },
   { key: 'preset', flag: '--preset <name>', parse: choice(PRESET_NAMES), help: presetHelp(), commands: TRAINING, defaults: COMMAND_PRESET, training: true },
@@ -287,7 +308,7 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { aae: false, classify: false, cluster: false, 'prior-match': false },
   },
   { key: 'progress', flag: '--no-progress', parse: { kind: 'flag' }, help: 'no progress bar (when stderr is not a terminal: no progress lines)', commands: TRAINING },
-  { key: 'out', flag: '--out <dir>', parse: { kind: 'string' }, help: 'output folder (default runs/<model>-<prior>-z<n_z>)', commands: ['aae'] },
+  { key: 'out', flag: '--out <dir>', parse: { kind: 'string' }, help: 'output folder (default runs/<model>-<prior>-z<n_z>, then -<data set> for one other than mnist)', commands: ['aae'] },
   { key: 'PMLR', flag: '--PMLR [bool]', parse: { kind: 'bool' }, help: 'plot the manifold learning result (decoded 2-D latent grid)', commands: ['aae'], defaults: { aae: true } },
   { key: 'pmlr', flag: '--pmlr [bool]', parse: { kind: 'bool' }, help: 'same as --PMLR', commands: ['aae'] },
   { key: 'PARR', flag: '--PARR [bool]', parse: { kind: 'bool' }, help: 'semi-supervised: plot conditional generation (10 styles x 10 labels)', commands: ['aae'], defaults: { aae: true } },
