@@ -59,22 +59,22 @@ export function shiftImages(x: Float32Array, maxShift: number, rng: Rng, shape: 
   const H = shape.height;
   const W = shape.width;
   const C = shape.channels;
-  const PIXELS = pixelsOf(shape);
+  const P = pixelsOf(shape);
   const side = Math.min(H, W);
   if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= side) {
     throw new ConfigError(`shiftImages: maxShift must be an integer from 0 to ${side - 1}, got ${maxShift}`);
   }
-  if (x.length % PIXELS !== 0) throw new ConfigError(`shiftImages: ${x.length} values are not whole ${shapeText(shape)} images`);
+  if (x.length % P !== 0) throw new ConfigError(`shiftImages: ${x.length} values are not whole ${shapeText(shape)} images`);
   const out = new Float32Array(x.length);
   if (maxShift === 0) {
     out.set(x);
     return out;
   }
   const span = 2 * maxShift + 1;
-  for (let i = 0; i < x.length / PIXELS; i++) {
+  for (let i = 0; i < x.length / P; i++) {
     const dx = rng.int(span) - maxShift;
     const dy = rng.int(span) - maxShift;
-    const base = i * PIXELS;
+    const base = i * P;
     // Destination rows r take source rows r - dy, columns c take source columns c - dx (C values a pixel).
     const c0 = Math.max(0, dx) * C;
     const c1 = Math.min(W, W + dx) * C;

@@ -35,13 +35,13 @@ export function clusterExamples(model: SemiSupervisedAAE, set: ImageSet, perClus
     throw new ConfigError(`clusterExamples: perCluster must be an integer from 1 to the set's ${set.count} images, got ${perCluster}`);
   }
   const p = model.classProbabilities(set.images);
-  const PIXELS = pixelsPerImage(set);
-  const examples = new Float32Array(K * perCluster * PIXELS);
+  const P = pixelsPerImage(set);
+  const examples = new Float32Array(K * perCluster * P);
   for (let k = 0; k < K; k++) {
     const order = Array.from({ length: set.count }, (_, i) => i).sort((a, b) => p[b * K + k] - p[a * K + k]);
     for (let j = 0; j < perCluster; j++) {
       const i = order[j];
-      examples.set(set.images.subarray(i * PIXELS, (i + 1) * PIXELS), (k * perCluster + j) * PIXELS);
+      examples.set(set.images.subarray(i * P, (i + 1) * P), (k * perCluster + j) * P);
     }
   }
   const counts = new Array(K).fill(0);
@@ -78,9 +78,9 @@ export function clusterExamplesSpec(data: ClusterExamples, opts: ClusterExamples
   const K = data.clusters;
   const N = data.perCluster;
   const shape = data.shape ?? MNIST_SHAPE;
-  const PIXELS = pixelsOf(shape);
-  if (data.prototypes.length !== K * PIXELS || data.examples.length !== K * N * PIXELS) {
-    throw new ConfigError(`clusterExamplesSpec: ${K} clusters need ${K} prototypes and ${K * N} examples of ${PIXELS} values`);
+  const P = pixelsOf(shape);
+  if (data.prototypes.length !== K * P || data.examples.length !== K * N * P) {
+    throw new ConfigError(`clusterExamplesSpec: ${K} clusters need ${K} prototypes and ${K * N} examples of ${P} values`);
   }
   const cell = opts.cellSize ?? shape.width;
   const cellH = (cell * shape.height) / shape.width;

@@ -39,9 +39,9 @@ export function digitGrid(images: ArrayLike<number>, rows: number, cols: number,
     throw new RangeError(`digitGrid: rows and cols must be positive integers, got ${rows} x ${cols}`);
   }
   const shape = opts.shape ?? MNIST_SHAPE;
-  const PIXELS = pixelsOf(shape);
-  if (images.length !== rows * cols * PIXELS) {
-    throw new RangeError(`digitGrid: ${rows} x ${cols} images${shape === MNIST_SHAPE ? '' : ` of ${shapeText(shape)}`} need ${rows * cols * PIXELS} values, got ${images.length}`);
+  const P = pixelsOf(shape);
+  if (images.length !== rows * cols * P) {
+    throw new RangeError(`digitGrid: ${rows} x ${cols} images${shape === MNIST_SHAPE ? '' : ` of ${shapeText(shape)}`} need ${rows * cols * P} values, got ${images.length}`);
   }
   const pad = opts.pad ?? 0;
   const H = shape.height;
@@ -52,7 +52,7 @@ export function digitGrid(images: ArrayLike<number>, rows: number, cols: number,
   const data = Buffer.alloc(width * height * C, opts.padValue ?? 128);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const src = (r * cols + c) * PIXELS;
+      const src = (r * cols + c) * P;
       const x0 = c * (W + pad);
       const y0 = r * (H + pad);
       for (let py = 0; py < H; py++) {
