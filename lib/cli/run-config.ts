@@ -75,7 +75,9 @@ export function resumeConfig(command: CommandName, ckptFile: string, o: SettingV
   if (given('preset')) {
     const cli = resolveConfig(command, o);
     const compared = resumeFields(given);
-    const differs = (Object.keys(saved) as (keyof AAEConfig)[]).filter((f) => f !== 'epochs' && !compared.includes(f) && JSON.stringify(saved[f]) !== JSON.stringify(cli[f]));
+    // The data set's shape and classes come from its files, not from options.
+    const fromData: (keyof AAEConfig)[] = ['epochs', 'imageShape', 'classNames'];
+    const differs = (Object.keys(saved) as (keyof AAEConfig)[]).filter((f) => !fromData.includes(f) && !compared.includes(f) && JSON.stringify(saved[f]) !== JSON.stringify(cli[f]));
     if (differs.length > 0) {
       throw new UsageError(`--resume: --preset ${String(o.preset)} does not match the checkpoint ${ckptFile} (it differs in ${differs.join(', ')}); leave --preset out`);
     }

@@ -70,8 +70,6 @@ export interface AAEConfig extends DataConfig {
 }
 
 const ORIGINAL: AAEConfig = {
-  // MNIST (the field stays undefined, so configs and checkpoints are written as before it existed).
-  dataset: undefined,
   model: 'semi_supervised',
   prior: 'gaussian',
   nZ: 20,

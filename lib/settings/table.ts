@@ -56,7 +56,7 @@ export interface Setting {
   resume?: boolean;
   /** The option value a config stands for (default: its field): for the help defaults and the resume check. */
   value?: (cfg: Readonly<AAEConfig>) => unknown;
-  /** The config overrides of a value (default: { [field]: value }). */
+  /** The config overrides of a value (default: { [field]: value }; a row without a field sets the config only through this). */
   toConfig?: (v: never, ctx: { preset: PresetName; epochs: number | undefined }) => Partial<AAEConfig>;
   /** What the setting adds to result file names (absent: nothing). */
   name?: (cfg: Partial<AAEConfig>) => string;
@@ -114,9 +114,9 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: 'dataset',
     flag: '--dataset <name>',
-    field: 'dataset',
+    // No `field`: the config's dataset field is optional (absent for MNIST), set by toConfig.
     parse: { kind: 'string', check: checkDatasetSpec },
-    help: `the data set: ${DATASET_CHOICES}; README "Data sets"`,
+    help: `the data set: ${DATASET_CHOICES}; README "Data sets" (default mnist)`,
     commands: TRAINING,
     resume: true,
     value: (cfg) => cfg.dataset ?? 'mnist',
@@ -423,8 +423,8 @@ export function configOverrides(values: SettingValues, preset: PresetName): Part
   const out: Partial<AAEConfig> = {};
   for (const s of SETTINGS) {
     const v = values[s.key];
-    if (s.field === undefined || v === undefined) continue;
-    Object.assign(out, s.toConfig ? s.toConfig(v as never, { preset, epochs: values.epochs as number | undefined }) : { [s.field]: v });
+    if ((s.field === undefined && !s.toConfig) || v === undefined) continue;
+    Object.assign(out, s.toConfig ? s.toConfig(v as never, { preset, epochs: values.epochs as number | undefined }) : { [s.field!]: v });
   }
   return out;
 }
