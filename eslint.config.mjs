@@ -1,7 +1,7 @@
 // ESLint (flat config): typescript-eslint's recommended rules, and the layers of lib/ pointing one
 // way. Each layer may import only the layers below it (ARCHITECTURE.md):
 //   base (errors, random, atomic-write, lock, backend) -> data -> nn, priors -> models -> train
-//   -> settings (the table of run settings) -> eval, figures -> display (and lib/notebook.ts) -> cli
+//   -> settings (the table of run settings) -> eval, figures -> display -> notebook (lib/notebook-runs.ts) -> cli
 // lib/index.ts re-exports them all; bench/ and test/ sit outside and may import any of them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -14,10 +14,11 @@ const LAYER_PATHS = {
   train: 'train',
   settings: 'settings',
   eval: 'eval|figures',
-  display: 'display|notebook',
+  display: 'display',
+  notebook: 'notebook-runs',
   cli: 'cli',
 };
-const ORDER = ['base', 'data', 'nn', 'models', 'train', 'settings', 'eval', 'display', 'cli'];
+const ORDER = ['base', 'data', 'nn', 'models', 'train', 'settings', 'eval', 'display', 'notebook', 'cli'];
 const FILES = {
   base: ['lib/errors.ts', 'lib/random.ts', 'lib/atomic-write.ts', 'lib/lock.ts', 'lib/backend/**/*.ts'],
   data: ['lib/data/**/*.ts'],
@@ -26,7 +27,8 @@ const FILES = {
   train: ['lib/train/**/*.ts'],
   settings: ['lib/settings/**/*.ts'],
   eval: ['lib/eval/**/*.ts', 'lib/figures/**/*.ts'],
-  display: ['lib/display/**/*.ts', 'lib/notebook.ts'],
+  display: ['lib/display/**/*.ts'],
+  notebook: ['lib/notebook-runs.ts'],
   cli: ['lib/cli/**/*.ts'],
 };
 

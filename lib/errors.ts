@@ -12,3 +12,10 @@ export class ConfigError extends RangeError {
     this.name = 'ConfigError';
   }
 }
+
+/** Throws a ConfigError unless `v` is an integer from 1 to `max`, naming the field (a config's checks share it). */
+export function checkPositiveInt(name: string, v: unknown, max: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
+  }
+}

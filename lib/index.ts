@@ -18,7 +18,7 @@ export * from './train/setup';
 export * from './eval/metrics';
 export * from './eval/results';
 export * from './backend';
-export * from './notebook';
+export * from './notebook-runs';
 export * from './eval/separation';
 export * from './figures';
 export * from './display';

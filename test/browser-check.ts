@@ -12,8 +12,7 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { headlessView } from '../lib/display/render';
-import { VEGALITE_MIME } from '../lib/display/notebook';
-import { FIGURE_METADATA_KEY } from '../lib/notebook';
+import { FIGURE_METADATA_KEY, VEGALITE_MIME } from '../lib/display/jupyter';
 import type { FigureSpec } from '../lib/figures/specs';
 
 /** Flags for a headless, offline, throw-away Chromium. */

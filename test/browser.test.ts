@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { sourceNames, NOTEBOOK_DIR } from '../scripts/build-notebooks';
 import { checkBundles, findChromium, notebookBundles, type Bundle } from './browser-check';
-import { figureBundle } from '../lib/display/notebook';
+import { figureBundle } from '../lib/display/jupyter';
 import { PNG } from 'pngjs';
 
 const chromium = findChromium();

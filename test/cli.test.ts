@@ -64,6 +64,14 @@ test('every bad option exits 2 with one line naming the option, the value and th
       [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/],
     ],
     [
+      ['--prior', 'gaussian_mixture:1'],
+      [/--prior/, /'gaussian_mixture:1'/, /gaussian_mixture:K/],
+    ],
+    [
+      ['--model', 'supervised', '--prior', 'gaussian_mixture:16', '--n_z', '2'],
+      [/prior "gaussian_mixture:16" has 16 modes, the data set has 10 classes/, /e\.g\. gaussian_mixture$/],
+    ],
+    [
       ['--n_z', '0'],
       [/--n_z/, /'0'/, /integer from 1 to 1000/],
     ],
@@ -140,6 +148,18 @@ test('every bad option exits 2 with one line naming the option, the value and th
       [/--labeled-shift/, /'1.5'/, /from 0 to 8/],
     ],
     [
+      ['--eval-every', '0'],
+      [/--eval-every/, /'0'/, /integer from 1 to 100000/],
+    ],
+    [
+      ['--eval-every', '-1'],
+      [/--eval-every/, /'-1'/, /integer from 1 to 100000/],
+    ],
+    [
+      ['--eval-every', 'x'],
+      [/--eval-every/, /'x'/, /integer from 1 to 100000/],
+    ],
+    [
       ['--preset', 'quick'],
       [/--preset/, /'quick'/, /original, fast, paper, paper-sgd/],
     ],
@@ -186,6 +206,35 @@ test('every bad option exits 2 with one line naming the option, the value and th
     assert.match(r.lines[0], p);
   }
   assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+});
+
+test('--prior <name>:K: a built-in prior with K modes trains (the clustering model, 16 modes) and names its run', () => {
+  const out = path.join(root, 'mixture16');
+  const r = aae([
+    '--model',
+    'clustering',
+    '--prior',
+    'gaussian_mixture:16',
+    '--n_z',
+    '2',
+    '--hidden',
+    '8',
+    '--batch-size',
+    '50',
+    '--train-size',
+    '100',
+    '--epochs',
+    '1',
+    '--eval-size',
+    '100',
+    '--out',
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(m.config.prior, 'gaussian_mixture:16');
+  assert.ok(fs.existsSync(path.join(out, 'prior_samples.png')));
+  assert.match(aae(['--help']).stdout, /"gaussian_mixture:K"/);
 });
 
 test('--help documents the exit codes, AAE_MNIST_DIR and --resume', () => {
@@ -320,6 +369,26 @@ test('SIGTERM during the first epoch exits 130 with a checkpoint at the exact ba
   assert.deepEqual(fs.readdirSync(out).sort(), ['checkpoint.aae', 'metrics.json'], 'no temporaries left behind');
 });
 
+test('--eval-every 2 over 3 epochs: validation and test metrics for epochs 2 and 3 (the last), train losses for every epoch', async () => {
+  const out = path.join(root, 'eval-every');
+  const r = await capture(() => main([...SMALL, '--epochs', '3', '--eval-every', '2', '--out', out]));
+  assert.equal(r.code, 0, r.err);
+  const ck = loadCheckpoint(path.join(out, 'checkpoint.aae'));
+  ck.model.dispose();
+  assert.equal(ck.config.evalEvery, 2);
+  const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  for (const history of [ck.trainer!.history, metrics.history] as Record<string, number>[][]) {
+    assert.deepEqual(
+      history.map((h) => h.epoch),
+      [0, 1, 2],
+    );
+    const evaluated = history.filter((h) => Object.keys(h).some((k) => k.startsWith('test_') || k.startsWith('val_'))).map((h) => h.epoch + 1);
+    assert.deepEqual(evaluated, [2, 3], 'evaluated epochs (1-based)');
+    for (const h of history) assert.ok(h.train_reconstruction > 0, `epoch ${h.epoch + 1} has its train losses`);
+    assert.ok(history[1].test_reconstruction > 0 && history[2].test_reconstruction > 0);
+  }
+});
+
 test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', async () => {
   const run = path.join(root, 'full'); // the finished 3-epoch run of the Ctrl-C test
   const file = path.join(run, 'checkpoint.aae');
@@ -344,6 +413,10 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
       [/--hidden 64 does not match/, /--hidden 32/],
     ],
     [['--preset', 'original'], [/--preset original does not match the checkpoint/]],
+    [
+      ['--eval-every', '2'],
+      [/--eval-every 2 does not match the checkpoint/, /--eval-every 1/],
+    ],
     [
       ['--lr-drop', '2'],
       [/--lr-drop 2 does not match the checkpoint/, /--lr-drop 8/],

@@ -235,6 +235,21 @@ test('wrong data is a clear error before training: values outside [0, 1], label 
   // A config made for another data set does not take this one silently.
   const cfg = makeConfig({ model: 'supervised', prior: 'gaussian', nZ: 2, nHidden: 8, batchSize: 20, dataset: 'fashion-mnist', classNames: [...FASHION_MNIST_CLASSES] });
   assert.throws(() => createExperiment(cfg, d), /the config is for the data set fashion-mnist \(28x28, 10 classes: T-shirt\/top.*the data given is arrays \(4x4, 10 classes: c0/);
+  // The supervised model's prior needs a mode per class of the data set given: ten modes for three classes are refused, three are taken.
+  const three = datasetFromArrays({
+    shape: [4, 4, 1],
+    train: { images: new Float32Array(60 * 16).fill(0.5), labels: Array.from({ length: 60 }, (_, i) => i % 3) },
+    test: { images: new Float32Array(30 * 16).fill(0.5), labels: Array.from({ length: 30 }, (_, i) => i % 3) },
+    validationSize: 20,
+    classNames: ['a', 'b', 'c'],
+  });
+  assert.throws(
+    () => createExperiment(makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 8, batchSize: 20 }), three),
+    (e: Error) => e instanceof ConfigError && /prior "gaussian_mixture" has 10 modes, the data set has 3 classes.*e\.g\. gaussian_mixture:3/.test(e.message),
+  );
+  const fits = createExperiment(makeConfig({ model: 'supervised', prior: 'gaussian_mixture:3', nZ: 2, nHidden: 8, batchSize: 20 }), three);
+  assert.equal(fits.model.prior.modes, 3);
+  fits.model.dispose();
 });
 
 test('the unsupervised AAE trains on unlabeled arrays and draws its figures; the supervised and semi-supervised models refuse them', async () => {
@@ -279,7 +294,7 @@ const QUICK = ['--epochs', '1', '--hidden', '32', '--batch-size', '30', '--n_z',
 test('an IDX folder of 20x20 images and 3 classes trains each model for one epoch and draws every figure', async () => {
   const dir = makeIdxFolder(path.join(root, 'shapes'), { train: 300, test: 60, h: 20, w: 20, classes: 3, gz: true, classNames: ['left-top', 'right-top', 'left-bottom'] });
   for (const [model, extra, figures] of [
-    ['supervised', ['--prior', 'gaussian_mixture'], FIGURES],
+    ['supervised', ['--prior', 'gaussian_mixture:3'], FIGURES],
     ['semi_supervised', ['--labels', '30', '--labeled-from', 'balanced', '--labeled-shift', '2'], [...FIGURES, 'conditional_generation']],
     ['unsupervised', ['--prior', 'swiss_roll'], FIGURES],
   ] as const) {
@@ -297,8 +312,15 @@ test('an IDX folder of 20x20 images and 3 classes trains each model for one epoc
       for (const name of ['left-top', 'right-top', 'left-bottom']) assert.ok(svg.includes(name), name);
     }
   }
+  // The supervised model's prior needs a mode per class: the ten-mode gaussian_mixture is refused (exit 2, one line, nothing written).
+  const refused = path.join(root, 'run-shapes-ten-modes');
+  let r = await capture(() => main(['--dataset', dir, '--model', 'supervised', '--prior', 'gaussian_mixture', ...QUICK, '--out', refused]));
+  assert.equal(r.code, 2);
+  assert.equal(r.lines.length, 1);
+  assert.match(r.lines[0], /prior "gaussian_mixture" has 10 modes, the data set has 3 classes.*e\.g\. gaussian_mixture:3/);
+  assert.ok(!fs.existsSync(refused), 'nothing written');
   // --resume must match the data set the checkpoint was trained on.
-  const r = await capture(() => main(['--resume', '--dataset', 'mnist', '--out', path.join(root, 'run-shapes-supervised')]));
+  r = await capture(() => main(['--resume', '--dataset', 'mnist', '--out', path.join(root, 'run-shapes-supervised')]));
   assert.equal(r.code, 2);
   assert.match(r.lines[0], /--resume: --dataset mnist does not match the checkpoint .*, trained with --dataset .*shapes/);
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { serialize, sourceNames, NOTEBOOK_DIR, SOURCE_DIR, type Notebook } from '../scripts/build-notebooks';
-import { htmlTable, plainTable, parseMarkdownTable, tableBundle, formatCell, wrapPlain } from '../lib/display/notebook';
+import { htmlTable, plainTable, parseMarkdownTable, tableBundle, formatCell, wrapPlain } from '../lib/display/jupyter';
 
 /** The budget: per notebook and for all of them together. */
 export const BUDGET = { bytesPerNotebook: 1.5e6, linesPerNotebook: 5000, bytesAll: 5e6 };

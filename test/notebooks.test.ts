@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildNotebook, sourceNames, NOTEBOOK_DIR, SOURCE_DIR, type Notebook } from '../scripts/build-notebooks';
-import { FIGURE_METADATA_KEY } from '../lib/notebook';
+import { FIGURE_METADATA_KEY } from '../lib/display/jupyter';
 import { checkBundles, findChromium, notebookBundles } from './browser-check';
 
 const ROOT = path.join(__dirname, '..');

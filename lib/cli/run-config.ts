@@ -4,7 +4,8 @@
  * every option given must agree with.
  */
 import { PRESETS, makeConfig, type AAEConfig, type ModelName, type PresetName } from '../models';
-import { checkPrior, type PriorName } from '../priors';
+import { checkPrior, checkPriorModes, type PriorName } from '../priors';
+import { DIGIT_NAMES } from '../data/dataset';
 import { readCheckpoint } from '../train/checkpoint';
 import { epochsReached } from '../train/setup';
 import { COMMAND_MODEL, SETTINGS, checkResumeSettings, configOverrides, refuseOtherModels, resumeFields, type CommandName, type SettingValues } from '../settings/table';
@@ -32,11 +33,15 @@ export function resolveConfig(command: CommandName, o: SettingValues): AAEConfig
   } catch (e) {
     throw new UsageError(`--n_z ${nZ} does not fit --prior ${prior}${model === 'supervised' ? ' with --model supervised' : ''}: ${(e as Error).message}`);
   }
+  // the supervised model: a prior sample's mode is a class label (MNIST's ten classes here; another
+  // data set's classes are known once it is read: configForData checks them then, before any work)
+  const mnist = o.dataset === undefined || o.dataset === 'mnist';
+  if (model === 'supervised' && mnist) usage(() => checkPriorModes(prior, DIGIT_NAMES.length));
   const labeledFrom = (o.labeledFrom as string | undefined) ?? PRESETS[preset].labeledFrom;
   const batchSize = (o.batchSize as number | undefined) ?? PRESETS[preset].batchSize;
   const trainSize = (o.trainSize as number | undefined) ?? 55000;
   // Another data set's sizes are checked against its splits once it is read (checkDataFits).
-  if (o.dataset !== undefined && o.dataset !== 'mnist') return usage(() => makeConfig({ ...configOverrides(o, preset), model, prior, nZ }, preset));
+  if (!mnist) return usage(() => makeConfig({ ...configOverrides(o, preset), model, prior, nZ }, preset));
   if (trainSize < batchSize) {
     throw new UsageError(
       `--train-size ${trainSize} is smaller than the batch size ${batchSize}${o.batchSize === undefined ? ` (the ${preset} preset's)` : ''}; valid: ${batchSize} to 55000, or a smaller --batch-size`,

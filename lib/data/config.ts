@@ -2,7 +2,7 @@
  * The data fields of a config: which training images, which labeled examples and how the labeled
  * batches are fed. lib/models/config.ts adds them to the experiment's config (AAEConfig).
  */
-import { ConfigError } from '../errors';
+import { ConfigError, checkPositiveInt } from '../errors';
 import { DIGIT_NAMES, MNIST_SHAPE, checkShape, pixelsOf, type ImageShape } from './dataset';
 
 /** The largest labeledShift (pixels per axis) a config accepts. */
@@ -88,12 +88,6 @@ export function datasetFields(d: { name: string; shape: ImageShape; classNames: 
   return out;
 }
 
-function positiveInt(name: string, v: unknown, max: number): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-  }
-}
-
 /** Throws a ConfigError naming the data field, the bad value and the valid choices. */
 export function validateDataConfig(cfg: DataConfig): void {
   if (cfg.dataset !== undefined && (typeof cfg.dataset !== 'string' || cfg.dataset === '')) {
@@ -119,7 +113,7 @@ export function validateDataConfig(cfg: DataConfig): void {
   // experiment is created (checkDataFits, lib/train/setup.ts).
   const mnist = cfg.dataset === undefined;
   const maxLabeled = !mnist ? MAX_SET_SIZE : cfg.labeledFrom === 'validation' ? 5000 : 55000;
-  positiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
+  checkPositiveInt('nLabeled (labeled examples)', cfg.nLabeled, maxLabeled);
   if (mnist && cfg.labeledFrom === 'balanced' && cfg.nLabeled % 10 !== 0) {
     throw new ConfigError(`nLabeled must be a multiple of 10 for a balanced labeled subset, got ${cfg.nLabeled}`);
   }

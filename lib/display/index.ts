@@ -1,3 +1,3 @@
 // Rendering of figure specs: headless SVG / PNG files, inline notebook displays, live training progress.
 export * from './render';
-export * from './notebook';
+export * from './jupyter';

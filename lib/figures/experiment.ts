@@ -107,7 +107,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
     else {
       // The supervised model's prior has a mode per class of a data set other than MNIST, named by it.
       const modeNames = model.kind === 'supervised' && config.classNames ? config.classNames : undefined;
-      figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(config.prior, opts.priorCount ?? 5000, nZ, rng, dims, modeNames)]) });
+      figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(model.prior, opts.priorCount ?? 5000, nZ, rng, dims, modeNames)]) });
     }
   }
   if (want('manifold') && opts.pmlr !== false) {

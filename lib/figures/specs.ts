@@ -167,6 +167,9 @@ function scatterView(
   const dx = decimalsFor(xs, o.width);
   const dy = decimalsFor(ys, o.height);
   const { data, transform } = columnarData({ x: xs.map((v) => roundTo(v, dx)), y: ys.map((v) => roundTo(v, dy)), [o.field]: Array.from(labels) });
+  // labels past 9 (a prior with more modes) widen the colour scale
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) count = Math.max(count, labels[i] + 1);
   // ticks on round numbers: whole numbers (every second one over a wide range, halves over a
   // short one), never on -3.5, -2.5, ...
   const axis = (vals: number[]) => {
@@ -191,16 +194,16 @@ function scatterView(
     encoding: {
       x: { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false, nice: true }, axis: axis(xs) },
       y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false, nice: true }, axis: axis(ys) },
-      color: legendColor(o.field, o.colorTitle, o.classNames, o.legendBelow),
+      color: legendColor(o.field, o.colorTitle, o.classNames, o.legendBelow, count),
     },
   };
 }
 
-/** A label colour channel, its legend on the right or (legendBelow) under the plot. */
-function legendColor(field: string, colorTitle: string, classNames: readonly string[] | undefined, legendBelow: boolean | undefined) {
-  const c = classColor(field, colorTitle, classNames);
+/** A label colour channel for labels 0 to count - 1, its legend on the right or (legendBelow) under the plot, in rows of ten past ten labels. */
+function legendColor(field: string, colorTitle: string, classNames: readonly string[] | undefined, legendBelow: boolean | undefined, count: number) {
+  const c = classColor(field, colorTitle, classNames, count);
   if (!legendBelow || !('legend' in c)) return c;
-  return { ...c, legend: { ...c.legend, orient: 'bottom' as const, direction: 'horizontal' as const } };
+  return { ...c, legend: { ...c.legend, orient: 'bottom' as const, direction: 'horizontal' as const, ...(count > 10 ? { columns: 10 } : {}) } };
 }
 
 /** The legend title of a label colour: 'digit' for MNIST's digits, else 'class'. */

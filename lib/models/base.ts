@@ -10,6 +10,7 @@ import type { ImageSet } from '../data/mnist';
 import { classCountOf, imageShapeOf } from '../data/config';
 import { pixelsOf, shapeText, type ImageShape } from '../data/dataset';
 import { Rng } from '../random';
+import { getPrior, type Prior } from '../priors';
 import type { Dropout } from '../nn/layers';
 import { ConfigError } from '../errors';
 
@@ -41,11 +42,14 @@ export abstract class AAEBase {
   readonly pixels: number;
   /** The data set's classes (config.classNames; MNIST: 10; 0 without labels). */
   readonly classes: number;
+  /** The target prior of the code (config.prior's). */
+  readonly prior: Prior;
 
   constructor(readonly config: AAEConfig) {
     this.shape = imageShapeOf(config);
     this.pixels = pixelsOf(this.shape);
     this.classes = classCountOf(config);
+    this.prior = getPrior(config.prior);
   }
 
   /** A batch of flattened images as a [n, pixels] tensor. */

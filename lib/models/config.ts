@@ -2,71 +2,52 @@
  * One config object per experiment, with the original project's defaults as a preset named for it
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
-import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
-import { ConfigError } from '../errors';
+import { checkPrior, checkPriorModes, registerPrior, type Prior, type PriorName } from '../priors';
+import { ConfigError, checkPositiveInt } from '../errors';
 import { OPTIONAL_DATA_FIELDS, classCountOf, validateDataConfig, type DataConfig } from '../data/config';
+import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
 import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
 export * from '../data/config';
+export * from '../nn/train-config';
 export type { LrStep };
 
 export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering', 'unsupervised'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
-export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
-export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
-export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
-/** The largest seed a config accepts (the CLIs' --seed range). */
-export const MAX_SEED = 2 ** 31 - 1;
 
 /**
  * The config of one experiment: the model's fields here, the data's (DataConfig, lib/data/config.ts)
- * and the training's: epochs, the learning-rate schedule (lib/train/schedule.ts reads it) and the seed.
+ * and the training's (TrainConfig, lib/nn/train-config.ts: epochs, optimizer, learning rates, seed).
  */
-export interface AAEConfig extends DataConfig {
+export interface AAEConfig extends DataConfig, TrainConfig {
   model: ModelName;
   prior: PriorName;
   /** Size of the latent code z (supervised) or of the style code (semi-supervised). */
   nZ: number;
   /** Units in every hidden layer of encoder, decoder and discriminators. */
   nHidden: number;
-  epochs: number;
   /** Dropout keep probability during training (1.0 at evaluation). */
   keepProb: number;
   /** Std of the Gaussian noise added to the encoder input (0 = no denoising). */
   noiseStd: number;
   /**
-   * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
-   * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
-   */
-  lrSchedule: LrStep[];
-  /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
-  dLrFactor: number;
-  /** The generator phase learns at lr * generatorLrFactor (the original: 1). */
-  generatorLrFactor: number;
-  /** Semi-supervised: the cross-entropy phase learns at lr * crossEntropyLrFactor (the original: 1). */
-  crossEntropyLrFactor: number;
-  /**
-   * Optimizer of every phase: 'adam' (TensorFlow 1's Adam, the original) or 'momentum' (SGD with
-   * momentum, the AAE paper).
-   */
-  optimizer: OptimizerName;
-  /**
-   * Reconstruction cost: 'mean' squared error over pixels (the original) or the squared error
-   * summed over the 784 pixels ('sum', mean over the batch), the scale the paper-sgd rates need.
-   */
-  reconstructionLoss: ReconstructionLoss;
-  /** 'momentum' only: momentum of the reconstruction and cross-entropy phases. */
-  momentum: number;
-  /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
-  regularizationMomentum: number;
-  /**
    * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
    */
   clusters: number;
-  seed: number;
+  /**
+   * Semi-supervised and clustering: weight of the balance regulariser of the categorical head in
+   * the generator phase, headBalance * (log K - H(mean over the batch of the head's softmax));
+   * 0 = none (the paper).
+   */
+  headBalance: number;
+  /**
+   * Semi-supervised and clustering: weight of the consistency regulariser of the categorical head
+   * in the generator phase: the cross-entropy of the head's probabilities for the batch moved by up
+   * to ±2 pixels against those for the batch itself (held fixed); 0 = none (the paper).
+   */
+  headConsistency: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -75,6 +56,7 @@ const ORIGINAL: AAEConfig = {
   nZ: 20,
   nHidden: 3000,
   epochs: 100,
+  evalEvery: 1,
   batchSize: 128,
   keepProb: 0.9,
   noiseStd: 0.3,
@@ -92,6 +74,8 @@ const ORIGINAL: AAEConfig = {
   momentum: 0.9,
   regularizationMomentum: 0.1,
   clusters: 16,
+  headBalance: 0,
+  headConsistency: 0,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -192,8 +176,11 @@ const FIRST_FIELDS: readonly string[] = [
  */
 export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(Object.entries(ORIGINAL).filter(([k]) => !FIRST_FIELDS.includes(k)));
 
+/** Config overrides: `prior` may be a Prior object (registered by its name, which the config holds). */
+export type ConfigOverrides = Partial<Omit<AAEConfig, 'prior'>> & { prior?: PriorName | Prior };
+
 /** A full config: a preset with overrides. */
-export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
+export function makeConfig(overrides: ConfigOverrides = {}, preset: PresetName = 'fast'): AAEConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new ConfigError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
   }
@@ -203,20 +190,18 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
     if (!(k in cfg) && !OPTIONAL_DATA_FIELDS.includes(k)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  if (overrides.prior !== undefined && typeof overrides.prior !== 'string') cfg.prior = registerPrior(overrides.prior).name;
   validateConfig(cfg);
   return cfg;
-}
-
-function positiveInt(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new ConfigError(`${name} must be an integer from 1 to ${max}, got ${String(v)}`);
-  }
 }
 
 /** The models that train on labels: they refuse a data set without. */
 export const LABELED_MODELS: readonly ModelName[] = ['supervised', 'semi_supervised'];
 
-/** A model that needs labels refuses a data set without them; the supervised model's prior needs two classes or more. */
+/**
+ * A model that needs labels refuses a data set without them; the supervised model needs two classes
+ * or more, and a prior with as many modes as the data set has classes (checkPriorModes).
+ */
 function checkModelData(cfg: AAEConfig): void {
   const K = classCountOf(cfg);
   const data = cfg.dataset ?? 'mnist';
@@ -224,6 +209,8 @@ function checkModelData(cfg: AAEConfig): void {
     throw new ConfigError(`the ${cfg.model.replace('_', '-')} model needs labels, and the data set ${data} has none; use --model unsupervised (or clustering), which train on unlabeled images`);
   }
   if (cfg.model === 'supervised' && K < 2) throw new ConfigError(`the supervised model needs 2 classes or more (its prior has a mode per class), the data set ${data} has ${K}`);
+  // Classes named by the config: its prior's modes must match them (else configForData checks them, once the data set is known).
+  if (cfg.model === 'supervised' && cfg.classNames !== undefined) checkPriorModes(cfg.prior, K);
 }
 
 /** Throws a ConfigError naming the field, the bad value and the valid choices. */
@@ -231,39 +218,20 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
     throw new ConfigError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
   }
-  if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
-    throw new ConfigError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+  if (typeof cfg.prior !== 'string') {
+    throw new ConfigError(`prior must be a prior's name (a string), got ${typeof cfg.prior}; a Prior object: makeConfig({ prior }) or registerPrior(it), then its name`);
   }
-  positiveInt('nZ', cfg.nZ, 1000);
+  checkPositiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
-  positiveInt('nHidden', cfg.nHidden, 100000);
-  positiveInt('epochs', cfg.epochs, 100000);
-  positiveInt('batchSize', cfg.batchSize, 5000);
+  checkPositiveInt('nHidden', cfg.nHidden, 100000);
+  checkPositiveInt('batchSize', cfg.batchSize, 5000);
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
-  for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
-    if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
-  }
-  if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
-    throw new ConfigError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
-  }
-  if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
-    throw new ConfigError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
-  }
-  for (const k of ['momentum', 'regularizationMomentum'] as const) {
-    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${cfg[k]}`);
-  }
-  if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
-    throw new ConfigError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
-  }
-  for (const s of cfg.lrSchedule) {
-    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new ConfigError(`learning rate must be > 0, got ${s.lr}`);
-  }
-  positiveInt('clusters', cfg.clusters, 1000);
+  checkPositiveInt('clusters', cfg.clusters, 1000);
+  if (!(cfg.headConsistency >= 0 && cfg.headConsistency <= 100)) throw new ConfigError(`headConsistency must be from 0 to 100, got ${cfg.headConsistency}`);
+  if (!(cfg.headBalance >= 0 && cfg.headBalance <= 100)) throw new ConfigError(`headBalance must be from 0 to 100, got ${cfg.headBalance}`);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
+  validateTrainConfig(cfg);
   validateDataConfig(cfg);
   checkModelData(cfg);
-  if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
-    throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
-  }
 }

@@ -19,11 +19,14 @@ import { AAEBase, type Evaluation, type StepLosses } from './base';
 import type { AAEConfig } from './config';
 import { Dense, MLP, type Dropout } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
-import { discriminatorLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
-import { oneHot, type Batch } from '../data/batches';
+import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
+import { oneHot, shiftImages, type Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
-import { categorical, sampleUnlabeled } from '../priors';
+import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
+
+/** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with (less for images narrower than 3 px). */
+const CONSISTENCY_SHIFT = 2;
 
 export class SemiSupervisedAAE extends AAEBase {
   /**
@@ -89,7 +92,7 @@ export class SemiSupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleUnlabeled(this.config.prior, B, nZ, rng);
+    const prior = drawPrior(this.prior, B, nZ, rng, false);
     const cat = categorical(B, rng, this.nClasses);
     const x = this.imagesTensor(batch.x, B);
     const xn = batch.xNoised === batch.x ? x : this.imagesTensor(batch.xNoised, B);
@@ -97,6 +100,8 @@ export class SemiSupervisedAAE extends AAEBase {
     const yReal = tf.tensor2d(cat.y, [B, this.nClasses]);
     const held: tf.Tensor[] = [x, xn, zReal, yReal];
     const dLr = lr * this.config.dLrFactor;
+    const balance = this.config.headBalance;
+    const consistency = this.config.headConsistency;
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);
@@ -110,9 +115,16 @@ export class SemiSupervisedAAE extends AAEBase {
         const { logits } = this.encodeBoth(xn, drop);
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
+      // Consistency: the head's probabilities for the batch (no dropout, held fixed) are the target for the moved batch.
+      const moved = consistency > 0 ? this.imagesTensor(shiftImages(batch.xNoised, Math.min(CONSISTENCY_SHIFT, Math.min(this.shape.height, this.shape.width) - 1), rng, this.shape), B) : null;
+      const target = moved ? tf.tidy(() => tf.softmax(this.encodeBoth(xn, null).logits) as tf.Tensor2D) : null;
+      if (moved && target) held.push(moved, target);
       const generator = this.optimizers.generator.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop);
-        return tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1));
+        const adversarial = tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1));
+        let loss: tf.Tensor = balance > 0 ? tf.add(adversarial, tf.mul(balance, marginalEntropyGap(logits))) : adversarial;
+        if (moved && target) loss = tf.add(loss, tf.mul(consistency, softmaxCrossEntropy(this.encodeBoth(moved, drop).logits, target)));
+        return loss as tf.Scalar;
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
       const ce = this.optimizers.crossEntropy;

@@ -19,7 +19,7 @@ import { MLP } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
-import { sampleLabeled, sampleUnlabeled } from '../priors';
+import { checkPriorModes, drawPrior } from '../priors';
 import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
@@ -35,6 +35,8 @@ export class SupervisedAAE extends AAEBase {
     super(config);
     this.kind = config.model === 'unsupervised' ? 'unsupervised' : 'supervised';
     this.labelWidth = this.kind === 'unsupervised' ? 0 : this.classes;
+    // a prior sample's mode is the discriminator's label: as many modes as the data set has classes
+    if (this.kind === 'supervised') checkPriorModes(this.prior, this.classes);
     const H = config.nHidden;
     this.encoder = new MLP('encoder', [this.pixels, H, H, config.nZ], rng, 'linear');
     this.decoder = new MLP('decoder', [config.nZ, H, H, this.pixels], rng, 'sigmoid');
@@ -55,7 +57,7 @@ export class SupervisedAAE extends AAEBase {
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
     const K = this.labelWidth;
-    const prior = K > 0 ? sampleLabeled(this.config.prior, B, nZ, rng, K) : sampleUnlabeled(this.config.prior, B, nZ, rng);
+    const prior = drawPrior(this.prior, B, nZ, rng, K > 0);
     const x = this.imagesTensor(batch.x, B);
     const xn = batch.xNoised === batch.x ? x : this.imagesTensor(batch.xNoised, B);
     // The discriminator's input: z joined to the label's one-hot (supervised), or z alone.

@@ -12,6 +12,7 @@ import { Rng } from '../random';
 import { Trainer, type TrainData } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { ConfigError } from '../errors';
+import { checkPriorModes } from '../priors';
 
 /** Data sets already checked in full (checkDataset reads every value once per data set). */
 const checked = new WeakSet<object>();
@@ -26,7 +27,7 @@ function dataText(c: Pick<AAEConfig, 'dataset' | 'imageShape' | 'classNames'>): 
  * The config for a data set: a config that names no data set (MNIST's, as presets make them), or
  * names this one without its shape and classes (as --dataset does), takes the data set's name,
  * shape and class names; any other must match them. Validated (so a model that needs labels
- * refuses a data set without).
+ * refuses a data set without, and the supervised model a prior without a mode per class).
  */
 export function configForData(cfg: AAEConfig, data: Mnist | Dataset): AAEConfig {
   const d = asDataset(data);
@@ -43,6 +44,8 @@ export function configForData(cfg: AAEConfig, data: Mnist | Dataset): AAEConfig 
     }
   }
   validateConfig(cfg);
+  // The supervised model: a prior sample's mode is a class label, so the prior has a mode per class.
+  if (cfg.model === 'supervised') checkPriorModes(cfg.prior, classNamesOf(cfg).length);
   return cfg;
 }
 

@@ -267,7 +267,8 @@ export class Trainer {
       const t0 = performance.now();
       const metrics: EpochMetrics = { epoch: s.epoch, lr, seconds: 0 };
       for (const [phase, sum] of Object.entries(s.sums)) metrics[`train_${phase}`] = sum / batches;
-      const test = this.evaluate(opts.evalSize);
+      // Every evalEvery-th epoch and the last one; the others' rows hold the train losses only.
+      const test = (s.epoch + 1) % cfg.evalEvery === 0 || s.epoch + 1 === total ? this.evaluate(opts.evalSize) : {};
       for (const [k, v] of Object.entries(test)) {
         // The last batch's update can leave non-finite weights behind finite losses.
         if (!Number.isFinite(v)) throw new DivergenceError(`test evaluation (${k})`, s.epoch, batches - 1, v);

@@ -1,19 +1,19 @@
 /**
- * What the notebooks share: quick mode (env AAE_QUICK=1: tiny settings for the tests), the folders
- * their trained models live in, and "train or load": a model whose checkpoint already matches the
+ * The notebooks' runs: quick mode (env AAE_QUICK=1: tiny settings for the tests), the folders their
+ * trained models live in, and "train or load": a model whose checkpoint already matches the
  * notebook's parameters is loaded instead of trained again, so later notebooks and re-runs reuse it.
+ * Showing things in a notebook is lib/display/jupyter.ts's job.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeConfig, type AAEConfig, type PresetName } from './models/config';
+import { makeConfig, type AAEConfig, type ConfigOverrides, type PresetName } from './models/config';
 import type { Mnist } from './data/mnist';
 import type { Dataset } from './data/dataset';
 import { configForData, createExperiment, resumeExperiment, type Experiment } from './train/setup';
 import { loadDataset } from './data/sources';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, trainWithCheckpoints } from './train/checkpoint';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
-import { figureBundle, sendDisplayData, type FigureBundleOptions } from './display/notebook';
-import type { FigureSpec } from './figures/specs';
+import { settleDisplays } from './display/jupyter';
 
 /** True when the environment asks for quick mode (AAE_QUICK=1, true or yes). */
 export function isQuickMode(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -31,8 +31,8 @@ export const QUICK_SETTINGS = {
 } as const;
 
 export interface NotebookParams {
-  /** The notebook's config overrides (model, prior, nZ, epochs, seed, ...) over the preset. */
-  config: Partial<AAEConfig>;
+  /** The notebook's config overrides (model, prior, nZ, epochs, seed, ...) over the preset; `prior` may be a Prior object. */
+  config: ConfigOverrides;
   preset?: PresetName;
   /** Test images for metrics and figures (default: all 10,000). */
   evalSize?: number;
@@ -50,7 +50,7 @@ export interface ResolvedParams {
  * mode the quick settings on top (trainSize, nHidden, epochs, evalSize).
  */
 export function notebookParams(p: NotebookParams, quick = isQuickMode()): ResolvedParams {
-  const overrides: Partial<AAEConfig> = { ...p.config };
+  const overrides: ConfigOverrides = { ...p.config };
   let evalSize = p.evalSize ?? 10000;
   if (quick) {
     overrides.trainSize = QUICK_SETTINGS.trainSize;
@@ -180,28 +180,4 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
   }
   if (source !== 'loaded') await settleDisplays(); // the training displays' last updates
   return { experiment: exp, source, file, history: exp.trainer.history };
-}
-
-/** Key of the display_data metadata entry that names a notebook figure (read by the notebook tests). */
-export const FIGURE_METADATA_KEY = 'aae_lab';
-
-/**
- * Shows a figure inline (Vega-Lite + PNG fallback + text, see showFigure) with its name in the
- * output's metadata (`metadata.aae_lab.figure`), so tests and tools can find each expected figure.
- */
-export async function showNamedFigure(name: string, spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
-  const bundle = await figureBundle(spec, opts);
-  // staticFallback: the PNG shows a static layout of an interactive spec (opts.fallback), not the spec itself
-  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name, ...(opts.fallback ? { staticFallback: true } : {}) } };
-  sendDisplayData(bundle);
-  await settleDisplays();
-}
-
-/**
- * Lets the kernel finish sending the last display before the cell ends. tslab sends on its iopub
- * socket without awaiting; a large display still in flight when the cell ends collides with the
- * kernel's "idle" status message (zeromq: "Socket is busy writing", EBUSY) and kills the kernel.
- */
-export function settleDisplays(ms = 200): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

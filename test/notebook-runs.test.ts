@@ -7,7 +7,7 @@ import { initBackend } from '../lib/backend';
 import { loadMnist, subset, type Mnist } from '../lib/data/mnist';
 import { makeConfig, SemiSupervisedAAE } from '../lib/models';
 import { CheckpointError, CHECKPOINT_FILE } from '../lib/train/checkpoint';
-import { isQuickMode, notebookParams, runDir, trainOrLoad, configDifferences, QUICK_SETTINGS } from '../lib/notebook';
+import { isQuickMode, notebookParams, runDir, trainOrLoad, configDifferences, QUICK_SETTINGS } from '../lib/notebook-runs';
 import { entropyBits, mutualInformationBits, quantileBins, knnAccuracy, swapLabels, styleLabelInformation } from '../lib/eval/separation';
 import { createExperiment } from '../lib/train/setup';
 

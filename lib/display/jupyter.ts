@@ -1,5 +1,6 @@
 /**
- * Figures and live training progress inline in a tslab (TypeScript Jupyter) notebook.
+ * Output in a tslab (TypeScript Jupyter) notebook: figures, live training progress, tables and
+ * Markdown inline. Rendering only: training and loading the notebooks' models is lib/notebook-runs.ts.
  *
  * Each figure is ONE display_data carrying three representations: the Vega-Lite spec as a JSON
  * object (`application/vnd.vegalite.v5+json`, rendered interactively by JupyterLab, Notebook 7,
@@ -148,6 +149,30 @@ export class LiveDisplay {
     const b = await figureBundle(spec, opts);
     this.show(b.data, b.metadata);
   }
+}
+
+/** Key of the display_data metadata entry that names a notebook figure (read by the notebook tests). */
+export const FIGURE_METADATA_KEY = 'aae_lab';
+
+/**
+ * Shows a figure inline (Vega-Lite + PNG fallback + text, see showFigure) with its name in the
+ * output's metadata (`metadata.aae_lab.figure`), so tests and tools can find each expected figure.
+ */
+export async function showNamedFigure(name: string, spec: FigureSpec, opts: FigureBundleOptions = {}): Promise<void> {
+  const bundle = await figureBundle(spec, opts);
+  // staticFallback: the PNG shows a static layout of an interactive spec (opts.fallback), not the spec itself
+  bundle.metadata = { ...bundle.metadata, [FIGURE_METADATA_KEY]: { figure: name, ...(opts.fallback ? { staticFallback: true } : {}) } };
+  sendDisplayData(bundle);
+  await settleDisplays();
+}
+
+/**
+ * Lets the kernel finish sending the last display before the cell ends. tslab sends on its iopub
+ * socket without awaiting; a large display still in flight when the cell ends collides with the
+ * kernel's "idle" status message (zeromq: "Socket is busy writing", EBUSY) and kills the kernel.
+ */
+export function settleDisplays(ms = 200): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 // ------------------------------------------------------------------ live training progress

@@ -1,0 +1,78 @@
+/**
+ * The training fields of a config: how long, with which optimizer, at which learning rates and from
+ * which seed. lib/models/config.ts adds them to the experiment's config (AAEConfig), as it adds the
+ * data fields (lib/data/config.ts). They sit in the nn layer, below models, because the models build
+ * their phases' optimizers and losses from them (models may not import train; see ARCHITECTURE.md);
+ * lib/train/ reads them (the schedule in lib/train/schedule.ts, the loop in lib/train/trainer.ts).
+ */
+import { ConfigError, checkPositiveInt } from '../errors';
+import type { LrStep } from './optimizer';
+
+export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
+export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
+export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
+/** The largest seed a config accepts (the CLIs' --seed range). */
+export const MAX_SEED = 2 ** 31 - 1;
+
+export interface TrainConfig {
+  epochs: number;
+  /**
+   * Validation and test metrics after every N-th epoch and the last (1: every epoch, the original);
+   * the other epochs' history rows hold the train losses only.
+   */
+  evalEvery: number;
+  /**
+   * Learning rate per epoch: the reconstruction phase's; the other phases learn at this times their
+   * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
+   */
+  lrSchedule: LrStep[];
+  /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
+  dLrFactor: number;
+  /** The generator phase learns at lr * generatorLrFactor (the original: 1). */
+  generatorLrFactor: number;
+  /** Semi-supervised: the cross-entropy phase learns at lr * crossEntropyLrFactor (the original: 1). */
+  crossEntropyLrFactor: number;
+  /**
+   * Optimizer of every phase: 'adam' (TensorFlow 1's Adam, the original) or 'momentum' (SGD with
+   * momentum, the AAE paper).
+   */
+  optimizer: OptimizerName;
+  /**
+   * Reconstruction cost: 'mean' squared error over pixels (the original) or the squared error
+   * summed over the 784 pixels ('sum', mean over the batch), the scale the paper-sgd rates need.
+   */
+  reconstructionLoss: ReconstructionLoss;
+  /** 'momentum' only: momentum of the reconstruction and cross-entropy phases. */
+  momentum: number;
+  /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
+  regularizationMomentum: number;
+  seed: number;
+}
+
+/** Throws a ConfigError naming the training field, the bad value and the valid choices. */
+export function validateTrainConfig(cfg: TrainConfig): void {
+  checkPositiveInt('epochs', cfg.epochs, 100000);
+  checkPositiveInt('evalEvery', cfg.evalEvery, 100000);
+  for (const k of ['dLrFactor', 'generatorLrFactor', 'crossEntropyLrFactor'] as const) {
+    if (!(cfg[k] > 0 && Number.isFinite(cfg[k]))) throw new ConfigError(`${k} must be > 0, got ${cfg[k]}`);
+  }
+  if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
+    throw new ConfigError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
+    throw new ConfigError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);
+  }
+  for (const k of ['momentum', 'regularizationMomentum'] as const) {
+    if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${cfg[k]}`);
+  }
+  if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
+    throw new ConfigError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');
+  }
+  for (const s of cfg.lrSchedule) {
+    if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new ConfigError(`learning rate must be > 0, got ${s.lr}`);
+  }
+  if (!Number.isInteger(cfg.seed) || cfg.seed < 0 || cfg.seed > MAX_SEED) {
+    throw new ConfigError(`seed must be an integer from 0 to ${MAX_SEED}, got ${String(cfg.seed)}`);
+  }
+}
