@@ -1,6 +1,8 @@
 // aae-lab public API, re-exported by concept. Notebooks and user code import from here.
 export * from './random';
 export * from './data/mnist';
+export * from './data/dataset';
+export * from './data/sources';
 export * from './data/batches';
 export * from './priors';
 export * from './nn/layers';

@@ -7,8 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeConfig, type AAEConfig, type ConfigOverrides, type PresetName } from './models/config';
-import { loadMnist, type Mnist } from './data/mnist';
-import { createExperiment, resumeExperiment, type Experiment } from './train/setup';
+import type { Mnist } from './data/mnist';
+import type { Dataset } from './data/dataset';
+import { configForData, createExperiment, resumeExperiment, type Experiment } from './train/setup';
+import { loadDataset } from './data/sources';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, trainWithCheckpoints } from './train/checkpoint';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
 import { settleDisplays } from './display/jupyter';
@@ -106,8 +108,8 @@ export interface TrainOrLoadOptions {
   callbacks?: TrainCallbacks | TrainCallbacks[];
   /** Test images for the per-epoch metrics (default: all). */
   evalSize?: number;
-  /** Loaded MNIST to share between runs of one notebook (default: loaded here). */
-  mnist?: Mnist;
+  /** The loaded data set (MNIST or another) to share between runs of one notebook (default: the config's, loaded here). */
+  mnist?: Mnist | Dataset;
   /** Stops training after the current batch; the checkpoint then holds the exact position. */
   signal?: AbortSignal;
   /**
@@ -126,6 +128,9 @@ export interface TrainOrLoadOptions {
  * run resumes where it stopped) and at the end.
  */
 export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoadOptions = {}): Promise<TrainedRun> {
+  // A config of another data set takes its shape and class names now, as its checkpoint holds them.
+  const data = opts.mnist ?? (cfg.dataset !== undefined ? loadDataset(cfg.dataset) : undefined);
+  if (data) cfg = configForData(cfg, data);
   const file = path.join(dir, CHECKPOINT_FILE);
   const log = opts.log ?? ((s: string) => console.log(s));
   // Progress lines name the checkpoint relative to the working folder (the notebook's), so the
@@ -140,7 +145,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     if (identity(header.config) === identity(cfg)) {
       const done = header.trainer?.epoch ?? 0;
       const midEpoch = (header.trainer?.batch ?? 0) > 0;
-      exp = resumeExperiment(file, {}, opts.mnist, cfg.epochs);
+      exp = resumeExperiment(file, {}, data, cfg.epochs);
       if (done >= cfg.epochs && !midEpoch) {
         source = 'loaded';
         log(`loaded ${shown} (${done} epoch${done === 1 ? '' : 's'} trained)`);
@@ -155,7 +160,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     }
   }
   if (!exp) {
-    exp = createExperiment(cfg, opts.mnist ?? loadMnist());
+    exp = createExperiment(cfg, data);
     // two lines: a notebook's output area wraps long lines mid-word
     log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'})\n  into ${shown}`);
   }

@@ -3,13 +3,13 @@
 #   - Debian packages: OpenBLAS (the native fast path), Jupyter's nbconvert/nbclient (to run the
 #     notebooks headlessly), DejaVu fonts (text in PNG figures), Chromium (the browser test renders
 #     the notebooks' Vega-Lite charts with vega-embed in headless Chromium; without it that test is
-#     skipped);
+#     skipped); Fashion-MNIST (dataset-fashion-mnist: `aae --dataset fashion-mnist` and its test);
 #   - npm packages, which also builds the optional native OpenBLAS addon (native/).
 # Safe to re-run. Set AAE_SKIP_APT=1 to skip the Debian packages (the library then falls back to
 # plain wasm and the notebook tests are skipped with a message).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_PACKAGES=(libopenblas-dev jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel fonts-dejavu-core chromium)
+APT_PACKAGES=(libopenblas-dev jupyter-nbconvert jupyter-client python3-nbclient python3-ipykernel fonts-dejavu-core chromium dataset-fashion-mnist)
 if [ "${AAE_SKIP_APT:-0}" != "1" ] && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${APT_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

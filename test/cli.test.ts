@@ -56,8 +56,8 @@ test('every bad option exits 2 with one line naming the option, the value and th
   const out = path.join(root, 'never-created');
   const cases: [string[], RegExp[]][] = [
     [
-      ['--model', 'unsupervised'],
-      [/--model/, /'unsupervised'/, /supervised, semi_supervised/],
+      ['--model', 'vae'],
+      [/--model/, /'vae'/, /supervised, semi_supervised/],
     ],
     [
       ['--prior', 'laplace'],

@@ -34,7 +34,7 @@ function throwsWith(f: () => unknown, ...patterns: RegExp[]): void {
 }
 
 test('makeConfig and createExperiment name the argument, the bad value and the valid choices', () => {
-  throwsWith(() => makeConfig({ model: 'unsupervised' as never }), /model "unsupervised"/, /supervised, semi_supervised/);
+  throwsWith(() => makeConfig({ model: 'vae' as never }), /model "vae"/, /supervised, semi_supervised/);
   throwsWith(() => makeConfig({ prior: 'laplace' as never }), /prior "laplace"/, /gaussian, gaussian_mixture, swiss_roll/);
   throwsWith(() => makeConfig({ nZ: 0 }), /nZ/, /from 1 to 1000/, /got 0/);
   throwsWith(() => makeConfig({ nZ: 2.5 }), /nZ/, /got 2.5/);

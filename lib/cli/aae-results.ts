@@ -25,7 +25,7 @@ import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, readCheckpoint, write
 import { PRESET_NAMES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import type { PriorName } from '../priors';
 import { createExperiment, resumeExperiment, type Experiment } from '../train/setup';
-import { loadMnist } from '../data/mnist';
+import { loadDataset } from '../data/sources';
 import { priorMatch } from '../eval/metrics';
 import { ConfigError } from '../errors';
 import { SETTINGS, optionName, type CommandName, type SettingValues } from '../settings/table';
@@ -347,7 +347,7 @@ async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string },
     const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
-    const testError = ck.model.evaluate(loadMnist().test).classError as number;
+    const testError = ck.model.evaluate(loadDataset(ck.config.dataset).test).classError as number;
     const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
     run.wroteResults = true;
     writeJson(file, out);
@@ -441,7 +441,7 @@ async function priorMatchFrom(run: RunContext, o: PriorMatchOpts & { from: strin
     const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, seed, ck.config.nZ, ck.config));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
-    const m = priorMatch(ck.model, loadMnist().test, o.prior, seed, { maxSamples: o.maxSamples });
+    const m = priorMatch(ck.model, loadDataset(ck.config.dataset).test, o.prior, seed, { maxSamples: o.maxSamples });
     const out: PriorMatchResult = { kind: 'prior-match', source, ...m, ...info };
     run.wroteResults = true;
     writeJson(file, out);

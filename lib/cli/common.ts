@@ -57,6 +57,16 @@ function parserOf(s: Setting): ((v: string) => unknown) | undefined {
         }
         return n;
       };
+    case 'string':
+      if (!p.check) return undefined;
+      return (value) => {
+        try {
+          p.check!(value);
+        } catch (e) {
+          throw new InvalidArgumentError((e as Error).message);
+        }
+        return value;
+      };
     case 'bool':
       return (value) => {
         const v = value.toLowerCase();

@@ -5,7 +5,7 @@
  */
 import { PRESETS, makeConfig, type AAEConfig, type ModelName, type PresetName } from '../models';
 import { checkPrior, checkPriorModes, type PriorName } from '../priors';
-import { N_LABELS } from '../data/mnist';
+import { DIGIT_NAMES } from '../data/dataset';
 import { readCheckpoint } from '../train/checkpoint';
 import { epochsReached } from '../train/setup';
 import { COMMAND_MODEL, SETTINGS, checkResumeSettings, configOverrides, refuseOtherModels, resumeFields, type CommandName, type SettingValues } from '../settings/table';
@@ -33,11 +33,15 @@ export function resolveConfig(command: CommandName, o: SettingValues): AAEConfig
   } catch (e) {
     throw new UsageError(`--n_z ${nZ} does not fit --prior ${prior}${model === 'supervised' ? ' with --model supervised' : ''}: ${(e as Error).message}`);
   }
-  // the supervised model: a prior sample's mode is a class label
-  if (model === 'supervised') usage(() => checkPriorModes(prior, N_LABELS));
+  // the supervised model: a prior sample's mode is a class label (MNIST's ten classes here; another
+  // data set's classes are known once it is read: configForData checks them then, before any work)
+  const mnist = o.dataset === undefined || o.dataset === 'mnist';
+  if (model === 'supervised' && mnist) usage(() => checkPriorModes(prior, DIGIT_NAMES.length));
   const labeledFrom = (o.labeledFrom as string | undefined) ?? PRESETS[preset].labeledFrom;
   const batchSize = (o.batchSize as number | undefined) ?? PRESETS[preset].batchSize;
   const trainSize = (o.trainSize as number | undefined) ?? 55000;
+  // Another data set's sizes are checked against its splits once it is read (checkDataFits).
+  if (!mnist) return usage(() => makeConfig({ ...configOverrides(o, preset), model, prior, nZ }, preset));
   if (trainSize < batchSize) {
     throw new UsageError(
       `--train-size ${trainSize} is smaller than the batch size ${batchSize}${o.batchSize === undefined ? ` (the ${preset} preset's)` : ''}; valid: ${batchSize} to 55000, or a smaller --batch-size`,
@@ -76,7 +80,9 @@ export function resumeConfig(command: CommandName, ckptFile: string, o: SettingV
   if (given('preset')) {
     const cli = resolveConfig(command, o);
     const compared = resumeFields(given);
-    const differs = (Object.keys(saved) as (keyof AAEConfig)[]).filter((f) => f !== 'epochs' && !compared.includes(f) && JSON.stringify(saved[f]) !== JSON.stringify(cli[f]));
+    // The data set's shape and classes come from its files, not from options.
+    const fromData: (keyof AAEConfig)[] = ['epochs', 'imageShape', 'classNames'];
+    const differs = (Object.keys(saved) as (keyof AAEConfig)[]).filter((f) => !fromData.includes(f) && !compared.includes(f) && JSON.stringify(saved[f]) !== JSON.stringify(cli[f]));
     if (differs.length > 0) {
       throw new UsageError(`--resume: --preset ${String(o.preset)} does not match the checkpoint ${ckptFile} (it differs in ${differs.join(', ')}); leave --preset out`);
     }

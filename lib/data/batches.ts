@@ -1,10 +1,11 @@
 /** Batching, balanced labeled subsets and the original's denoising input noise. */
-import { IMAGE_SIZE as SIDE, PIXELS, N_LABELS, type ImageSet } from './mnist';
+import { pixelsPerImage, type ImageSet } from './mnist';
+import { MNIST_SHAPE, DIGIT_NAMES, pixelsOf, shapeText, type ImageShape } from './dataset';
 import { Rng } from '../random';
 import { ConfigError } from '../errors';
 
 export interface Batch {
-  /** Clean images, batch*784: the reconstruction target. */
+  /** Clean images, batch * pixels (MNIST: 784): the reconstruction target. */
   x: Float32Array;
   /** Encoder input: x plus noise when denoising, else x itself. */
   xNoised: Float32Array;
@@ -36,11 +37,12 @@ export function addNoise(x: Float32Array, std: number, rng: Rng): Float32Array {
 
 /** Gathers batch `b` of an epoch order; noise (std > 0) is added to the encoder input only. */
 export function makeBatch(set: ImageSet, order: ArrayLike<number>, b: number, batchSize: number, noiseStd: number, rng: Rng): Batch {
-  const x = new Float32Array(batchSize * PIXELS);
+  const P = pixelsPerImage(set);
+  const x = new Float32Array(batchSize * P);
   const labels = new Uint8Array(batchSize);
   for (let i = 0; i < batchSize; i++) {
     const j = order[(b * batchSize + i) % order.length];
-    x.set(set.images.subarray(j * PIXELS, (j + 1) * PIXELS), i * PIXELS);
+    x.set(set.images.subarray(j * P, (j + 1) * P), i * P);
     labels[i] = set.labels[j];
   }
   const xNoised = noiseStd > 0 ? addNoise(x, noiseStd, rng) : x;
@@ -48,31 +50,37 @@ export function makeBatch(set: ImageSet, order: ArrayLike<number>, b: number, ba
 }
 
 /**
- * Every image of x (n*784, 28x28 rows) moved by its own random whole-pixel offset (dx, dy), each
- * uniform in [-maxShift, maxShift]; pixels moved in from outside the frame are 0. Returns a new
- * array; draws two numbers per image from rng (none when maxShift is 0, which returns a copy).
+ * Every image of x (n images of `shape`, row-major, channels last; default MNIST's 28x28) moved by
+ * its own random whole-pixel offset (dx, dy), each uniform in [-maxShift, maxShift]; pixels moved in
+ * from outside the frame are 0 (every channel). Returns a new array; draws two numbers per image
+ * from rng (none when maxShift is 0, which returns a copy).
  */
-export function shiftImages(x: Float32Array, maxShift: number, rng: Rng): Float32Array {
-  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= SIDE) {
-    throw new ConfigError(`shiftImages: maxShift must be an integer from 0 to ${SIDE - 1}, got ${maxShift}`);
+export function shiftImages(x: Float32Array, maxShift: number, rng: Rng, shape: ImageShape = MNIST_SHAPE): Float32Array {
+  const H = shape.height;
+  const W = shape.width;
+  const C = shape.channels;
+  const P = pixelsOf(shape);
+  const side = Math.min(H, W);
+  if (!Number.isInteger(maxShift) || maxShift < 0 || maxShift >= side) {
+    throw new ConfigError(`shiftImages: maxShift must be an integer from 0 to ${side - 1}, got ${maxShift}`);
   }
-  if (x.length % PIXELS !== 0) throw new ConfigError(`shiftImages: ${x.length} values are not whole ${SIDE}x${SIDE} images`);
+  if (x.length % P !== 0) throw new ConfigError(`shiftImages: ${x.length} values are not whole ${shapeText(shape)} images`);
   const out = new Float32Array(x.length);
   if (maxShift === 0) {
     out.set(x);
     return out;
   }
   const span = 2 * maxShift + 1;
-  for (let i = 0; i < x.length / PIXELS; i++) {
+  for (let i = 0; i < x.length / P; i++) {
     const dx = rng.int(span) - maxShift;
     const dy = rng.int(span) - maxShift;
-    const base = i * PIXELS;
-    // Destination rows r take source rows r - dy, columns c take source columns c - dx.
-    const c0 = Math.max(0, dx);
-    const c1 = Math.min(SIDE, SIDE + dx);
-    for (let r = Math.max(0, dy); r < Math.min(SIDE, SIDE + dy); r++) {
-      const src = base + (r - dy) * SIDE - dx;
-      const dst = base + r * SIDE;
+    const base = i * P;
+    // Destination rows r take source rows r - dy, columns c take source columns c - dx (C values a pixel).
+    const c0 = Math.max(0, dx) * C;
+    const c1 = Math.min(W, W + dx) * C;
+    for (let r = Math.max(0, dy); r < Math.min(H, H + dy); r++) {
+      const src = base + ((r - dy) * W - dx) * C;
+      const dst = base + r * W * C;
       out.set(x.subarray(src + c0, src + c1), dst + c0);
     }
   }
@@ -80,7 +88,7 @@ export function shiftImages(x: Float32Array, maxShift: number, rng: Rng): Float3
 }
 
 /** One-hot rows for labels. */
-export function oneHot(labels: ArrayLike<number>, n = N_LABELS): Float32Array {
+export function oneHot(labels: ArrayLike<number>, n = DIGIT_NAMES.length): Float32Array {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`oneHot: n must be a positive integer, got ${String(n)}`);
   const out = new Float32Array(labels.length * n);
   for (let i = 0; i < labels.length; i++) {
@@ -92,21 +100,24 @@ export function oneHot(labels: ArrayLike<number>, n = N_LABELS): Float32Array {
 }
 
 /**
- * Indices of a balanced labeled subset: n/10 examples of each class, chosen with a seeded
- * generator; the rest are returned as unlabeled. n must be a multiple of 10 no larger than the set.
+ * Indices of a balanced labeled subset: n/K examples of each of the K classes (`classNames`;
+ * default MNIST's ten digits), chosen with a seeded generator; the rest are returned as unlabeled.
+ * n must be a multiple of K no larger than the set.
  */
-export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng): { labeled: Uint32Array; unlabeled: Uint32Array } {
-  if (!Number.isInteger(n) || n <= 0 || n % N_LABELS !== 0) {
-    throw new ConfigError(`labeled subset size must be a positive multiple of ${N_LABELS}, got ${n}`);
+export function balancedSubset(labels: ArrayLike<number>, n: number, rng: Rng, classNames: readonly string[] = DIGIT_NAMES): { labeled: Uint32Array; unlabeled: Uint32Array } {
+  const K = classNames.length;
+  if (!Number.isInteger(n) || n <= 0 || n % K !== 0) {
+    throw new ConfigError(`labeled subset size must be a positive multiple of ${K}${classNames === DIGIT_NAMES ? '' : ` (the ${K} classes)`}, got ${n}`);
   }
-  const per = n / N_LABELS;
-  const byClass: number[][] = Array.from({ length: N_LABELS }, () => []);
+  const per = n / K;
+  const byClass: number[][] = Array.from({ length: K }, () => []);
   for (let i = 0; i < labels.length; i++) byClass[labels[i]].push(i);
   const chosen = new Uint8Array(labels.length);
   const labeled: number[] = [];
-  for (let k = 0; k < N_LABELS; k++) {
+  for (let k = 0; k < K; k++) {
     if (byClass[k].length < per) {
-      throw new ConfigError(`labeled subset of ${n} needs ${per} examples of digit ${k}, the set has ${byClass[k].length}`);
+      const which = classNames === DIGIT_NAMES ? `digit ${k}` : `class ${k} (${classNames[k]})`;
+      throw new ConfigError(`labeled subset of ${n} needs ${per} examples of ${which}, the set has ${byClass[k].length}`);
     }
     const idx = Uint32Array.from(byClass[k]);
     rng.shuffle(idx);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { ConfigError } from '../errors';
 
 export const IMAGE_SIZE = 28;
@@ -14,7 +15,11 @@ export const N_LABELS = 10;
 const IMAGES_MAGIC = 2051;
 const LABELS_MAGIC = 2049;
 
-/** A set of flattened images (row-major, 784 floats each, in [0, 1]) and their labels 0-9. */
+/**
+ * A set of flattened images (row-major, channels last: height * width * channels floats each, in
+ * [0, 1]; MNIST's are 28 x 28 x 1 = 784) and their labels (0 to classes - 1; all 0 when the data set
+ * has no labels).
+ */
 export interface ImageSet {
   images: Float32Array;
   labels: Uint8Array;
@@ -51,22 +56,40 @@ export function defaultMnistDir(): string {
   return path.join(path.dirname(pkg), 'data');
 }
 
-/** `expected` describes the file, for the error when it cannot be read. */
-function readFile(file: string, expected: string): Buffer {
+/**
+ * What an IDX file belongs to, for the errors: `kind` names the data ('MNIST' by default), `hint`
+ * is appended to a missing file's message (MNIST: the AAE_MNIST_DIR note).
+ */
+export interface IdxSource {
+  kind?: string;
+  hint?: string;
+}
+
+/** `expected` describes the file, for the error when it cannot be read. A name ending in .gz is gunzipped. */
+function readFile(file: string, expected: string, src: IdxSource = {}): Buffer {
+  const kind = src.kind ?? 'MNIST';
+  const hint = src.kind === undefined ? (process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : '') : (src.hint ?? '');
+  let buf: Buffer;
   try {
-    return fs.readFileSync(file);
+    buf = fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new DataError(`MNIST file missing: ${file} (expected ${expected}` + `${process.env.AAE_MNIST_DIR ? '; the folder comes from AAE_MNIST_DIR' : ''})`);
+      throw new DataError(`${kind} file missing: ${file} (expected ${expected}` + `${hint})`);
     }
-    throw new DataError(`cannot read MNIST file ${file}: ${(e as Error).message}`);
+    throw new DataError(`cannot read ${kind} file ${file}: ${(e as Error).message}`);
+  }
+  if (!file.endsWith('.gz')) return buf;
+  try {
+    return gunzipSync(buf);
+  } catch (e) {
+    throw new DataError(`${file}: not a readable gzip file (${(e as Error).message})`);
   }
 }
 
 /** Reads an IDX3 image file: big-endian magic 2051, count, rows, cols, then count*rows*cols bytes. */
-export function readIdxImages(file: string): { pixels: Uint8Array; count: number; rows: number; cols: number } {
-  const buf = readFile(file, `an IDX3 image file, magic number ${IMAGES_MAGIC}`);
+export function readIdxImages(file: string, src: IdxSource = {}): { pixels: Uint8Array; count: number; rows: number; cols: number } {
+  const buf = readFile(file, `an IDX3 image file, magic number ${IMAGES_MAGIC}`, src);
   if (buf.length < 16) throw new DataError(`${file}: truncated IDX image file (${buf.length} bytes, header needs 16)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== IMAGES_MAGIC) {
@@ -82,9 +105,12 @@ export function readIdxImages(file: string): { pixels: Uint8Array; count: number
   return { pixels: new Uint8Array(buf.buffer, buf.byteOffset + 16, count * rows * cols), count, rows, cols };
 }
 
-/** Reads an IDX1 label file: big-endian magic 2049, count, then count bytes (0-9). */
-export function readIdxLabels(file: string): Uint8Array {
-  const buf = readFile(file, `an IDX1 label file, magic number ${LABELS_MAGIC}`);
+/**
+ * Reads an IDX1 label file: big-endian magic 2049, count, then count bytes, each below `classes`
+ * (MNIST: 0-9; null: any byte).
+ */
+export function readIdxLabels(file: string, classes: number | null = N_LABELS, src: IdxSource = {}): Uint8Array {
+  const buf = readFile(file, `an IDX1 label file, magic number ${LABELS_MAGIC}`, src);
   if (buf.length < 8) throw new DataError(`${file}: truncated IDX label file (${buf.length} bytes, header needs 8)`);
   const magic = buf.readUInt32BE(0);
   if (magic !== LABELS_MAGIC) {
@@ -95,8 +121,8 @@ export function readIdxLabels(file: string): Uint8Array {
     throw new DataError(`${file}: ${buf.length < 8 + count ? 'truncated' : 'oversized'} IDX label file: ${buf.length} bytes, expected ${8 + count}`);
   }
   const labels = new Uint8Array(buf.buffer, buf.byteOffset + 8, count);
-  for (let i = 0; i < count; i++) {
-    if (labels[i] >= N_LABELS) throw new DataError(`${file}: label ${labels[i]} at index ${i} is outside 0-9`);
+  for (let i = 0; classes !== null && i < count; i++) {
+    if (labels[i] >= classes) throw new DataError(`${file}: label ${labels[i]} at index ${i} is outside 0-${classes - 1}`);
   }
   return Uint8Array.from(labels);
 }
@@ -117,13 +143,19 @@ export function readImageSet(imagesFile: string, labelsFile: string): ImageSet {
   return { images, labels, count: img.count };
 }
 
+/** Values per image of a set (784 for MNIST; 0 for an empty set). */
+export function pixelsPerImage(set: ImageSet): number {
+  return set.count > 0 ? set.images.length / set.count : 0;
+}
+
 /** Rows [start, end) of a set (copies). */
 export function subset(set: ImageSet, start: number, end: number): ImageSet {
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end < start || end > set.count) {
     throw new ConfigError(`subset: rows [${String(start)}, ${String(end)}) are not a range of the set; valid: integers 0 <= start <= end <= ${set.count}, within 0 to ${set.count}`);
   }
+  const P = pixelsPerImage(set);
   return {
-    images: set.images.slice(start * PIXELS, end * PIXELS),
+    images: set.images.slice(start * P, end * P),
     labels: set.labels.slice(start, end),
     count: end - start,
   };
@@ -131,11 +163,12 @@ export function subset(set: ImageSet, start: number, end: number): ImageSet {
 
 /** Selected rows of a set, in the given order (copies). */
 export function select(set: ImageSet, indices: ArrayLike<number>): ImageSet {
-  const images = new Float32Array(indices.length * PIXELS);
+  const P = pixelsPerImage(set);
+  const images = new Float32Array(indices.length * P);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const j = indices[i];
-    images.set(set.images.subarray(j * PIXELS, (j + 1) * PIXELS), i * PIXELS);
+    images.set(set.images.subarray(j * P, (j + 1) * P), i * P);
     labels[i] = set.labels[j];
   }
   return { images, labels, count: indices.length };

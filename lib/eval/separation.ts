@@ -12,7 +12,7 @@
  *    the digit (chance: 10%). A style that carries no label information scores 0 bits and ~10%.
  */
 import type { SemiSupervisedAAE } from '../models';
-import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
+import { pixelsPerImage, type ImageSet } from '../data/mnist';
 
 /** Entropy in bits of a table of counts. */
 export function entropyBits(counts: ArrayLike<number>): number {
@@ -68,9 +68,9 @@ export function quantileBins(values: Float32Array, dim: number, bins: number): U
 
 /**
  * Leave-one-out k-nearest-neighbour accuracy: how often the majority label of each row's k
- * nearest other rows (Euclidean) is the row's own label. Ties go to the nearest neighbour's label.
+ * nearest other rows (Euclidean) is the row's own label (labels 0 to K - 1). Ties go to the nearest neighbour's label.
  */
-export function knnAccuracy(values: Float32Array, dim: number, labels: ArrayLike<number>, k = 10): number {
+export function knnAccuracy(values: Float32Array, dim: number, labels: ArrayLike<number>, k = 10, K = 10): number {
   const n = labels.length;
   if (values.length !== n * dim) throw new RangeError(`knnAccuracy: ${n} labels need ${n * dim} values, got ${values.length}`);
   if (!(Number.isInteger(k) && k >= 1 && k < n)) throw new RangeError(`knnAccuracy: k must be from 1 to ${n - 1}, got ${k}`);
@@ -97,10 +97,10 @@ export function knnAccuracy(values: Float32Array, dim: number, labels: ArrayLike
       bestD[p] = d;
       bestI[p] = j;
     }
-    const votes = new Int32Array(N_LABELS);
+    const votes = new Int32Array(K);
     for (let p = 0; p < k; p++) votes[labels[bestI[p]]]++;
     let vote = labels[bestI[0]];
-    for (let c = 0; c < N_LABELS; c++) if (votes[c] > votes[vote]) vote = c;
+    for (let c = 0; c < K; c++) if (votes[c] > votes[vote]) vote = c;
     if (vote === labels[i]) right++;
   }
   return right / n;
@@ -127,7 +127,7 @@ export interface SwapResult {
 }
 
 /**
- * Decodes the style code of each of the first `count` test images with every label 0-9 and
+ * Decodes the style code of each of the first `count` test images with every label (0-9, or each of the K classes) and
  * classifies the results with the model's own label head.
  */
 export function swapLabels(model: SemiSupervisedAAE, test: ImageSet, count = Math.min(1000, test.count)): SwapResult {
@@ -135,20 +135,21 @@ export function swapLabels(model: SemiSupervisedAAE, test: ImageSet, count = Mat
     throw new RangeError(`swapLabels: count must be from 1 to ${test.count}, got ${count}`);
   }
   const nZ = model.config.nZ;
-  const style = model.encode(test.images.subarray(0, count * PIXELS));
-  const z = new Float32Array(count * N_LABELS * nZ);
-  const cond = new Uint8Array(count * N_LABELS);
-  const source = new Uint8Array(count * N_LABELS);
+  const K = model.nClasses;
+  const style = model.encode(test.images.subarray(0, count * pixelsPerImage(test)));
+  const z = new Float32Array(count * K * nZ);
+  const cond = new Uint8Array(count * K);
+  const source = new Uint8Array(count * K);
   for (let i = 0; i < count; i++) {
-    for (let k = 0; k < N_LABELS; k++) {
-      const r = i * N_LABELS + k;
+    for (let k = 0; k < K; k++) {
+      const r = i * K + k;
       z.set(style.subarray(i * nZ, (i + 1) * nZ), r * nZ);
       cond[r] = k;
       source[r] = test.labels[i];
     }
   }
   const pred = model.classify(model.decode(z, cond));
-  const confusion = Array.from({ length: N_LABELS }, () => new Array<number>(N_LABELS).fill(0));
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
   let follows = 0;
   let swapped = 0;
   let swappedFollows = 0;
@@ -162,7 +163,7 @@ export function swapLabels(model: SemiSupervisedAAE, test: ImageSet, count = Mat
       else if (pred[r] === source[r]) swappedSource++;
     }
   }
-  const condCounts = new Array<number>(N_LABELS).fill(count);
+  const condCounts = new Array<number>(K).fill(count);
   return {
     images: count,
     followsCondition: follows / pred.length,
@@ -170,8 +171,8 @@ export function swapLabels(model: SemiSupervisedAAE, test: ImageSet, count = Mat
     followsSourceWhenSwapped: swapped ? swappedSource / swapped : 0,
     perCondition: confusion.map((row, k) => row[k] / count),
     confusion,
-    miPredictionCondition: mutualInformationBits(pred, cond, N_LABELS, N_LABELS),
-    miPredictionSource: mutualInformationBits(pred, source, N_LABELS, N_LABELS),
+    miPredictionCondition: mutualInformationBits(pred, cond, K, K),
+    miPredictionSource: mutualInformationBits(pred, source, K, K),
     conditionEntropy: entropyBits(condCounts),
   };
 }
@@ -183,7 +184,7 @@ export interface StyleLabelInformation {
   /** Bits of label information in the binned style code, and the label's entropy (the most it can be). */
   miStyleLabel: number;
   labelEntropy: number;
-  /** Upward bias of the plug-in estimate, about (cells - 1)(10 - 1) / (2 n ln 2) bits. */
+  /** Upward bias of the plug-in estimate, about (cells - 1)(K - 1) / (2 n ln 2) bits (K classes, 10 for MNIST). */
   miBias: number;
   /** Leave-one-out k-NN accuracy of the true digit from the style code alone (chance ~ 0.1). */
   knnAccuracy: number;
@@ -200,7 +201,8 @@ export function styleLabelInformation(model: SemiSupervisedAAE, test: ImageSet, 
     throw new RangeError(`styleLabelInformation: count must be from 2 to ${test.count}, got ${count}`);
   }
   const nZ = model.config.nZ;
-  const style = model.encode(test.images.subarray(0, count * PIXELS));
+  const K = model.nClasses;
+  const style = model.encode(test.images.subarray(0, count * pixelsPerImage(test)));
   const dims = Math.min(2, nZ);
   const planar = new Float32Array(count * dims);
   for (let i = 0; i < count; i++) for (let d = 0; d < dims; d++) planar[i * dims + d] = style[i * nZ + d];
@@ -213,16 +215,16 @@ export function styleLabelInformation(model: SemiSupervisedAAE, test: ImageSet, 
   return {
     images: count,
     bins,
-    miStyleLabel: mutualInformationBits(cells, labels, nCells, N_LABELS),
-    labelEntropy: entropyBits(labelCounts(labels)),
-    miBias: ((nCells - 1) * (N_LABELS - 1)) / (2 * count * Math.LN2),
-    knnAccuracy: knnAccuracy(style.subarray(0, kn * nZ), nZ, labels.subarray(0, kn), Math.min(k, kn - 1)),
+    miStyleLabel: mutualInformationBits(cells, labels, nCells, K),
+    labelEntropy: entropyBits(labelCounts(labels, K)),
+    miBias: ((nCells - 1) * (K - 1)) / (2 * count * Math.LN2),
+    knnAccuracy: knnAccuracy(style.subarray(0, kn * nZ), nZ, labels.subarray(0, kn), Math.min(k, kn - 1), K),
     k: Math.min(k, kn - 1),
   };
 }
 
-function labelCounts(labels: ArrayLike<number>): number[] {
-  const c = new Array<number>(N_LABELS).fill(0);
+function labelCounts(labels: ArrayLike<number>, classes: number): number[] {
+  const c = new Array<number>(classes).fill(0);
   for (let i = 0; i < labels.length; i++) c[labels[i]]++;
   return c;
 }

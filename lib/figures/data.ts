@@ -3,29 +3,40 @@
  * Pure inputs for the spec builders in specs.ts.
  */
 import type { AAEModel, SemiSupervisedAAE } from '../models';
-import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
+import { pixelsPerImage, type ImageSet } from '../data/mnist';
 import { ConfigError } from '../errors';
 import { PRIOR_NAMES, checkPrior, drawPrior, getPrior, type Prior, type PriorName } from '../priors';
 import { Rng } from '../random';
+import type { ImageShape } from '../data/dataset';
 import { gridValues, type ConditionalGeneration, type ConditionalManifolds, type DimPair, type LatentCodes, type ManifoldGrid, type PriorPanel, type RestorationData } from './specs';
 
 function firstImages(set: ImageSet, count: number, what: string): { images: Float32Array; labels: Uint8Array } {
   if (!(Number.isInteger(count) && count > 0 && count <= set.count)) {
     throw new RangeError(`${what}: count must be an integer from 1 to ${set.count} (the set's size), got ${count}`);
   }
-  return { images: set.images.subarray(0, count * PIXELS), labels: set.labels.subarray(0, count) };
+  return { images: set.images.subarray(0, count * pixelsPerImage(set)), labels: set.labels.subarray(0, count) };
 }
 
-/** Codes (style codes for the semi-supervised model) of the first `count` images of a set, with their digits. */
+/** The model's data set's shape and class names for a figure's data; none for MNIST (the figures' defaults). */
+function dataOf(model: AAEModel): { shape?: ImageShape; classNames?: readonly string[] } {
+  return {
+    ...(model.config.imageShape ? { shape: model.shape } : {}),
+    ...(model.config.classNames ? { classNames: model.config.classNames } : {}),
+  };
+}
+
+/** Codes (style codes for the semi-supervised model) of the first `count` images of a set, with their digits (classes). */
 export function latentCodes(model: AAEModel, set: ImageSet, count = set.count): LatentCodes {
   const { images, labels } = firstImages(set, count, 'latentCodes');
-  return { codes: model.encode(images), nZ: model.config.nZ, labels };
+  const { classNames } = dataOf(model);
+  return { codes: model.encode(images), nZ: model.config.nZ, labels, ...(classNames ? { classNames } : {}) };
 }
 
 /** The first `count` images of a set and their reconstructions. */
 export function restorationData(model: AAEModel, set: ImageSet, count = 100): RestorationData {
   const { images } = firstImages(set, count, 'restorationData');
-  return { originals: images, reconstructions: model.reconstruct(images), count };
+  const { shape } = dataOf(model);
+  return { originals: images, reconstructions: model.reconstruct(images), count, ...(shape ? { shape } : {}) };
 }
 
 /**
@@ -85,15 +96,16 @@ export function manifoldGrid(model: AAEModel, opts: ManifoldOptions2D & { label?
   const g = resolveGrid(model, opts, MANIFOLD_GRID_SIZE);
   const n = g.gridSize * g.gridSize;
   const labels = model.kind === 'semi_supervised' ? new Uint8Array(n).fill(opts.label ?? 0) : undefined;
-  return { images: model.decode(g.z, labels), gridSize: g.gridSize, range: g.range, dims: g.dims, nZ: g.nZ };
+  const { shape } = dataOf(model);
+  return { images: model.decode(g.z, labels), gridSize: g.gridSize, range: g.range, dims: g.dims, nZ: g.nZ, ...(shape ? { shape } : {}) };
 }
 
-/** The semi-supervised manifolds: the same style grid decoded with each label 0-9. */
+/** The semi-supervised manifolds: the same style grid decoded with each label (0-9, or each class). */
 export function conditionalManifolds(model: SemiSupervisedAAE, opts: ManifoldOptions2D = {}): ConditionalManifolds {
   const g = resolveGrid(model, opts, CONDITIONAL_GRID_SIZE);
   const n = g.gridSize * g.gridSize;
-  const imagesByLabel = Array.from({ length: N_LABELS }, (_, k) => model.decode(g.z, new Uint8Array(n).fill(k)));
-  return { imagesByLabel, gridSize: g.gridSize, range: g.range, dims: g.dims, nZ: g.nZ };
+  const imagesByLabel = Array.from({ length: model.nClasses }, (_, k) => model.decode(g.z, new Uint8Array(n).fill(k)));
+  return { imagesByLabel, gridSize: g.gridSize, range: g.range, dims: g.dims, nZ: g.nZ, ...dataOf(model) };
 }
 
 /**
@@ -102,16 +114,17 @@ export function conditionalManifolds(model: SemiSupervisedAAE, opts: ManifoldOpt
  */
 export function conditionalGeneration(model: SemiSupervisedAAE, rng: Rng, styles = 10): ConditionalGeneration {
   const nZ = model.config.nZ;
+  const K = model.nClasses;
   const style = drawPrior(model.prior, styles, nZ, rng, false).z;
-  const z = new Float32Array(styles * N_LABELS * nZ);
-  const labels = new Uint8Array(styles * N_LABELS);
+  const z = new Float32Array(styles * K * nZ);
+  const labels = new Uint8Array(styles * K);
   for (let s = 0; s < styles; s++) {
-    for (let k = 0; k < N_LABELS; k++) {
-      z.set(style.subarray(s * nZ, (s + 1) * nZ), (s * N_LABELS + k) * nZ);
-      labels[s * N_LABELS + k] = k;
+    for (let k = 0; k < K; k++) {
+      z.set(style.subarray(s * nZ, (s + 1) * nZ), (s * K + k) * nZ);
+      labels[s * K + k] = k;
     }
   }
-  return { images: model.decode(z, labels), styles };
+  return { images: model.decode(z, labels), styles, ...dataOf(model) };
 }
 
 function usable(prior: Prior, nZ: number, labeled: boolean): boolean {
@@ -129,14 +142,15 @@ function usable(prior: Prior, nZ: number, labeled: boolean): boolean {
  * draws them where the prior has modes and takes nZ (for the gaussian the labelled variant: 0 inside
  * the unit circle, else the 40° sector of the first pair; for the mixture and the swiss roll labels
  * uniform at random), else as the style code's prior (for the gaussian at odd nZ: N(0, I), coloured
- * by the sector of the first pair).
+ * by the sector of the first pair). `modeNames`: one name per mode (default: their numbers), e.g. a
+ * supervised model's class names, a mode per class.
  */
-export function priorPanel(prior: PriorName | Prior, n: number, nZ: number, rng: Rng, dims: DimPair = [0, 1]): PriorPanel {
+export function priorPanel(prior: PriorName | Prior, n: number, nZ: number, rng: Rng, dims: DimPair = [0, 1], modeNames?: readonly string[]): PriorPanel {
   const p = getPrior(prior);
   const labeled = p.modes !== undefined && usable(p, nZ, true);
   if (!labeled) checkPrior(p, nZ, false);
   const { z, labels } = drawPrior(p, n, nZ, rng, labeled);
-  return { title: p.title ?? p.name, z, nZ, labels, dims };
+  return { title: p.title ?? p.name, z, nZ, labels, dims, ...(modeNames ? { modeNames } : {}) };
 }
 
 /** The three 2-D target priors of the original README, `n` samples each. */

@@ -81,7 +81,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   const dims = opts.dims ?? [0, 1];
   const nZ = config.nZ;
   const rng = new Rng((opts.seed ?? config.seed) + 1000);
-  const kindName = model.kind === 'supervised' ? 'supervised' : model.kind === 'clustering' ? 'clustering' : 'semi-supervised';
+  const kindName = model.kind === 'semi_supervised' ? 'semi-supervised' : model.kind;
   const about = `${kindName} AAE, ${config.prior} prior, n_z = ${nZ}`;
   const twoD = nZ >= 2;
   const no2D = `n_z = ${nZ}: there is no pair of latent dimensions to plot`;
@@ -95,7 +95,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
     if (!twoD) skipped.push({ name: 'latent_scatter', reason: no2D });
     else {
       const count = Math.min(opts.scatterCount ?? test.count, test.count);
-      const what = model.kind === 'supervised' ? 'Latent codes' : 'Style codes';
+      const what = model.kind === 'supervised' || model.kind === 'unsupervised' ? 'Latent codes' : 'Style codes';
       figures.push({
         name: 'latent_scatter',
         spec: latentScatterSpec(latentCodes(model, test, count), { dims, title: `${what} of ${count.toLocaleString('en-US')} test images`, subtitle: about }),
@@ -104,22 +104,26 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   }
   if (want('prior_samples')) {
     if (!twoD) skipped.push({ name: 'prior_samples', reason: no2D });
-    else figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(model.prior, opts.priorCount ?? 5000, nZ, rng, dims)]) });
+    else {
+      // The supervised model's prior has a mode per class of a data set other than MNIST, named by it.
+      const modeNames = model.kind === 'supervised' && config.classNames ? config.classNames : undefined;
+      figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(model.prior, opts.priorCount ?? 5000, nZ, rng, dims, modeNames)]) });
+    }
   }
   if (want('manifold') && opts.pmlr !== false) {
     if (!twoD) skipped.push({ name: 'manifold', reason: no2D });
     else if (model.kind === 'clustering') skipped.push({ name: 'manifold', reason: 'the clustering model has no label-conditioned manifold (see the clusters figure)' });
     else {
       const grid = { gridSize: opts.gridSize, range: opts.range, dims };
-      if (model.kind === 'supervised') {
-        figures.push({ name: 'manifold', spec: manifoldSpec(manifoldGrid(model, grid), { subtitle: about }) });
-      } else {
+      if (model.kind === 'semi_supervised') {
         const data = conditionalManifolds(model, grid);
         figures.push({
           name: 'manifold',
           spec: conditionalManifoldSpec(data, { control: 'slider' }),
           staticSpec: conditionalManifoldSpec(data, { control: 'grid' }),
         });
+      } else {
+        figures.push({ name: 'manifold', spec: manifoldSpec(manifoldGrid(model, grid), { subtitle: about }) });
       }
     }
   }

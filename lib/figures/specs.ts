@@ -7,8 +7,8 @@
  * mark stretched over x/x2/y/y2, so even a 400-digit manifold stays a small, sharp spec.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { IMAGE_SIZE, N_LABELS, PIXELS } from '../data/mnist';
-import { DIGITS, digitColor } from './palette';
+import { MNIST_SHAPE, pixelsOf, type ImageShape } from '../data/dataset';
+import { DIGITS, classColor, isDigitNames } from './palette';
 import { digitGrid, type DigitGrid } from './images';
 
 /** A Vega-Lite v5 top-level spec (the JSON a front-end or vega-embed renders). */
@@ -124,8 +124,10 @@ export interface LatentCodes {
   /** n * nZ values, row-major (the encoder's output). */
   codes: ArrayLike<number>;
   nZ: number;
-  /** The true digit of each code. */
+  /** The true digit (class) of each code. */
   labels: ArrayLike<number>;
+  /** The data set's class names for the legend (default MNIST's digits; empty: no labels, one colour). */
+  classNames?: readonly string[];
 }
 
 export interface LatentScatterOptions {
@@ -158,6 +160,8 @@ function scatterView(
     title?: string;
     /** Legend under the plots (side-by-side panels: keeps the figure within GitHub's column). */
     legendBelow?: boolean;
+    /** The legend's names of the labels (default the digits). */
+    classNames?: readonly string[];
   },
 ) {
   const dx = decimalsFor(xs, o.width);
@@ -190,14 +194,21 @@ function scatterView(
     encoding: {
       x: { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false, nice: true }, axis: axis(xs) },
       y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false, nice: true }, axis: axis(ys) },
-      color: o.legendBelow
-        ? {
-            ...digitColor(o.field, o.colorTitle, count),
-            legend: { ...digitColor(o.field, o.colorTitle).legend, orient: 'bottom' as const, direction: 'horizontal' as const, ...(count > 10 ? { columns: 10 } : {}) },
-          }
-        : digitColor(o.field, o.colorTitle, count),
+      color: legendColor(o.field, o.colorTitle, o.classNames, o.legendBelow, count),
     },
   };
+}
+
+/** A label colour channel for labels 0 to count - 1, its legend on the right or (legendBelow) under the plot, in rows of ten past ten labels. */
+function legendColor(field: string, colorTitle: string, classNames: readonly string[] | undefined, legendBelow: boolean | undefined, count: number) {
+  const c = classColor(field, colorTitle, classNames, count);
+  if (!legendBelow || !('legend' in c)) return c;
+  return { ...c, legend: { ...c.legend, orient: 'bottom' as const, direction: 'horizontal' as const, ...(count > 10 ? { columns: 10 } : {}) } };
+}
+
+/** The legend title of a label colour: 'digit' for MNIST's digits, else 'class'. */
+function labelTitle(classNames: readonly string[] | undefined): string {
+  return isDigitNames(classNames) ? 'digit' : 'class';
 }
 
 function codeColumns(data: LatentCodes, dims: DimPair): { xs: number[]; ys: number[] } {
@@ -231,7 +242,8 @@ export function latentScatterSpec(data: LatentCodes, opts: LatentScatterOptions 
     title: title(opts.title ?? `Latent codes of ${n.toLocaleString('en-US')} test images`, joinNotes(opts.subtitle, dimsNote(dims, nZ)), width + 100),
     ...scatterView(xs, ys, data.labels, {
       field: 'digit',
-      colorTitle: 'digit',
+      colorTitle: labelTitle(data.classNames),
+      classNames: data.classNames,
       width,
       height: opts.height ?? 420,
       pointSize: opts.pointSize ?? 9,
@@ -267,7 +279,8 @@ export function latentScattersSpec(panels: readonly { title: string; codes: Late
     const { xs, ys } = codeColumns(p.codes, dims);
     return scatterView(xs, ys, p.codes.labels, {
       field: 'digit',
-      colorTitle: 'digit',
+      colorTitle: labelTitle(p.codes.classNames),
+      classNames: p.codes.classNames,
       width: size,
       height: size,
       pointSize: opts.pointSize ?? 4,
@@ -296,9 +309,11 @@ export interface PriorPanel {
   /** n * nZ samples, row-major. */
   z: ArrayLike<number>;
   nZ: number;
-  /** Mode / label of each sample (0-9). */
+  /** Mode / label of each sample (0-9, or 0 to modes - 1). */
   labels: ArrayLike<number>;
   dims?: DimPair;
+  /** The legend's name of each mode (default the digits 0-9). */
+  modeNames?: readonly string[];
 }
 
 export interface PriorSamplesOptions {
@@ -326,6 +341,7 @@ export function priorSamplesSpec(panels: readonly PriorPanel[], opts: PriorSampl
     return scatterView(xs, ys, p.labels, {
       field: 'label',
       colorTitle: opts.colorTitle ?? 'label / mode',
+      classNames: p.modeNames,
       width: size,
       height: size,
       pointSize: opts.pointSize ?? 6,
@@ -387,23 +403,37 @@ export function imagePanel(p: ImagePanel) {
   };
 }
 
-function checkImages(images: ArrayLike<number>, count: number, what: string): void {
-  if (images.length !== count * PIXELS) throw new RangeError(`${what}: ${count} images need ${count * PIXELS} values, got ${images.length}`);
+function checkImages(images: ArrayLike<number>, count: number, what: string, shape: ImageShape = MNIST_SHAPE): void {
+  const P = pixelsOf(shape);
+  if (images.length !== count * P) throw new RangeError(`${what}: ${count} images need ${count * P} values, got ${images.length}`);
+}
+
+/** Display cells of an image: `width` px wide (default the image's width), as tall as its aspect gives. */
+function cellOf(shape: ImageShape, width?: number): { w: number; h: number } {
+  const w = width ?? shape.width;
+  return { w, h: (w * shape.height) / shape.width };
+}
+
+/** Axis labels of a label axis: the class names, when they are not the digits. */
+function namesExpr(classNames: readonly string[] | undefined): string | undefined {
+  return isDigitNames(classNames) ? undefined : `${JSON.stringify(classNames)}[datum.value]`;
 }
 
 // ------------------------------------------------------------------ restoration
 
 export interface RestorationData {
-  /** count images (784 values each) and their reconstructions, same order. */
+  /** count images (784 values each, or of `shape`) and their reconstructions, same order. */
   originals: ArrayLike<number>;
   reconstructions: ArrayLike<number>;
   count: number;
+  /** The images' shape (default MNIST's 28x28 grey). */
+  shape?: ImageShape;
 }
 
 export interface RestorationOptions {
   /** Digits per canvas row (default 10: a 10x10 canvas for 100 images, like the original). */
   cols?: number;
-  /** Display pixels per digit (default 28: one image pixel per screen pixel). */
+  /** Display pixels per image's width (default the image width, 28 for MNIST: one image pixel per screen pixel). */
   cellSize?: number;
   title?: string;
 }
@@ -413,15 +443,16 @@ export function restorationSpec(data: RestorationData, opts: RestorationOptions 
   const cols = opts.cols ?? 10;
   if (!(Number.isInteger(data.count) && data.count > 0)) throw new RangeError(`restorationSpec: count must be a positive integer, got ${data.count}`);
   if (data.count % cols !== 0) throw new RangeError(`restorationSpec: ${data.count} images do not fill rows of ${cols}`);
-  checkImages(data.originals, data.count, 'restorationSpec originals');
-  checkImages(data.reconstructions, data.count, 'restorationSpec reconstructions');
+  const shape = data.shape ?? MNIST_SHAPE;
+  checkImages(data.originals, data.count, 'restorationSpec originals', shape);
+  checkImages(data.reconstructions, data.count, 'restorationSpec reconstructions', shape);
   const rows = data.count / cols;
-  const cell = opts.cellSize ?? IMAGE_SIZE;
+  const cell = cellOf(shape, opts.cellSize);
   const panel = (images: ArrayLike<number>, t: string) =>
-    imagePanel({ grid: digitGrid(images, rows, cols, { pad: 1 }), x: [0, cols], y: [0, rows], width: cols * cell, height: rows * cell, title: t, xTicks: null, yTicks: null });
+    imagePanel({ grid: digitGrid(images, rows, cols, { pad: 1, shape }), x: [0, cols], y: [0, rows], width: cols * cell.w, height: rows * cell.h, title: t, xTicks: null, yTicks: null });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? `Restoration of ${data.count} test images`, undefined, 2 * cols * cell + 16),
+    title: title(opts.title ?? `Restoration of ${data.count} test images`, undefined, 2 * cols * cell.w + 16),
     hconcat: [panel(data.originals, 'original'), panel(data.reconstructions, 'reconstruction')],
     spacing: 16,
     config: { ...BASE_CONFIG, view: { stroke: null } },
@@ -438,6 +469,8 @@ export interface ManifoldGrid {
   range: [number, number];
   dims?: DimPair;
   nZ?: number;
+  /** The images' shape (default MNIST's 28x28 grey). */
+  shape?: ImageShape;
 }
 
 /** Latent coordinates of a manifold grid: the values along each axis (ascending). */
@@ -456,11 +489,11 @@ function gridExtent(gridSize: number, range: [number, number]): [number, number]
 }
 
 function manifoldPanel(m: ManifoldGrid, size: number, panelTitle?: string) {
-  checkImages(m.images, m.gridSize * m.gridSize, 'manifold');
+  checkImages(m.images, m.gridSize * m.gridSize, 'manifold', m.shape);
   const dims = m.dims ?? [0, 1];
   const ext = gridExtent(m.gridSize, m.range);
   return imagePanel({
-    grid: digitGrid(m.images, m.gridSize, m.gridSize),
+    grid: digitGrid(m.images, m.gridSize, m.gridSize, { shape: m.shape }),
     x: ext,
     y: ext,
     width: size,
@@ -481,13 +514,18 @@ export interface ManifoldOptions {
   title?: string;
   /** Second title line, before the grid description. */
   subtitle?: string;
-  /** Plot size in px (default gridSize * 28 clamped to 280-560). */
+  /** Plot size in px (default gridSize * the image width, 28 for MNIST, clamped to 280-560). */
   size?: number;
+}
+
+/** The default plot size of a manifold: one image pixel per screen pixel, within 280-560. */
+function manifoldSize(gridSize: number, shape: ImageShape = MNIST_SHAPE): number {
+  return Math.min(560, Math.max(280, gridSize * shape.width));
 }
 
 /** Decoded digits over a regular grid of two latent dimensions, on the latent axes. */
 export function manifoldSpec(data: ManifoldGrid, opts: ManifoldOptions = {}): FigureSpec {
-  const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
+  const size = opts.size ?? manifoldSize(data.gridSize, data.shape);
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: title(opts.title ?? 'Learnt manifold', joinNotes(opts.subtitle, manifoldNote(data)), size + 50),
@@ -497,12 +535,16 @@ export function manifoldSpec(data: ManifoldGrid, opts: ManifoldOptions = {}): Fi
 }
 
 export interface ConditionalManifolds {
-  /** One gridSize² image set per label 0-9 (same layout as ManifoldGrid.images). */
+  /** One gridSize² image set per label 0-9, or per class (same layout as ManifoldGrid.images). */
   imagesByLabel: readonly ArrayLike<number>[];
   gridSize: number;
   range: [number, number];
   dims?: DimPair;
   nZ?: number;
+  /** The images' shape (default MNIST's 28x28 grey). */
+  shape?: ImageShape;
+  /** The name of each label (default the digits 0-9; their number is the number of image sets). */
+  classNames?: readonly string[];
 }
 
 export interface ConditionalManifoldOptions {
@@ -527,21 +569,24 @@ export const LABEL_PARAM = 'label';
 
 /** Semi-supervised manifolds: the style grid decoded with each label (one manifold per label). */
 export function conditionalManifoldSpec(data: ConditionalManifolds, opts: ConditionalManifoldOptions = {}): FigureSpec {
-  if (data.imagesByLabel.length !== N_LABELS) throw new RangeError(`conditionalManifoldSpec: need ${N_LABELS} image sets (one per label), got ${data.imagesByLabel.length}`);
+  const K = data.classNames?.length ?? DIGITS.length;
+  if (data.imagesByLabel.length !== K) throw new RangeError(`conditionalManifoldSpec: need ${K} image sets (one per label), got ${data.imagesByLabel.length}`);
+  const labelsAll = Array.from({ length: K }, (_, k) => k);
+  const names = namesExpr(data.classNames);
   const control = opts.control ?? 'slider';
   const ext = gridExtent(data.gridSize, data.range);
   const dims = data.dims ?? [0, 1];
-  const shown = opts.labels ?? DIGITS;
-  for (const k of shown) if (!DIGITS.includes(k)) throw new RangeError(`conditionalManifoldSpec: labels must be 0-9, got ${k}`);
+  const shown = opts.labels ?? labelsAll;
+  for (const k of shown) if (!labelsAll.includes(k)) throw new RangeError(`conditionalManifoldSpec: labels must be 0-${K - 1}, got ${k}`);
   if (control !== 'grid' && opts.labels) throw new RangeError("conditionalManifoldSpec: labels applies to control 'grid' only");
   const values = data.imagesByLabel.flatMap((images, label) => {
-    checkImages(images, data.gridSize * data.gridSize, `conditionalManifoldSpec label ${label}`);
+    checkImages(images, data.gridSize * data.gridSize, `conditionalManifoldSpec label ${label}`, data.shape);
     if (!shown.includes(label)) return [];
-    return [{ label, url: digitGrid(images, data.gridSize, data.gridSize).url, x0: ext[0], x1: ext[1], y0: ext[0], y1: ext[1] }];
+    return [{ label, url: digitGrid(images, data.gridSize, data.gridSize, { shape: data.shape }).url, x0: ext[0], x1: ext[1], y0: ext[0], y1: ext[1] }];
   });
   const note = manifoldNote(data);
   const columns = opts.columns ?? 5;
-  const figureWidth = control === 'grid' ? Math.min(columns, shown.length) * ((opts.size ?? 200) + 40) : (opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE))) + 50;
+  const figureWidth = control === 'grid' ? Math.min(columns, shown.length) * ((opts.size ?? 200) + 40) : (opts.size ?? manifoldSize(data.gridSize, data.shape)) + 50;
   const head = title(opts.title ?? 'Learnt manifold per label (style grid decoded with each label)', note, figureWidth);
   const scale = { domain: ext, nice: false, zero: false };
   const encoding = {
@@ -558,7 +603,7 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
       $schema: VEGA_LITE_SCHEMA,
       title: head,
       data: { values },
-      facet: { field: 'label', type: 'ordinal', title: null, header: { labelExpr: "'label ' + datum.value", labelFontSize: 13 } },
+      facet: { field: 'label', type: 'ordinal', title: null, header: { labelExpr: names ?? "'label ' + datum.value", labelFontSize: 13 } },
       columns,
       spec: { width: size, height: size, mark, encoding },
       // each panel its own x axis: a wrapped facet otherwise draws axes under the empty cells of its last row
@@ -567,9 +612,12 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
     };
   }
   const initial = opts.initialLabel ?? 0;
-  if (!DIGITS.includes(initial)) throw new RangeError(`conditionalManifoldSpec: initialLabel must be 0-9, got ${initial}`);
-  const bind = control === 'slider' ? { input: 'range' as const, min: 0, max: N_LABELS - 1, step: 1, name: 'label' } : { input: 'select' as const, options: [...DIGITS], name: 'label' };
-  const size = opts.size ?? Math.min(560, Math.max(280, data.gridSize * IMAGE_SIZE));
+  if (!labelsAll.includes(initial)) throw new RangeError(`conditionalManifoldSpec: initialLabel must be 0-${K - 1}, got ${initial}`);
+  const bind =
+    control === 'slider'
+      ? { input: 'range' as const, min: 0, max: K - 1, step: 1, name: 'label' }
+      : { input: 'select' as const, options: labelsAll, ...(names ? { labels: [...data.classNames!] } : {}), name: 'label' };
+  const size = opts.size ?? manifoldSize(data.gridSize, data.shape);
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: head,
@@ -587,9 +635,13 @@ export function conditionalManifoldSpec(data: ConditionalManifolds, opts: Condit
 // ------------------------------------------------------------------ conditional generation (PARR)
 
 export interface ConditionalGeneration {
-  /** styles * 10 images: image s * 10 + k decodes style vector s with label k. */
+  /** styles * K images (K = 10 labels, or the classes): image s * K + k decodes style vector s with label k. */
   images: ArrayLike<number>;
   styles: number;
+  /** The images' shape (default MNIST's 28x28 grey). */
+  shape?: ImageShape;
+  /** The name of each label (default the digits 0-9). */
+  classNames?: readonly string[];
 }
 
 export interface ConditionalGenerationOptions {
@@ -601,24 +653,30 @@ export interface ConditionalGenerationOptions {
 /** Style per row, label per column: each row one style vector decoded with every label. */
 export function conditionalGenerationSpec(data: ConditionalGeneration, opts: ConditionalGenerationOptions = {}): FigureSpec {
   if (!(Number.isInteger(data.styles) && data.styles > 0)) throw new RangeError(`conditionalGenerationSpec: styles must be a positive integer, got ${data.styles}`);
-  checkImages(data.images, data.styles * N_LABELS, 'conditionalGenerationSpec');
+  const K = data.classNames?.length ?? DIGITS.length;
+  const shape = data.shape ?? MNIST_SHAPE;
+  checkImages(data.images, data.styles * K, 'conditionalGenerationSpec', shape);
   const cell = opts.cellSize ?? 32;
+  const cellH = (cell * shape.height) / shape.width;
   const S = data.styles;
+  const panel = imagePanel({
+    grid: digitGrid(data.images, S, K, { pad: 1, shape }),
+    x: [-0.5, K - 0.5],
+    y: [-0.5, S - 0.5],
+    yReverse: true,
+    width: K * cell,
+    height: S * cellH,
+    xTitle: 'label',
+    yTitle: 'style',
+    xTicks: Array.from({ length: K }, (_, k) => k),
+    yTicks: Array.from({ length: S }, (_, s) => s),
+  });
+  const names = namesExpr(data.classNames);
+  if (names) Object.assign(panel.encoding.x.axis!, { labelExpr: names, labelAngle: -45 });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Conditional generation', `${S} style vectors (rows), each decoded with every label (columns)`, N_LABELS * cell + 40),
-    ...imagePanel({
-      grid: digitGrid(data.images, S, N_LABELS, { pad: 1 }),
-      x: [-0.5, N_LABELS - 0.5],
-      y: [-0.5, S - 0.5],
-      yReverse: true,
-      width: N_LABELS * cell,
-      height: S * cell,
-      xTitle: 'label',
-      yTitle: 'style',
-      xTicks: [...DIGITS],
-      yTicks: Array.from({ length: S }, (_, s) => s),
-    }),
+    title: title(opts.title ?? 'Conditional generation', `${S} style vectors (rows), each decoded with every label (columns)`, K * cell + 40),
+    ...panel,
     config: { ...BASE_CONFIG, axis: { ...BASE_CONFIG.axis, ticks: false, domain: false } },
   };
 }

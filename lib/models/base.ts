@@ -7,7 +7,8 @@ import { Momentum } from '../nn/momentum';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import type { Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
-import { N_LABELS, PIXELS } from '../data/mnist';
+import { classCountOf, imageShapeOf } from '../data/config';
+import { pixelsOf, shapeText, type ImageShape } from '../data/dataset';
 import { Rng } from '../random';
 import { getPrior, type Prior } from '../priors';
 import type { Dropout } from '../nn/layers';
@@ -31,15 +32,34 @@ function describe(v: unknown): string {
 }
 
 export abstract class AAEBase {
-  abstract readonly kind: 'supervised' | 'semi_supervised' | 'clustering';
+  abstract readonly kind: 'supervised' | 'semi_supervised' | 'clustering' | 'unsupervised';
   /** Optimizers by phase name, in the order the phases run. */
   abstract readonly optimizers: Record<string, Optimizer>;
 
+  /** The data set's image shape (config.imageShape; MNIST's 28x28x1 when absent). */
+  readonly shape: ImageShape;
+  /** Values per image: height * width * channels (MNIST: 784). */
+  readonly pixels: number;
+  /** The data set's classes (config.classNames; MNIST: 10; 0 without labels). */
+  readonly classes: number;
   /** The target prior of the code (config.prior's). */
   readonly prior: Prior;
 
   constructor(readonly config: AAEConfig) {
+    this.shape = imageShapeOf(config);
+    this.pixels = pixelsOf(this.shape);
+    this.classes = classCountOf(config);
     this.prior = getPrior(config.prior);
+  }
+
+  /** A batch of flattened images as a [n, pixels] tensor. */
+  protected imagesTensor(x: Float32Array, n: number): tf.Tensor2D {
+    return tf.tensor2d(x, [n, this.pixels]);
+  }
+
+  /** Rows [s, e) of flattened images as a tensor. */
+  protected rows(images: Float32Array, s: number, e: number): tf.Tensor2D {
+    return this.imagesTensor(images.subarray(s * this.pixels, e * this.pixels), e - s);
   }
 
   /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
@@ -65,17 +85,17 @@ export abstract class AAEBase {
 
   /**
    * The reconstruction cost the reconstruction phase minimizes: the original's mean squared error
-   * over pixels, or (reconstructionLoss 'sum') the squared error summed over the 784 pixels, i.e.
-   * 784 times larger gradients, the scale SGD's rates in the paper-sgd preset are meant for.
+   * over pixels, or (reconstructionLoss 'sum') the squared error summed over an image's values (MNIST:
+   * 784), i.e. that many times larger gradients, the scale SGD's rates in the paper-sgd preset are meant for.
    */
   protected reconstructionCost(pred: tf.Tensor, x: tf.Tensor): tf.Scalar {
     const mse = meanSquaredError(pred, x);
-    return this.config.reconstructionLoss === 'sum' ? tf.mul(mse, PIXELS) : mse;
+    return this.config.reconstructionLoss === 'sum' ? tf.mul(mse, this.pixels) : mse;
   }
 
   /** A reconstruction cost as the per-pixel mean squared error, whichever cost was minimized. */
   protected perPixel(cost: number): number {
-    return this.config.reconstructionLoss === 'sum' ? cost / PIXELS : cost;
+    return this.config.reconstructionLoss === 'sum' ? cost / this.pixels : cost;
   }
 
   protected dropout(rng: Rng): Dropout | null {
@@ -95,23 +115,25 @@ export abstract class AAEBase {
   }
 
   /**
-   * Checks `images` (a Float32Array of n * 784 pixels, n >= 1) for method `what`; returns n.
+   * Checks `images` (a Float32Array of n * pixels values, n >= 1) for method `what`; returns n.
    * Errors name the argument, what was given and what is valid.
    */
   protected checkImages(what: string, images: Float32Array): number {
+    const P = this.pixels;
+    const size = shapeText(this.shape);
     if (!(images instanceof Float32Array)) {
-      throw new TypeError(`${what}: images must be a Float32Array of n * ${PIXELS} pixels (28x28, row-major), got ${describe(images)}`);
+      throw new TypeError(`${what}: images must be a Float32Array of n * ${P} pixels (${size}, row-major), got ${describe(images)}`);
     }
-    const n = images.length / PIXELS;
+    const n = images.length / P;
     if (!Number.isInteger(n) || n < 1) {
-      throw new ConfigError(`${what}: images has ${images.length} values, not a whole number of ${PIXELS}-pixel (28x28) images; valid: n * ${PIXELS}, n >= 1`);
+      throw new ConfigError(`${what}: images has ${images.length} values, not a whole number of ${P}-pixel (${size}) images; valid: n * ${P}, n >= 1`);
     }
     return n;
   }
 
   encode(images: Float32Array): Float32Array {
     const n = this.checkImages('encode', images);
-    return this.chunked(n, this.config.nZ, 1000, (s, e) => this.encodeTensor(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS])));
+    return this.chunked(n, this.config.nZ, 1000, (s, e) => this.encodeTensor(this.rows(images, s, e)));
   }
 
   decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
@@ -132,14 +154,14 @@ export abstract class AAEBase {
         if (!Number.isInteger(l) || l < 0 || l >= this.labelCount()) throw new ConfigError(`decode: labels[${i}] is ${l}; valid labels: 0 to ${this.labelCount() - 1}`);
       }
     }
-    return this.chunked(n, PIXELS, 1000, (s, e) =>
+    return this.chunked(n, this.pixels, 1000, (s, e) =>
       this.decodeTensor(tf.tensor2d(codes.subarray(s * nZ, e * nZ), [e - s, nZ]), labels ? Array.from({ length: e - s }, (_, i) => labels[s + i]) : undefined),
     );
   }
 
   /** Labels (or clusters) the decoder takes: 0 to labelCount() - 1. */
   protected labelCount(): number {
-    return N_LABELS;
+    return this.classes;
   }
 
   /** Reconstructions of images (keep_prob 1, clean input). */

@@ -2,9 +2,9 @@
  * One config object per experiment, with the original project's defaults as a preset named for it
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
-import { checkPrior, registerPrior, type Prior, type PriorName } from '../priors';
+import { checkPrior, checkPriorModes, registerPrior, type Prior, type PriorName } from '../priors';
 import { ConfigError, checkPositiveInt } from '../errors';
-import { validateDataConfig, type DataConfig } from '../data/config';
+import { OPTIONAL_DATA_FIELDS, classCountOf, validateDataConfig, type DataConfig } from '../data/config';
 import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
 import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
@@ -12,7 +12,7 @@ export * from '../data/config';
 export * from '../nn/train-config';
 export type { LrStep };
 
-export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering'] as const;
+export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering', 'unsupervised'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -187,12 +187,30 @@ export function makeConfig(overrides: ConfigOverrides = {}, preset: PresetName =
   const cfg: AAEConfig = { ...PRESETS[preset], lrSchedule: PRESETS[preset].lrSchedule.map((s) => ({ ...s })) };
   if (overrides === null || typeof overrides !== 'object') throw new TypeError(`makeConfig: overrides must be an object, got ${String(overrides)}`);
   for (const k of Object.keys(overrides)) {
-    if (!(k in cfg)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
+    if (!(k in cfg) && !OPTIONAL_DATA_FIELDS.includes(k)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   if (overrides.prior !== undefined && typeof overrides.prior !== 'string') cfg.prior = registerPrior(overrides.prior).name;
   validateConfig(cfg);
   return cfg;
+}
+
+/** The models that train on labels: they refuse a data set without. */
+export const LABELED_MODELS: readonly ModelName[] = ['supervised', 'semi_supervised'];
+
+/**
+ * A model that needs labels refuses a data set without them; the supervised model needs two classes
+ * or more, and a prior with as many modes as the data set has classes (checkPriorModes).
+ */
+function checkModelData(cfg: AAEConfig): void {
+  const K = classCountOf(cfg);
+  const data = cfg.dataset ?? 'mnist';
+  if (K === 0 && LABELED_MODELS.includes(cfg.model)) {
+    throw new ConfigError(`the ${cfg.model.replace('_', '-')} model needs labels, and the data set ${data} has none; use --model unsupervised (or clustering), which train on unlabeled images`);
+  }
+  if (cfg.model === 'supervised' && K < 2) throw new ConfigError(`the supervised model needs 2 classes or more (its prior has a mode per class), the data set ${data} has ${K}`);
+  // Classes named by the config: its prior's modes must match them (else configForData checks them, once the data set is known).
+  if (cfg.model === 'supervised' && cfg.classNames !== undefined) checkPriorModes(cfg.prior, K);
 }
 
 /** Throws a ConfigError naming the field, the bad value and the valid choices. */
@@ -215,4 +233,5 @@ export function validateConfig(cfg: AAEConfig): void {
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);
   validateDataConfig(cfg);
+  checkModelData(cfg);
 }

@@ -14,5 +14,5 @@ export type AAEModel = SupervisedAAE | SemiSupervisedAAE;
 /** A freshly initialised model (weights from a generator seeded with config.seed). */
 export function createModel(config: AAEConfig, rng = new Rng(config.seed)): AAEModel {
   validateConfig(config);
-  return config.model === 'supervised' ? new SupervisedAAE(config, rng) : new SemiSupervisedAAE(config, rng);
+  return config.model === 'supervised' || config.model === 'unsupervised' ? new SupervisedAAE(config, rng) : new SemiSupervisedAAE(config, rng);
 }

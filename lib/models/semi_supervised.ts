@@ -21,16 +21,16 @@ import { Dense, MLP, type Dropout } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, shiftImages, type Batch } from '../data/batches';
-import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
+import type { ImageSet } from '../data/mnist';
 import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
 
-/** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with. */
+/** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with (less for images narrower than 3 px). */
 const CONSISTENCY_SHIFT = 2;
 
 export class SemiSupervisedAAE extends AAEBase {
   /**
-   * 'semi_supervised': a 10-way label head trained on labeled batches too; 'clustering' (the paper's
+   * 'semi_supervised': a K-way label head (the data set's classes; MNIST: 10) trained on labeled batches too; 'clustering' (the paper's
    * unsupervised clustering AAE): the same architecture with a K-way head (config.clusters) and no
    * labeled phase at all.
    */
@@ -54,13 +54,13 @@ export class SemiSupervisedAAE extends AAEBase {
   constructor(config: AAEConfig, rng: Rng) {
     super(config);
     this.kind = config.model === 'clustering' ? 'clustering' : 'semi_supervised';
-    this.nClasses = this.kind === 'clustering' ? config.clusters : N_LABELS;
+    this.nClasses = this.kind === 'clustering' ? config.clusters : this.classes;
     const K = this.nClasses;
     const H = config.nHidden;
-    this.trunk = new MLP('encoder', [PIXELS, H, H], rng, 'hidden');
+    this.trunk = new MLP('encoder', [this.pixels, H, H], rng, 'hidden');
     this.styleHead = new Dense('encoder/style', H, config.nZ, rng);
     this.labelHead = new Dense('encoder/labels', H, K, rng);
-    this.decoder = new MLP('decoder', [config.nZ + K, H, H, PIXELS], rng, 'sigmoid');
+    this.decoder = new MLP('decoder', [config.nZ + K, H, H, this.pixels], rng, 'sigmoid');
     this.zDiscriminator = new MLP('z_discriminator', [config.nZ, H, H, 1], rng, 'linear');
     this.yDiscriminator = new MLP('y_discriminator', [K, H, H, 1], rng, 'linear');
     const enc = this.encoderVariables();
@@ -94,8 +94,8 @@ export class SemiSupervisedAAE extends AAEBase {
     const drop = this.dropout(rng);
     const prior = drawPrior(this.prior, B, nZ, rng, false);
     const cat = categorical(B, rng, this.nClasses);
-    const x = tf.tensor2d(batch.x, [B, PIXELS]);
-    const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
+    const x = this.imagesTensor(batch.x, B);
+    const xn = batch.xNoised === batch.x ? x : this.imagesTensor(batch.xNoised, B);
     const zReal = tf.tensor2d(prior.z, [B, nZ]);
     const yReal = tf.tensor2d(cat.y, [B, this.nClasses]);
     const held: tf.Tensor[] = [x, xn, zReal, yReal];
@@ -116,7 +116,7 @@ export class SemiSupervisedAAE extends AAEBase {
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
       // Consistency: the head's probabilities for the batch (no dropout, held fixed) are the target for the moved batch.
-      const moved = consistency > 0 ? tf.tensor2d(shiftImages(batch.xNoised, CONSISTENCY_SHIFT, rng), [B, PIXELS]) : null;
+      const moved = consistency > 0 ? this.imagesTensor(shiftImages(batch.xNoised, Math.min(CONSISTENCY_SHIFT, Math.min(this.shape.height, this.shape.width) - 1), rng, this.shape), B) : null;
       const target = moved ? tf.tidy(() => tf.softmax(this.encodeBoth(xn, null).logits) as tf.Tensor2D) : null;
       if (moved && target) held.push(moved, target);
       const generator = this.optimizers.generator.minimize(() => {
@@ -130,8 +130,8 @@ export class SemiSupervisedAAE extends AAEBase {
       const ce = this.optimizers.crossEntropy;
       if (labeled && ce) {
         const L = labeled.size;
-        const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);
-        const yl = tf.tensor2d(oneHot(labeled.labels), [L, N_LABELS]);
+        const xl = this.imagesTensor(labeled.xNoised, L);
+        const yl = tf.tensor2d(oneHot(labeled.labels, this.nClasses), [L, this.nClasses]);
         held.push(xl, yl);
         losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl), lr * this.config.crossEntropyLrFactor);
       }
@@ -158,8 +158,8 @@ export class SemiSupervisedAAE extends AAEBase {
 
   reconstruct(images: Float32Array): Float32Array {
     const n = this.checkImages('reconstruct', images);
-    return this.chunked(n, PIXELS, 1000, (s, e) => {
-      const { style, logits } = this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null);
+    return this.chunked(n, this.pixels, 1000, (s, e) => {
+      const { style, logits } = this.encodeBoth(this.rows(images, s, e), null);
       return this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), null);
     });
   }
@@ -167,7 +167,7 @@ export class SemiSupervisedAAE extends AAEBase {
   /** Class (or cluster) probabilities: the softmax of the categorical head, n * nClasses. */
   classProbabilities(images: Float32Array): Float32Array {
     const n = this.checkImages('classProbabilities', images);
-    return this.chunked(n, this.nClasses, 1000, (s, e) => tf.softmax(this.encodeBoth(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null).logits));
+    return this.chunked(n, this.nClasses, 1000, (s, e) => tf.softmax(this.encodeBoth(this.rows(images, s, e), null).logits));
   }
 
   /** The most probable class (semi-supervised: the label; clustering: the cluster) of each image. */

@@ -7,6 +7,10 @@
  * with momentum).
  * Deviation from the original: its reconstruction optimizer's filter (`"encoder" or "decoder" in
  * name`) is always true and also moved the discriminator; here it updates encoder and decoder only.
+ *
+ * The unsupervised AAE (the AAE paper's basic model, `model: 'unsupervised'`) is the same without
+ * the label anywhere: its discriminator sees z only (real = a prior sample, fake = a code), its
+ * prior samples are not conditioned on a mode, and it trains on data sets without labels.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { AAEBase, type StepLosses } from './base';
@@ -15,12 +19,13 @@ import { MLP } from '../nn/layers';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
-import { N_LABELS, PIXELS } from '../data/mnist';
 import { checkPriorModes, drawPrior } from '../priors';
 import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
-  readonly kind = 'supervised' as const;
+  readonly kind: 'supervised' | 'unsupervised';
+  /** Width of the label one-hot joined to z for the discriminator: K classes, or 0 (unsupervised). */
+  readonly labelWidth: number;
   readonly encoder: MLP;
   readonly decoder: MLP;
   readonly discriminator: MLP;
@@ -28,12 +33,14 @@ export class SupervisedAAE extends AAEBase {
 
   constructor(config: AAEConfig, rng: Rng) {
     super(config);
+    this.kind = config.model === 'unsupervised' ? 'unsupervised' : 'supervised';
+    this.labelWidth = this.kind === 'unsupervised' ? 0 : this.classes;
     // a prior sample's mode is the discriminator's label: as many modes as the data set has classes
-    checkPriorModes(this.prior, N_LABELS);
+    if (this.kind === 'supervised') checkPriorModes(this.prior, this.classes);
     const H = config.nHidden;
-    this.encoder = new MLP('encoder', [PIXELS, H, H, config.nZ], rng, 'linear');
-    this.decoder = new MLP('decoder', [config.nZ, H, H, PIXELS], rng, 'sigmoid');
-    this.discriminator = new MLP('discriminator', [config.nZ + N_LABELS, H, H, 1], rng, 'linear');
+    this.encoder = new MLP('encoder', [this.pixels, H, H, config.nZ], rng, 'linear');
+    this.decoder = new MLP('decoder', [config.nZ, H, H, this.pixels], rng, 'sigmoid');
+    this.discriminator = new MLP('discriminator', [config.nZ + this.labelWidth, H, H, 1], rng, 'linear');
     this.optimizers = {
       reconstruction: this.makeOptimizer([...this.encoder.variables, ...this.decoder.variables], 'reconstruction'),
       discriminator: this.makeOptimizer(this.discriminator.variables, 'regularization'),
@@ -49,24 +56,21 @@ export class SupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = drawPrior(this.prior, B, nZ, rng, true);
-    const x = tf.tensor2d(batch.x, [B, PIXELS]);
-    const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
-    const y = tf.tensor2d(oneHot(batch.labels), [B, N_LABELS]);
-    const real = tf.tidy(() => tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels), [B, N_LABELS])], 1));
+    const K = this.labelWidth;
+    const prior = drawPrior(this.prior, B, nZ, rng, K > 0);
+    const x = this.imagesTensor(batch.x, B);
+    const xn = batch.xNoised === batch.x ? x : this.imagesTensor(batch.xNoised, B);
+    // The discriminator's input: z joined to the label's one-hot (supervised), or z alone.
+    const y = K > 0 ? tf.tensor2d(oneHot(batch.labels, K), [B, K]) : null;
+    const withLabel = (z: tf.Tensor2D): tf.Tensor2D => (y ? (tf.concat([z, y], 1) as tf.Tensor2D) : z);
+    const real = tf.tidy(() => (K > 0 ? tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels, K), [B, K])], 1) : tf.tensor2d(prior.z, [B, nZ])));
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x), lr);
-      const discriminator = this.optimizers.discriminator.minimize(() => {
-        const fake = tf.concat([this.encoder.apply(xn, drop), y], 1) as tf.Tensor2D;
-        return discriminatorLoss(this.discriminator, real, fake, drop);
-      }, lr * this.config.dLrFactor);
-      const generator = this.optimizers.generator.minimize(
-        () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop), y], 1), drop), 1),
-        lr * this.config.generatorLrFactor,
-      );
+      const discriminator = this.optimizers.discriminator.minimize(() => discriminatorLoss(this.discriminator, real, withLabel(this.encoder.apply(xn, drop)), drop), lr * this.config.dLrFactor);
+      const generator = this.optimizers.generator.minimize(() => sigmoidCrossEntropy(this.discriminator.apply(withLabel(this.encoder.apply(xn, drop)), drop), 1), lr * this.config.generatorLrFactor);
       return { reconstruction: this.perPixel(reconstruction), discriminator, generator };
     } finally {
-      tf.dispose([x, xn, y, real]);
+      tf.dispose([x, xn, real, ...(y ? [y] : [])]);
     }
   }
 
@@ -80,6 +84,6 @@ export class SupervisedAAE extends AAEBase {
 
   reconstruct(images: Float32Array): Float32Array {
     const n = this.checkImages('reconstruct', images);
-    return this.chunked(n, PIXELS, 1000, (s, e) => this.decoder.apply(this.encoder.apply(tf.tensor2d(images.subarray(s * PIXELS, e * PIXELS), [e - s, PIXELS]), null), null));
+    return this.chunked(n, this.pixels, 1000, (s, e) => this.decoder.apply(this.encoder.apply(this.rows(images, s, e), null), null));
   }
 }

@@ -13,6 +13,7 @@ import { lrDropAt, lrDropEpoch } from '../train/schedule';
 import { isPriorName, priorChoices } from '../priors';
 import { BACKEND_NAMES } from '../backend';
 import { ConfigError } from '../errors';
+import { DATASET_CHOICES, checkDatasetSpec, datasetNamePart } from '../data/sources';
 
 /** The commands that take settings: `aae` and the training commands of `aae-results`. */
 export const COMMANDS = ['aae', 'classify', 'cluster', 'prior-match'] as const;
@@ -31,7 +32,8 @@ export type Parser =
   | { kind: 'number'; min: number; max: number }
   | { kind: 'choice'; choices: readonly string[]; accepts?: (v: string) => boolean }
   | { kind: 'bool' }
-  | { kind: 'string' }
+  /** Any text; `check` (if given) throws an Error saying why a value is not valid. */
+  | { kind: 'string'; check?: (v: string) => void }
   | { kind: 'flag' };
 
 export interface Setting {
@@ -54,7 +56,7 @@ export interface Setting {
   resume?: boolean;
   /** The option value a config stands for (default: its field): for the help defaults and the resume check. */
   value?: (cfg: Readonly<AAEConfig>) => unknown;
-  /** The config overrides of a value (default: { [field]: value }). */
+  /** The config overrides of a value (default: { [field]: value }; a row without a field sets the config only through this). */
   toConfig?: (v: never, ctx: { preset: PresetName; epochs: number | undefined }) => Partial<AAEConfig>;
   /** What the setting adds to result file names (absent: nothing). */
   name?: (cfg: Partial<AAEConfig>) => string;
@@ -71,7 +73,7 @@ const choice = (choices: readonly string[]): Parser => ({ kind: 'choice', choice
  * differs from the original's (the paper-sgd preset's for SGD runs), so the names of earlier runs stay as they are.
  */
 /** The config fields that hold a number. */
-type NumberField = { [K in keyof AAEConfig]: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
+type NumberField = { [K in keyof AAEConfig]-?: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
 
 function variant(field: NumberField, tag: string) {
   return (cfg: Partial<AAEConfig>): string => {
@@ -115,6 +117,20 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { aae: 'gaussian' },
     mandatory: ['prior-match'],
     resume: true,
+  },
+  {
+    key: 'dataset',
+    flag: '--dataset <name>',
+    // No `field`: the config's dataset field is optional (absent for MNIST), set by toConfig.
+    parse: { kind: 'string', check: checkDatasetSpec },
+    help: `the data set: ${DATASET_CHOICES}; README "Data sets" (default mnist)`,
+    commands: TRAINING,
+    resume: true,
+    value: (cfg) => cfg.dataset ?? 'mnist',
+    // MNIST's configs hold no dataset field (as before the option existed), nor do its result names.
+    toConfig: (v: string) => (v === 'mnist' ? {} : { dataset: v }),
+    name: (cfg) => datasetNamePart(cfg.dataset),
+    training: true,
   },
   { key: 'n_z', flag: '--n_z <n>', field: 'nZ', parse: int(1, 1000), help: 'latent (style) dimensions', commands: ['aae', 'classify', 'cluster'], resume: true, training: true },
   { key: 'preset', flag: '--preset <name>', parse: choice(PRESET_NAMES), help: presetHelp(), commands: TRAINING, defaults: COMMAND_PRESET, training: true },
@@ -333,7 +349,7 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { aae: false, classify: false, cluster: false, 'prior-match': false },
   },
   { key: 'progress', flag: '--no-progress', parse: { kind: 'flag' }, help: 'no progress bar (when stderr is not a terminal: no progress lines)', commands: TRAINING },
-  { key: 'out', flag: '--out <dir>', parse: { kind: 'string' }, help: 'output folder (default runs/<model>-<prior>-z<n_z>)', commands: ['aae'] },
+  { key: 'out', flag: '--out <dir>', parse: { kind: 'string' }, help: 'output folder (default runs/<model>-<prior>-z<n_z>, then -<data set> for one other than mnist)', commands: ['aae'] },
   { key: 'PMLR', flag: '--PMLR [bool]', parse: { kind: 'bool' }, help: 'plot the manifold learning result (decoded 2-D latent grid)', commands: ['aae'], defaults: { aae: true } },
   { key: 'pmlr', flag: '--pmlr [bool]', parse: { kind: 'bool' }, help: 'same as --PMLR', commands: ['aae'] },
   { key: 'PARR', flag: '--PARR [bool]', parse: { kind: 'bool' }, help: 'semi-supervised: plot conditional generation (10 styles x 10 labels)', commands: ['aae'], defaults: { aae: true } },
@@ -448,8 +464,8 @@ export function configOverrides(values: SettingValues, preset: PresetName): Part
   const out: Partial<AAEConfig> = {};
   for (const s of SETTINGS) {
     const v = values[s.key];
-    if (s.field === undefined || v === undefined) continue;
-    Object.assign(out, s.toConfig ? s.toConfig(v as never, { preset, epochs: values.epochs as number | undefined }) : { [s.field]: v });
+    if ((s.field === undefined && !s.toConfig) || v === undefined) continue;
+    Object.assign(out, s.toConfig ? s.toConfig(v as never, { preset, epochs: values.epochs as number | undefined }) : { [s.field!]: v });
   }
   return out;
 }

@@ -3,12 +3,73 @@
  */
 import { validateConfig, type AAEConfig } from '../models/config';
 import { createModel, type AAEModel } from '../models';
-import { loadMnist, select, subset, type Mnist } from '../data/mnist';
+import { select, subset, type Mnist } from '../data/mnist';
 import { balancedSubset } from '../data/batches';
+import { classNamesOf, datasetFields, imageShapeOf } from '../data/config';
+import { asDataset, checkDataset, classList, shapeText, type Dataset } from '../data/dataset';
+import { loadDataset } from '../data/sources';
 import { Rng } from '../random';
 import { Trainer, type TrainData } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { ConfigError } from '../errors';
+import { checkPriorModes } from '../priors';
+
+/** Data sets already checked in full (checkDataset reads every value once per data set). */
+const checked = new WeakSet<object>();
+
+function dataText(c: Pick<AAEConfig, 'dataset' | 'imageShape' | 'classNames'>): string {
+  const shape = shapeText(imageShapeOf(c));
+  const names = classNamesOf(c);
+  return `${c.dataset ?? 'mnist'} (${shape}, ${names.length === 0 ? 'no labels' : `${names.length} classes: ${classList(names)}`})`;
+}
+
+/**
+ * The config for a data set: a config that names no data set (MNIST's, as presets make them), or
+ * names this one without its shape and classes (as --dataset does), takes the data set's name,
+ * shape and class names; any other must match them. Validated (so a model that needs labels
+ * refuses a data set without, and the supervised model a prior without a mode per class).
+ */
+export function configForData(cfg: AAEConfig, data: Mnist | Dataset): AAEConfig {
+  const d = asDataset(data);
+  const fields = datasetFields(d);
+  // Fields to take: none of shape and classes set, and no data set named or this one.
+  const adopt = cfg.imageShape === undefined && cfg.classNames === undefined && (cfg.dataset === undefined || cfg.dataset === d.name);
+  if (adopt) {
+    cfg = { ...cfg, ...fields };
+  } else {
+    const mine = { dataset: cfg.dataset, imageShape: cfg.imageShape, classNames: cfg.classNames };
+    const theirs = { dataset: fields.dataset, imageShape: fields.imageShape, classNames: fields.classNames };
+    if (JSON.stringify(mine) !== JSON.stringify(theirs)) {
+      throw new ConfigError(`the config is for the data set ${dataText(cfg)}; the data given is ${dataText(fields)}`);
+    }
+  }
+  validateConfig(cfg);
+  // The supervised model: a prior sample's mode is a class label, so the prior has a mode per class.
+  if (cfg.model === 'supervised') checkPriorModes(cfg.prior, classNamesOf(cfg).length);
+  return cfg;
+}
+
+/**
+ * Checks that a config's sizes fit its data set, before any training: the training images (after
+ * trainSize) fill a batch; the semi-supervised model's labeled examples exist (and, balanced, are a
+ * multiple of the classes, each class holding its share: balancedSubset says which falls short).
+ */
+export function checkDataFits(cfg: AAEConfig, data: Mnist | Dataset): void {
+  const d = asDataset(data);
+  const name = d.name;
+  if (d.name !== 'mnist' && cfg.trainSize > d.train.count) {
+    throw new ConfigError(`trainSize ${cfg.trainSize} is larger than the training split of the data set ${name} (${d.train.count} images)`);
+  }
+  const trainCount = cfg.trainSize > 0 ? Math.min(cfg.trainSize, d.train.count) : d.train.count;
+  if (trainCount < cfg.batchSize) {
+    throw new ConfigError(`batch size ${cfg.batchSize} is larger than the training set (${trainCount} images)${d.name === 'mnist' ? '' : ` of the data set ${name}; give a smaller batch size`}`);
+  }
+  if (cfg.model !== 'semi_supervised' || d.name === 'mnist') return;
+  const K = d.classNames.length;
+  if (cfg.labeledFrom === 'balanced' && cfg.nLabeled % K !== 0) {
+    throw new ConfigError(`labels: ${cfg.nLabeled} labeled examples are not a multiple of the ${K} classes of the data set ${name}; a balanced subset takes the same number of each`);
+  }
+}
 
 /**
  * The data of a config: the original's split; for the semi-supervised model the labeled examples
@@ -18,8 +79,15 @@ import { ConfigError } from '../errors';
  * The validation split is the 5,000 validation images less any that are labeled examples: it
  * never overlaps the training or labeled images, and it is where settings are chosen.
  */
-export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainData {
-  validateConfig(cfg);
+export function prepareData(cfg: AAEConfig, data: Mnist | Dataset = loadDataset(cfg.dataset)): TrainData {
+  const d = asDataset(data);
+  if (!checked.has(d.train)) {
+    checkDataset(d);
+    checked.add(d.train);
+  }
+  cfg = configForData(cfg, d);
+  checkDataFits(cfg, d);
+  let mnist: Mnist = d;
   if (cfg.trainSize > 0 && cfg.trainSize < mnist.train.count) {
     mnist = { ...mnist, train: subset(mnist.train, 0, cfg.trainSize) };
   }
@@ -46,7 +114,7 @@ export function prepareData(cfg: AAEConfig, mnist: Mnist = loadMnist()): TrainDa
     // no balanced subset can be the whole set), and it is the unlabeled stream as well.
     return { train: mnist.train, validation, test: mnist.test, labeled: mnist.train };
   }
-  const { labeled, unlabeled } = balancedSubset(mnist.train.labels, cfg.nLabeled, new Rng(cfg.seed + 2));
+  const { labeled, unlabeled } = balancedSubset(mnist.train.labels, cfg.nLabeled, new Rng(cfg.seed + 2), d.classNames);
   return {
     train: unlabeled.length >= cfg.batchSize ? select(mnist.train, unlabeled) : mnist.train,
     validation,
@@ -69,11 +137,17 @@ export interface Experiment {
 
 /**
  * A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1).
- * `data`: the result of prepareData(cfg, mnist), when already made (the CLI checks it first).
+ * `mnist`: the data set (default: the config's, loadDataset(cfg.dataset)); a config that names
+ * no data set takes this one's shape and classes (configForData). `data`: the result of
+ * prepareData(cfg, mnist), when already made (the CLI checks it first).
  */
-export function createExperiment(cfg: AAEConfig, mnist?: Mnist, data?: TrainData): Experiment {
+export function createExperiment(cfg: AAEConfig, mnist?: Mnist | Dataset, data?: TrainData): Experiment {
   validateConfig(cfg);
-  data ??= prepareData(cfg, mnist);
+  if (!data) {
+    const d = mnist ?? loadDataset(cfg.dataset);
+    cfg = configForData(cfg, d);
+    data = prepareData(cfg, d);
+  }
   const model = createModel(cfg, new Rng(cfg.seed));
   return { config: cfg, data, model, trainer: new Trainer(model, data, new Rng(cfg.seed + 1)) };
 }
@@ -82,7 +156,7 @@ export function createExperiment(cfg: AAEConfig, mnist?: Mnist, data?: TrainData
  * An experiment restored from a checkpoint, positioned to continue training exactly. `epochs`: a new
  * total; `data`: prepareData of the checkpoint's config, when already made.
  */
-export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist, epochs?: number, data?: TrainData): Experiment {
+export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist | Dataset, epochs?: number, data?: TrainData): Experiment {
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     throw new ConfigError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
   }

@@ -6,7 +6,7 @@
 import type { AAEModel } from '../models';
 import { learningRate } from './schedule';
 import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
-import { PIXELS, type ImageSet } from '../data/mnist';
+import { pixelsPerImage, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 import { ConfigError } from '../errors';
 
@@ -182,7 +182,7 @@ export class Trainer {
     // labeledNoiseStd 0); a shift comes first, then the noise, both from the run's stream.
     const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
     s.labeledCursor += size;
-    if (cfg.labeledShift > 0) b.x = b.xNoised = shiftImages(b.x, cfg.labeledShift, this.rng);
+    if (cfg.labeledShift > 0) b.x = b.xNoised = shiftImages(b.x, cfg.labeledShift, this.rng, this.model.shape);
     if (cfg.labeledNoiseStd > 0) b.xNoised = addNoise(b.x, cfg.labeledNoiseStd, this.rng);
     return b;
   }
@@ -193,7 +193,7 @@ export class Trainer {
    */
   private evaluateSet(set: ImageSet, prefix: string, evalSize?: number, clusterLabels?: Uint8Array): Record<string, number> {
     const n = Math.min(evalSize ?? set.count, set.count);
-    const part = n === set.count ? set : { images: set.images.subarray(0, n * PIXELS), labels: set.labels.subarray(0, n), count: n };
+    const part = n === set.count ? set : { images: set.images.subarray(0, n * pixelsPerImage(set)), labels: set.labels.subarray(0, n), count: n };
     const ev = this.model.evaluate(part, clusterLabels);
     const out: Record<string, number> = { [`${prefix}_reconstruction`]: ev.reconLoss };
     if (ev.classError !== undefined) out[`${prefix}_error`] = ev.classError;
@@ -202,11 +202,11 @@ export class Trainer {
 
   /**
    * The clustering model's label per cluster, taken from the whole validation split as the AAE paper
-   * does (undefined for the other models, or without a validation split).
+   * does (undefined for the other models, without a validation split, or for a data set without labels).
    */
   clusterLabels(): Uint8Array | undefined {
     const v = this.data.validation;
-    return this.model.kind === 'clustering' && v && v.count > 0 ? this.model.clusterLabels(v) : undefined;
+    return this.model.kind === 'clustering' && this.model.classes > 0 && v && v.count > 0 ? this.model.clusterLabels(v) : undefined;
   }
 
   /** Test-set metrics (keep_prob 1): reconstruction loss and, where labels are predicted, the error. */
