@@ -10,7 +10,34 @@ import type { ImageSet } from '../data/mnist';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
 import type { Dropout } from '../nn/layers';
+import { checkWidths, toNetwork, type Network } from '../nn/network';
+import type { ImageShape } from '../nn/nets';
+import type * as tfl from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { IMAGE_SIZE } from '../data/mnist';
+
+/** A network given by value: a tfjs-layers model (wrapped as LayersNetwork) or a Network. */
+export type NetworkValue = Network | tfl.LayersModel;
+
+/**
+ * Networks passed by value, by role; a role left out gets the built-in network of the config
+ * (`networks`: 'mlp' or 'conv'; hidden sizes `nHidden`, `hiddenPerNetwork`). The supervised model
+ * has encoder, decoder and discriminator; the semi-supervised and clustering models encoder,
+ * decoder, zDiscriminator and yDiscriminator. Each maps rows to rows (lib/nn/network.ts):
+ *  - encoder: pixels -> n_z (supervised) or n_z + K (semi-supervised, clustering: the style, then the K label logits);
+ *  - decoder: n_z (supervised) or n_z + K ([style, label probabilities]) -> pixels in [0, 1] (end in a sigmoid);
+ *  - discriminator: n_z + 10 ([z, one-hot label]) -> 1 logit; zDiscriminator: n_z -> 1; yDiscriminator: K -> 1.
+ */
+export interface NetworkSet {
+  encoder?: NetworkValue;
+  decoder?: NetworkValue;
+  discriminator?: NetworkValue;
+  zDiscriminator?: NetworkValue;
+  yDiscriminator?: NetworkValue;
+}
+
+export const NETWORK_ROLES = ['encoder', 'decoder', 'discriminator', 'zDiscriminator', 'yDiscriminator'] as const;
+export type NetworkRole = (typeof NETWORK_ROLES)[number];
 
 /** Loss values of one training step, by phase (before that phase's update). */
 export type StepLosses = Record<string, number>;
@@ -34,10 +61,54 @@ export abstract class AAEBase {
   /** Optimizers by phase name, in the order the phases run. */
   abstract readonly optimizers: Record<string, Optimizer>;
 
+  /** The roles whose networks were passed by value (the others are built-in). */
+  readonly given = new Set<NetworkRole>();
+
   constructor(readonly config: AAEConfig) {}
 
+  /** The model's networks by role, in the order of namedWeights. */
+  abstract networks(): Partial<Record<NetworkRole, Network>>;
+
   /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
-  abstract namedWeights(): [string, tf.Variable][];
+  namedWeights(): [string, tf.Variable][] {
+    return Object.values(this.networks()).flatMap((n) => n.weights());
+  }
+
+  /** The image shape [height, width, channels] the encoder reads and the decoder draws. */
+  imageShape(): ImageShape {
+    return [IMAGE_SIZE, IMAGE_SIZE, 1];
+  }
+
+  /**
+   * The network of `role`: the one in `given` (checked: `inputs` -> `outputs`, as `why` explains),
+   * else `builtIn()`. Throws a ConfigError for a role of `given` this model does not have.
+   */
+  protected network(given: NetworkSet | undefined, role: NetworkRole, name: string, inputs: number, outputs: number, why: string, builtIn: () => Network): Network {
+    const v = given?.[role];
+    if (v === undefined || v === null) return builtIn();
+    const net = toNetwork(name, v);
+    checkWidths(role, net, inputs, outputs, why);
+    this.given.add(role);
+    return net;
+  }
+
+  /** Throws a ConfigError for roles in `given` that the model has no network for, and for weight names used twice. */
+  protected checkNetworks(given: NetworkSet | undefined, roles: readonly NetworkRole[]): void {
+    if (given === undefined || given === null) return;
+    if (typeof given !== 'object') throw new ConfigError(`networks must be an object of networks by role (${roles.join(', ')}), got ${typeof given}`);
+    for (const k of Object.keys(given)) {
+      if (!(roles as readonly string[]).includes(k)) throw new ConfigError(`networks.${k}: the ${this.config.model} model has no such network; its networks: ${roles.join(', ')}`);
+    }
+  }
+
+  /** Throws a ConfigError if two weights share a name (a checkpoint could not tell them apart). */
+  protected checkWeightNames(): void {
+    const seen = new Set<string>();
+    for (const [name] of this.namedWeights()) {
+      if (seen.has(name)) throw new ConfigError(`two weights are named ${name}; give each network its own name`);
+      seen.add(name);
+    }
+  }
 
   /** One training step on a batch: the original's phases in order. */
   abstract trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses;
@@ -155,8 +226,12 @@ export abstract class AAEBase {
     return { reconLoss: se / rec.length };
   }
 
-  dispose(): void {
-    tf.dispose(this.namedWeights().map(([, v]) => v));
+  /**
+   * Frees the weights and the optimizers' state. Networks passed by value are part of the model and
+   * are disposed too, unless `keepGiven` (a failed load leaves the caller's networks usable).
+   */
+  dispose(keepGiven = false): void {
+    for (const [role, net] of Object.entries(this.networks()) as [NetworkRole, Network][]) if (!(keepGiven && this.given.has(role))) net.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
   }
 }

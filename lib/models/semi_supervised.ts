@@ -15,9 +15,11 @@
  */
 import { ConfigError } from '../errors';
 import * as tf from '@tensorflow/tfjs-core';
-import { AAEBase, type Evaluation, type StepLosses } from './base';
-import type { AAEConfig } from './config';
-import { Dense, MLP, type Dropout } from '../nn/layers';
+import { AAEBase, type Evaluation, type NetworkSet, type StepLosses } from './base';
+import { hiddenSizes, type AAEConfig } from './config';
+import { HeadedMLP, MLP, type Dropout } from '../nn/layers';
+import { LayersNetwork, type Network } from '../nn/network';
+import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
@@ -34,12 +36,11 @@ export class SemiSupervisedAAE extends AAEBase {
   readonly kind: 'semi_supervised' | 'clustering';
   /** Width of the categorical head: 10 labels, or K clusters. */
   readonly nClasses: number;
-  readonly trunk: MLP;
-  readonly styleHead: Dense;
-  readonly labelHead: Dense;
-  readonly decoder: MLP;
-  readonly zDiscriminator: MLP;
-  readonly yDiscriminator: MLP;
+  /** Pixels -> [style (n_z), label logits (K)]: built in, a HeadedMLP (trunk, style head, label head). */
+  readonly encoder: Network;
+  readonly decoder: Network;
+  readonly zDiscriminator: Network;
+  readonly yDiscriminator: Network;
   readonly optimizers: {
     reconstruction: Optimizer;
     zDiscriminator: Optimizer;
@@ -48,19 +49,27 @@ export class SemiSupervisedAAE extends AAEBase {
     crossEntropy?: Optimizer;
   };
 
-  constructor(config: AAEConfig, rng: Rng) {
+  /** `networks`: networks passed by value (NetworkSet: encoder, decoder, zDiscriminator, yDiscriminator); the others are built in. */
+  constructor(config: AAEConfig, rng: Rng, networks?: NetworkSet) {
     super(config);
     this.kind = config.model === 'clustering' ? 'clustering' : 'semi_supervised';
     this.nClasses = this.kind === 'clustering' ? config.clusters : N_LABELS;
+    this.checkNetworks(networks, ['encoder', 'decoder', 'zDiscriminator', 'yDiscriminator']);
     const K = this.nClasses;
-    const H = config.nHidden;
-    this.trunk = new MLP('encoder', [PIXELS, H, H], rng, 'hidden');
-    this.styleHead = new Dense('encoder/style', H, config.nZ, rng);
-    this.labelHead = new Dense('encoder/labels', H, K, rng);
-    this.decoder = new MLP('decoder', [config.nZ + K, H, H, PIXELS], rng, 'sigmoid');
-    this.zDiscriminator = new MLP('z_discriminator', [config.nZ, H, H, 1], rng, 'linear');
-    this.yDiscriminator = new MLP('y_discriminator', [K, H, H, 1], rng, 'linear');
-    const enc = this.encoderVariables();
+    const nZ = config.nZ;
+    const conv = config.networks === 'conv';
+    const shape = this.imageShape();
+    this.encoder = this.network(networks, 'encoder', 'encoder', PIXELS, nZ + K, `pixels -> [style (${nZ}), label logits (${K})]`, () =>
+      conv ? new LayersNetwork('encoder', convEncoder(shape, nZ + K, { rng })) : new HeadedMLP('encoder', [PIXELS, ...hiddenSizes(config, 'encoder')], nZ, K, rng),
+    );
+    this.decoder = this.network(networks, 'decoder', 'decoder', nZ + K, PIXELS, `[style (${nZ}), label probabilities (${K})] -> pixels`, () =>
+      conv ? new LayersNetwork('decoder', convDecoder(nZ + K, shape, { rng })) : new MLP('decoder', [nZ + K, ...hiddenSizes(config, 'decoder'), PIXELS], rng, 'sigmoid'),
+    );
+    const disc = hiddenSizes(config, 'discriminator');
+    this.zDiscriminator = this.network(networks, 'zDiscriminator', 'z_discriminator', nZ, 1, 'style -> logit', () => new MLP('z_discriminator', [nZ, ...disc, 1], rng, 'linear'));
+    this.yDiscriminator = this.network(networks, 'yDiscriminator', 'y_discriminator', K, 1, 'label probabilities -> logit', () => new MLP('y_discriminator', [K, ...disc, 1], rng, 'linear'));
+    this.checkWeightNames();
+    const enc = this.encoder.variables;
     const optimizers = {
       reconstruction: this.makeOptimizer([...enc, ...this.decoder.variables], 'reconstruction'),
       zDiscriminator: this.makeOptimizer(this.zDiscriminator.variables, 'regularization'),
@@ -72,17 +81,19 @@ export class SemiSupervisedAAE extends AAEBase {
   }
 
   encoderVariables(): tf.Variable[] {
-    return [...this.trunk.variables, this.styleHead.w, this.styleHead.b, this.labelHead.w, this.labelHead.b];
+    return this.encoder.variables;
   }
 
-  namedWeights(): [string, tf.Variable][] {
-    return [...this.trunk.weights(), ...this.styleHead.weights(), ...this.labelHead.weights(), ...this.decoder.weights(), ...this.zDiscriminator.weights(), ...this.yDiscriminator.weights()];
+  networks(): { encoder: Network; decoder: Network; zDiscriminator: Network; yDiscriminator: Network } {
+    return { encoder: this.encoder, decoder: this.decoder, zDiscriminator: this.zDiscriminator, yDiscriminator: this.yDiscriminator };
   }
 
-  /** Style code and label logits. */
-  encodeBoth(x: tf.Tensor2D, drop: Dropout | null): { style: tf.Tensor2D; logits: tf.Tensor2D } {
-    const h = this.trunk.apply(x, drop);
-    return { style: this.styleHead.apply(h), logits: this.labelHead.apply(h) };
+  /** Style code and label logits (`training`: a layers encoder's training mode). */
+  encodeBoth(x: tf.Tensor2D, drop: Dropout | null, training = false): { style: tf.Tensor2D; logits: tf.Tensor2D } {
+    if (this.encoder instanceof HeadedMLP) return this.encoder.heads(x, drop);
+    const out = this.encoder.apply(x, drop, training);
+    const [style, logits] = tf.split(out, [this.config.nZ, this.nClasses], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { style, logits };
   }
 
   trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses {
@@ -99,20 +110,20 @@ export class SemiSupervisedAAE extends AAEBase {
     const dLr = lr * this.config.dLrFactor;
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
-        const { style, logits } = this.encodeBoth(xn, drop);
-        return this.reconstructionCost(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop), x);
+        const { style, logits } = this.encodeBoth(xn, drop, true);
+        return this.reconstructionCost(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop, true), x);
       }, lr);
       const zDiscriminator = this.optimizers.zDiscriminator.minimize(() => {
-        const { style } = this.encodeBoth(xn, drop);
+        const { style } = this.encodeBoth(xn, drop, true);
         return discriminatorLoss(this.zDiscriminator, zReal, style, drop);
       }, dLr);
       const yDiscriminator = this.optimizers.yDiscriminator.minimize(() => {
-        const { logits } = this.encodeBoth(xn, drop);
+        const { logits } = this.encodeBoth(xn, drop, true);
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
       const generator = this.optimizers.generator.minimize(() => {
-        const { style, logits } = this.encodeBoth(xn, drop);
-        return tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1));
+        const { style, logits } = this.encodeBoth(xn, drop, true);
+        return tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop, true), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop, true), 1));
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
       const ce = this.optimizers.crossEntropy;
@@ -121,7 +132,7 @@ export class SemiSupervisedAAE extends AAEBase {
         const xl = tf.tensor2d(labeled.xNoised, [L, PIXELS]);
         const yl = tf.tensor2d(oneHot(labeled.labels), [L, N_LABELS]);
         held.push(xl, yl);
-        losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl), lr * this.config.crossEntropyLrFactor);
+        losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop, true).logits, yl), lr * this.config.crossEntropyLrFactor);
       }
       return losses;
     } finally {

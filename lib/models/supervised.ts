@@ -9,9 +9,11 @@
  * name`) is always true and also moved the discriminator; here it updates encoder and decoder only.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AAEBase, type StepLosses } from './base';
-import type { AAEConfig } from './config';
+import { AAEBase, type NetworkSet, type StepLosses } from './base';
+import { hiddenSizes, type AAEConfig } from './config';
 import { MLP } from '../nn/layers';
+import { LayersNetwork, type Network } from '../nn/network';
+import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
@@ -21,17 +23,34 @@ import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
   readonly kind = 'supervised' as const;
-  readonly encoder: MLP;
-  readonly decoder: MLP;
-  readonly discriminator: MLP;
+  readonly encoder: Network;
+  readonly decoder: Network;
+  readonly discriminator: Network;
   readonly optimizers: { reconstruction: Optimizer; discriminator: Optimizer; generator: Optimizer };
 
-  constructor(config: AAEConfig, rng: Rng) {
+  /** `networks`: networks passed by value (NetworkSet: encoder, decoder, discriminator); the others are built in. */
+  constructor(config: AAEConfig, rng: Rng, networks?: NetworkSet) {
     super(config);
-    const H = config.nHidden;
-    this.encoder = new MLP('encoder', [PIXELS, H, H, config.nZ], rng, 'linear');
-    this.decoder = new MLP('decoder', [config.nZ, H, H, PIXELS], rng, 'sigmoid');
-    this.discriminator = new MLP('discriminator', [config.nZ + N_LABELS, H, H, 1], rng, 'linear');
+    this.checkNetworks(networks, ['encoder', 'decoder', 'discriminator']);
+    const nZ = config.nZ;
+    const conv = config.networks === 'conv';
+    const shape = this.imageShape();
+    this.encoder = this.network(networks, 'encoder', 'encoder', PIXELS, nZ, 'pixels -> z', () =>
+      conv ? new LayersNetwork('encoder', convEncoder(shape, nZ, { rng })) : new MLP('encoder', [PIXELS, ...hiddenSizes(config, 'encoder'), nZ], rng, 'linear'),
+    );
+    this.decoder = this.network(networks, 'decoder', 'decoder', nZ, PIXELS, 'z -> pixels', () =>
+      conv ? new LayersNetwork('decoder', convDecoder(nZ, shape, { rng })) : new MLP('decoder', [nZ, ...hiddenSizes(config, 'decoder'), PIXELS], rng, 'sigmoid'),
+    );
+    this.discriminator = this.network(
+      networks,
+      'discriminator',
+      'discriminator',
+      nZ + N_LABELS,
+      1,
+      '[z, one-hot label] -> logit',
+      () => new MLP('discriminator', [nZ + N_LABELS, ...hiddenSizes(config, 'discriminator'), 1], rng, 'linear'),
+    );
+    this.checkWeightNames();
     this.optimizers = {
       reconstruction: this.makeOptimizer([...this.encoder.variables, ...this.decoder.variables], 'reconstruction'),
       discriminator: this.makeOptimizer(this.discriminator.variables, 'regularization'),
@@ -39,8 +58,8 @@ export class SupervisedAAE extends AAEBase {
     };
   }
 
-  namedWeights(): [string, tf.Variable][] {
-    return [...this.encoder.weights(), ...this.decoder.weights(), ...this.discriminator.weights()];
+  networks(): { encoder: Network; decoder: Network; discriminator: Network } {
+    return { encoder: this.encoder, decoder: this.decoder, discriminator: this.discriminator };
   }
 
   trainStep(batch: Batch, _labeled: Batch | null, lr: number, rng: Rng): StepLosses {
@@ -53,13 +72,13 @@ export class SupervisedAAE extends AAEBase {
     const y = tf.tensor2d(oneHot(batch.labels), [B, N_LABELS]);
     const real = tf.tidy(() => tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels), [B, N_LABELS])], 1));
     try {
-      const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x), lr);
+      const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop, true), drop, true), x), lr);
       const discriminator = this.optimizers.discriminator.minimize(() => {
-        const fake = tf.concat([this.encoder.apply(xn, drop), y], 1) as tf.Tensor2D;
+        const fake = tf.concat([this.encoder.apply(xn, drop, true), y], 1) as tf.Tensor2D;
         return discriminatorLoss(this.discriminator, real, fake, drop);
       }, lr * this.config.dLrFactor);
       const generator = this.optimizers.generator.minimize(
-        () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop), y], 1), drop), 1),
+        () => sigmoidCrossEntropy(this.discriminator.apply(tf.concat([this.encoder.apply(xn, drop, true), y], 1), drop, true), 1),
         lr * this.config.generatorLrFactor,
       );
       return { reconstruction: this.perPixel(reconstruction), discriminator, generator };
