@@ -10,7 +10,7 @@ import type { ImageSet } from '../data/mnist';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
 import type { Dropout } from '../nn/layers';
-import { checkWidths, toNetwork, type Network } from '../nn/network';
+import { LayersNetwork, checkWidths, toNetwork, type Network } from '../nn/network';
 import type { ImageShape } from '../nn/nets';
 import type * as tfl from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
@@ -98,6 +98,21 @@ export abstract class AAEBase {
     if (typeof given !== 'object') throw new ConfigError(`networks must be an object of networks by role (${roles.join(', ')}), got ${typeof given}`);
     for (const k of Object.keys(given)) {
       if (!(roles as readonly string[]).includes(k)) throw new ConfigError(`networks.${k}: the ${this.config.model} model has no such network; its networks: ${roles.join(', ')}`);
+    }
+  }
+
+  /**
+   * Throws a ConfigError naming the network, the backend and the missing kernels if a network cannot
+   * be trained on the active backend (conv layers on tfjs 4.22's wasm, which has no Conv2DBackpropFilter).
+   */
+  checkBackend(): void {
+    for (const [role, net] of Object.entries(this.networks())) {
+      const missing = net instanceof LayersNetwork ? net.missingKernels() : [];
+      if (missing.length) {
+        throw new ConfigError(
+          `${role}: its convolutions cannot be trained on the ${tf.getBackend()} backend, which lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; train it on the cpu backend (--backend cpu; slow)`,
+        );
+      }
     }
   }
 

@@ -66,7 +66,15 @@ export function convDecoder(inputs: number, outputShape: ImageShape, opts: ConvO
     tfl.layers.conv2dTranspose({ filters: f1, kernelSize: k, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(rng) }),
     tfl.layers.conv2dTranspose({ filters: c, kernelSize: k, strides: 2, padding: 'same', activation: 'sigmoid', kernelInitializer: init(rng) }),
   ];
-  if (4 * h4 !== h || 4 * w4 !== w) layers.push(tfl.layers.cropping2D({ cropping: [[0, 4 * h4 - h], [0, 4 * w4 - w]] }));
+  if (4 * h4 !== h || 4 * w4 !== w)
+    layers.push(
+      tfl.layers.cropping2D({
+        cropping: [
+          [0, 4 * h4 - h],
+          [0, 4 * w4 - w],
+        ],
+      }),
+    );
   return tfl.sequential({ layers });
 }
 

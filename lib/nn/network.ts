@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs';
 import type { Dropout } from './layers';
 import { ConfigError } from '../errors';
+import { missingConvKernels } from './nets';
 
 export interface Network {
   /** What it is, for messages and checkpoints: 'mlp' (built-in) or 'layers' (a tfjs-layers model). */
@@ -79,8 +80,16 @@ export class LayersNetwork implements Network {
     if (!model || typeof model !== 'object' || typeof (model as { apply?: unknown }).apply !== 'function' || !Array.isArray((model as { layers?: unknown }).layers)) {
       throw new ConfigError(`${name}: expected a tfjs-layers model (tf.sequential or tf.model) or a Network, got ${model === null ? 'null' : typeof model}`);
     }
-    this.inputShape = fixedShape(name, 'input', model.inputs.map((t) => t.shape));
-    const out = fixedShape(name, 'output', model.outputs.map((t) => t.shape));
+    this.inputShape = fixedShape(
+      name,
+      'input',
+      model.inputs.map((t) => t.shape),
+    );
+    const out = fixedShape(
+      name,
+      'output',
+      model.outputs.map((t) => t.shape),
+    );
     this.inputs = tf.util.sizeFromShape(this.inputShape);
     this.outputs = tf.util.sizeFromShape(out);
     const counts = new Map<string, number>();
@@ -114,6 +123,11 @@ export class LayersNetwork implements Network {
       const y = this.model.apply(input, { training }) as tf.Tensor;
       return (y.rank === 2 ? y : tf.reshape(y, [y.shape[0], this.outputs])) as tf.Tensor2D;
     });
+  }
+
+  /** The kernels its layers need for training that the active backend lacks (conv layers on tfjs 4.22's wasm: Conv2DBackpropFilter). */
+  missingKernels(): string[] {
+    return this.model.layers.some((l) => /^Conv2D/.test(l.getClassName())) ? missingConvKernels() : [];
   }
 
   describe(): string {

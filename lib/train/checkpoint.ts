@@ -214,9 +214,7 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
   }
   for (const [role, n] of Object.entries(header.networks ?? {})) {
     if (n?.given && !networks?.[role as NetworkRole]) {
-      throw new CheckpointError(
-        `checkpoint ${file} was trained with a ${role} passed by value (${n.describe}); pass the same network again (networks: { ${role} }) to load it`,
-      );
+      throw new CheckpointError(`checkpoint ${file} was trained with networks passed by value (${role}: ${n.describe}); pass the same ${role} again (networks: { ${role} }) to load it`);
     }
   }
   let model: AAEModel;
@@ -237,6 +235,8 @@ export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'mo
         `checkpoint ${file} holds weight ${extra.name} (shape ${extra.shape.join('x')}), which the model's networks do not have; load it with the networks it was trained with (its ${role}: ${header.networks?.[role as NetworkRole]?.describe ?? describeRole(header, role)})`,
       );
     }
+    const missing = weights.find(([n]) => !byName.has(n));
+    if (missing) throw new CheckpointError(`checkpoint ${file} has no weight ${missing[0]}; load it with the networks it was trained with`);
     if (weights.length !== header.weights.length) {
       throw new CheckpointError(`checkpoint ${file} holds ${header.weights.length} weights, the model has ${weights.length}`);
     }
