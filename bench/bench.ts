@@ -3,7 +3,9 @@
  *
  *   - ms per training step (on the fast backends the median of 31 steps after 10 warm-up steps; 9
  *     after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
- *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100;
+ *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100, with the
+ *     built-in MLP (`ae`) and as tfjs-layers models trained by the same Adam (`ae-layers`); the supervised
+ *     AAE with the shipped conv networks (`sup-conv`, --networks conv; where the backend can train convolutions);
  *   - the speed-up over the stock wasm backend and the seconds per epoch (55,000 images);
  *   - memory over many steps (tensor count, wasm heap, RSS), which must stay flat;
  *   - the figure-rendering benchmark (./figures).
@@ -17,12 +19,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs';
+import * as tfl from '@tensorflow/tfjs';
 import { availableBackends, BACKEND_NAMES, initBackend, loadNativeAddon, type BackendName } from '../lib/backend';
 import { createModel, makeConfig, type AAEConfig } from '../lib/models';
 import { loadMnist, PIXELS, type Mnist } from '../lib/data/mnist';
 import { batchesPerEpoch, epochOrder, makeBatch } from '../lib/data/batches';
 import { MLP } from '../lib/nn/layers';
+import { LayersNetwork } from '../lib/nn/network';
+import { missingConvKernels } from '../lib/nn/nets';
 import { Adam } from '../lib/nn/adam';
 import { meanSquaredError } from '../lib/nn/losses';
 import { Rng } from '../lib/random';
@@ -83,6 +87,30 @@ function autoencoderStepper(data: Mnist): Stepper {
   };
 }
 
+/** The fixed autoencoder as tfjs-layers models (dense layers, Glorot init), through the models' adapter, trained by the project's Adam. */
+function layersAutoencoderStepper(data: Mnist): Stepper {
+  const dense = (units: number, activation: 'relu' | 'linear' | 'sigmoid', inputs?: number) => tfl.layers.dense({ units, activation, ...(inputs ? { inputShape: [inputs] } : {}) });
+  const enc = new LayersNetwork('encoder', tfl.sequential({ layers: [dense(1000, 'relu', PIXELS), dense(1000, 'relu'), dense(20, 'linear')] }));
+  const dec = new LayersNetwork('decoder', tfl.sequential({ layers: [dense(1000, 'relu', 20), dense(1000, 'relu'), dense(PIXELS, 'sigmoid')] }));
+  const opt = new Adam([...enc.variables, ...dec.variables]);
+  const rng = new Rng(2);
+  const B = 100;
+  const order = epochOrder(data.train.count, null);
+  return {
+    step: (i) => {
+      const batch = makeBatch(data.train, order, i, B, 0, rng);
+      const x = tf.tensor2d(batch.x, [B, PIXELS]);
+      opt.minimize(() => meanSquaredError(dec.apply(enc.apply(x, null, true), null, true), x), 1e-3);
+      x.dispose();
+    },
+    dispose: () => {
+      enc.dispose();
+      dec.dispose();
+      opt.dispose();
+    },
+  };
+}
+
 const CASES: Case[] = [
   {
     id: 'sup-1000',
@@ -107,6 +135,20 @@ const CASES: Case[] = [
     make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised' }, 'original'), d),
   },
   { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false, make: (d) => autoencoderStepper(d) },
+  {
+    id: 'ae-layers',
+    label: "fixed autoencoder as tfjs-layers models, the project's Adam, batch 100",
+    batchSize: 100,
+    large: false,
+    make: (d) => layersAutoencoderStepper(d),
+  },
+  {
+    id: 'sup-conv',
+    label: 'supervised AAE, conv networks (conv 5x5/2 32, 64, dense; transposed convs), 1000-unit MLP discriminator, n_z 2, batch 100',
+    batchSize: 100,
+    large: true,
+    make: (d) => aaeStepper(makeConfig({ model: 'supervised', networks: 'conv', nHidden: 1000, nZ: 2, batchSize: 100 }), d),
+  },
 ];
 
 interface Options {
@@ -158,6 +200,7 @@ function parseArgs(argv: string[]): Options {
 
 /** Warm-up and timed steps for a case on a backend, or a reason to skip it. */
 function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; reps: number } | string {
+  if (c.id === 'sup-conv' && missingConvKernels().length) return `${backend}: sup-conv not timed, the backend lacks ${missingConvKernels().join(', ')} (conv networks cannot train on it)`;
   if (backend === 'cpu') {
     if (c.id !== 'ae') return 'cpu: only the fixed autoencoder is timed (an AAE step takes many seconds in plain JavaScript)';
     return quick ? 'cpu skipped with --quick' : { warm: 1, reps: 2 };
