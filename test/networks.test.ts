@@ -386,4 +386,12 @@ test('aae --hidden 500,250 trains those sizes; bad --hidden values exit 2 with o
     assert.match(b.lines[0], /--hidden must be an integer from 1 to 20000, or a list of 1 to 10 of them separated by commas/);
     assert.ok(!fs.existsSync(never));
   }
+  // --networks conv where the backend cannot train convolutions: one line naming the kernel, nothing written.
+  if (missingConvKernels().length) {
+    const c = await capture(() => main([...args, '--networks', 'conv', '--out', never]));
+    assert.equal(c.code, 2, c.err);
+    assert.deepEqual(c.lines.slice(-1), c.lines.filter((l) => !l.startsWith('backend:')));
+    assert.match(c.lines.at(-1)!, /--networks conv: the \S+ backend cannot train convolutions \(it lacks Conv2DBackpropFilter\); give --backend cpu/);
+    assert.ok(!fs.existsSync(never));
+  }
 });
