@@ -25,7 +25,7 @@ import { createModel, makeConfig, type AAEConfig } from '../lib/models';
 import { loadMnist, PIXELS, type Mnist } from '../lib/data/mnist';
 import { batchesPerEpoch, epochOrder, makeBatch } from '../lib/data/batches';
 import { MLP } from '../lib/nn/layers';
-import { LayersNetwork } from '../lib/nn/network';
+import { LayersNetwork, type Network } from '../lib/nn/network';
 import { missingConvKernels } from '../lib/nn/nets';
 import { Adam } from '../lib/nn/adam';
 import { meanSquaredError } from '../lib/nn/losses';
@@ -65,35 +65,14 @@ function aaeStepper(cfg: AAEConfig, data: Mnist): Stepper {
   };
 }
 
-/** The fixed autoencoder: 784-1000-1000-20 relu encoder, 20-1000-1000-784 sigmoid decoder, MSE, one Adam, no dropout. */
-function autoencoderStepper(data: Mnist): Stepper {
+/**
+ * The fixed autoencoder: 784-1000-1000-20 relu encoder, 20-1000-1000-784 sigmoid decoder, MSE, one
+ * Adam, no dropout; `make` builds the networks (weights from rng, which then draws the batches).
+ */
+function autoencoderStepper(data: Mnist, make: (rng: Rng) => [Network, Network]): Stepper {
   const rng = new Rng(2);
-  const enc = new MLP('ae_encoder', [PIXELS, 1000, 1000, 20], rng, 'linear');
-  const dec = new MLP('ae_decoder', [20, 1000, 1000, PIXELS], rng, 'sigmoid');
+  const [enc, dec] = make(rng);
   const opt = new Adam([...enc.variables, ...dec.variables]);
-  const B = 100;
-  const order = epochOrder(data.train.count, null);
-  return {
-    step: (i) => {
-      const batch = makeBatch(data.train, order, i, B, 0, rng);
-      const x = tf.tensor2d(batch.x, [B, PIXELS]);
-      opt.minimize(() => meanSquaredError(dec.apply(enc.apply(x, null), null), x), 1e-3);
-      x.dispose();
-    },
-    dispose: () => {
-      tf.dispose([...enc.variables, ...dec.variables]);
-      opt.dispose();
-    },
-  };
-}
-
-/** The fixed autoencoder as tfjs-layers models (dense layers, Glorot init), through the models' adapter, trained by the project's Adam. */
-function layersAutoencoderStepper(data: Mnist): Stepper {
-  const dense = (units: number, activation: 'relu' | 'linear' | 'sigmoid', inputs?: number) => tfl.layers.dense({ units, activation, ...(inputs ? { inputShape: [inputs] } : {}) });
-  const enc = new LayersNetwork('encoder', tfl.sequential({ layers: [dense(1000, 'relu', PIXELS), dense(1000, 'relu'), dense(20, 'linear')] }));
-  const dec = new LayersNetwork('decoder', tfl.sequential({ layers: [dense(1000, 'relu', 20), dense(1000, 'relu'), dense(PIXELS, 'sigmoid')] }));
-  const opt = new Adam([...enc.variables, ...dec.variables]);
-  const rng = new Rng(2);
   const B = 100;
   const order = epochOrder(data.train.count, null);
   return {
@@ -109,6 +88,18 @@ function layersAutoencoderStepper(data: Mnist): Stepper {
       opt.dispose();
     },
   };
+}
+
+/** The built-in MLPs of the fixed autoencoder. */
+const mlpAutoencoder = (rng: Rng): [Network, Network] => [new MLP('ae_encoder', [PIXELS, 1000, 1000, 20], rng, 'linear'), new MLP('ae_decoder', [20, 1000, 1000, PIXELS], rng, 'sigmoid')];
+
+/** The fixed autoencoder as tfjs-layers models (dense layers, Glorot init), through the models' adapter. */
+function layersAutoencoder(): [Network, Network] {
+  const dense = (units: number, activation: 'relu' | 'linear' | 'sigmoid', inputs?: number) => tfl.layers.dense({ units, activation, ...(inputs ? { inputShape: [inputs] } : {}) });
+  return [
+    new LayersNetwork('encoder', tfl.sequential({ layers: [dense(1000, 'relu', PIXELS), dense(1000, 'relu'), dense(20, 'linear')] })),
+    new LayersNetwork('decoder', tfl.sequential({ layers: [dense(1000, 'relu', 20), dense(1000, 'relu'), dense(PIXELS, 'sigmoid')] })),
+  ];
 }
 
 const CASES: Case[] = [
@@ -134,13 +125,13 @@ const CASES: Case[] = [
     large: true,
     make: (d) => aaeStepper(makeConfig({ model: 'semi_supervised' }, 'original'), d),
   },
-  { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false, make: (d) => autoencoderStepper(d) },
+  { id: 'ae', label: 'fixed autoencoder 784-1000-1000-20-1000-1000-784, Adam, batch 100', batchSize: 100, large: false, make: (d) => autoencoderStepper(d, mlpAutoencoder) },
   {
     id: 'ae-layers',
     label: "fixed autoencoder as tfjs-layers models, the project's Adam, batch 100",
     batchSize: 100,
     large: false,
-    make: (d) => layersAutoencoderStepper(d),
+    make: (d) => autoencoderStepper(d, layersAutoencoder),
   },
   {
     id: 'sup-conv',

@@ -29,13 +29,15 @@ export interface ConvOptions {
 
 const init = (rng: Rng) => tfl.initializers.glorotUniform({ seed: rng.seed() });
 
+/** The options with their defaults. */
+const settings = (opts: ConvOptions) => ({ filters: opts.filters ?? [32, 64], k: opts.kernelSize ?? 5, rng: opts.rng ?? new Rng(0) });
+
 /** The conv encoder: image [h, w, c] -> conv kxk/2 relu (filters[0]) -> conv kxk/2 relu (filters[1]) -> flatten -> dense `outputs` (linear). */
 export function convEncoder(inputShape: ImageShape, outputs: number, opts: ConvOptions = {}): tfl.Sequential {
   checkShape('convEncoder', inputShape);
   checkPositiveInt('convEncoder outputs', outputs, 100000);
-  const [f1, f2] = opts.filters ?? [32, 64];
-  const k = opts.kernelSize ?? 5;
-  const rng = opts.rng ?? new Rng(0);
+  const { filters, k, rng } = settings(opts);
+  const [f1, f2] = filters;
   return tfl.sequential({
     layers: [
       tfl.layers.conv2d({ inputShape, filters: f1, kernelSize: k, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(rng) }),
@@ -54,9 +56,8 @@ export function convEncoder(inputShape: ImageShape, outputs: number, opts: ConvO
 export function convDecoder(inputs: number, outputShape: ImageShape, opts: ConvOptions = {}): tfl.Sequential {
   checkShape('convDecoder', outputShape);
   checkPositiveInt('convDecoder inputs', inputs, 100000);
-  const [f1, f2] = opts.filters ?? [32, 64];
-  const k = opts.kernelSize ?? 5;
-  const rng = opts.rng ?? new Rng(0);
+  const { filters, k, rng } = settings(opts);
+  const [f1, f2] = filters;
   const [h, w, c] = outputShape;
   const h4 = Math.ceil(h / 4);
   const w4 = Math.ceil(w / 4);
