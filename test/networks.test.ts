@@ -390,7 +390,10 @@ test('aae --hidden 500,250 trains those sizes; bad --hidden values exit 2 with o
   if (missingConvKernels().length) {
     const c = await capture(() => main([...args, '--networks', 'conv', '--out', never]));
     assert.equal(c.code, 2, c.err);
-    assert.deepEqual(c.lines.slice(-1), c.lines.filter((l) => !l.startsWith('backend:')));
+    assert.deepEqual(
+      c.lines.slice(-1),
+      c.lines.filter((l) => !l.startsWith('backend:')),
+    );
     assert.match(c.lines.at(-1)!, /--networks conv: the \S+ backend cannot train convolutions \(it lacks Conv2DBackpropFilter\); give --backend cpu/);
     assert.ok(!fs.existsSync(never));
   }
