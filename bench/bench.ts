@@ -31,11 +31,14 @@ import { Adam } from '../lib/nn/adam';
 import { meanSquaredError } from '../lib/nn/losses';
 import { Rng } from '../lib/random';
 import { benchFigures } from './figures';
+import { ADAM_BYTES_PER_PARAMETER, floorMs, matmulFlops, memoryBandwidth } from './floor';
 
 const EPOCH_IMAGES = 55000;
 
 interface Stepper {
   step(i: number): void;
+  /** Parameters the step's optimizer updates touch (a variable updated by two phases counts twice). */
+  updatedParameters: number;
   dispose(): void;
 }
 
@@ -61,6 +64,7 @@ function aaeStepper(cfg: AAEConfig, data: Mnist): Stepper {
       const labeled = semi ? makeBatch(data.validation, labOrder, i, cfg.batchSize, 0, rng) : null;
       model.trainStep(batch, labeled, 1e-3, rng);
     },
+    updatedParameters: Object.values(model.optimizers).reduce((n, o) => n + o.vars.reduce((m, v) => m + v.size, 0), 0),
     dispose: () => model.dispose(),
   };
 }
@@ -82,6 +86,7 @@ function autoencoderStepper(data: Mnist, make: (rng: Rng) => [Network, Network])
       opt.minimize(() => meanSquaredError(dec.apply(enc.apply(x, null, true), null, true), x), 1e-3);
       x.dispose();
     },
+    updatedParameters: opt.vars.reduce((m, v) => m + v.size, 0),
     dispose: () => {
       enc.dispose();
       dec.dispose();
@@ -263,6 +268,23 @@ function matmulGflops(): number {
   return (2 * 512 * 784 * 1000) / (median(times) * 1e6);
 }
 
+/** A case's work per step: matrix-product FLOPs (from one profiled step) and bytes its Adam updates move. */
+interface Work {
+  flops: number;
+  bytes: number;
+}
+
+async function measureWork(c: Case, data: Mnist): Promise<Work> {
+  const s = c.make(data);
+  try {
+    s.step(0);
+    const p = await tf.profile(() => s.step(1));
+    return { flops: matmulFlops(p.kernels), bytes: s.updatedParameters * ADAM_BYTES_PER_PARAMETER };
+  } finally {
+    s.dispose();
+  }
+}
+
 interface MemoryCheck {
   backend: BackendName;
   steps: number;
@@ -372,10 +394,16 @@ async function main(): Promise<void> {
   const timings: Timing[] = [];
   const gflops: Record<string, number> = {};
   const notes: string[] = [];
+  const bandwidth = memoryBandwidth();
+  console.log(`memory: copy at ${bandwidth.toFixed(1)} GB/s`);
+  const work = new Map<string, Work>();
   for (const backend of o.backends) {
     const info = await initBackend({ backend });
     gflops[backend] = matmulGflops();
     console.log(`\n${info.description}: matmul 512x784x1000 at ${gflops[backend].toFixed(1)} GFLOP/s`);
+    // FLOPs and bytes do not depend on the backend: counted once, on the first fast one.
+    // sup-conv has no floor: its convolutions' FLOPs are not matrix products (matmulFlops counts 0 for them), and it cannot step where conv gradients are missing.
+    if (backend !== 'cpu' && backend !== 'wasm') for (const c of o.cases) if (!work.has(c.id) && c.id !== 'sup-conv') work.set(c.id, await measureWork(c, data));
     for (const c of o.cases) {
       const p = plan(backend, c, o.quick);
       if (typeof p === 'string') {
@@ -392,21 +420,33 @@ async function main(): Promise<void> {
   }
 
   const rows: string[][] = [];
+  const floors: Record<string, { backend: string; gflopPerStep: number; adamMB: number; floorMs: number; ratio: number }[]> = {};
   for (const c of o.cases) {
     const stock = timings.find((t) => t.caseId === c.id && t.backend === 'wasm');
+    const w = work.get(c.id);
     for (const t of timings.filter((x) => x.caseId === c.id)) {
       const epoch = (t.ms * batchesPerEpoch(EPOCH_IMAGES, c.batchSize)) / 1000;
+      // The floor at this backend's own GEMM rate (stock wasm and cpu have their own, lower ones).
+      const floor = w ? floorMs(w.flops, gflops[t.backend], w.bytes, bandwidth) : NaN;
+      if (w) (floors[c.id] ??= []).push({ backend: t.backend, gflopPerStep: w.flops / 1e9, adamMB: w.bytes / 1e6, floorMs: floor, ratio: t.ms / floor });
       rows.push([
         `${c.id} ${t.backend}`,
         t.ms.toFixed(1),
         t.cpuMs.toFixed(0),
         stock ? `${(stock.ms / t.ms).toFixed(1)}x` : '-',
         epoch >= 600 ? `${epoch.toFixed(0)} (${(epoch / 60).toFixed(0)} min)` : epoch.toFixed(1),
+        w ? (w.flops / 1e9).toFixed(2) : '-',
+        w ? (w.bytes / 1e6).toFixed(0) : '-',
+        w ? floor.toFixed(1) : '-',
+        w ? `${(t.ms / floor).toFixed(2)}x` : '-',
       ]);
     }
   }
   console.log('\nCases: ' + o.cases.map((c) => `${c.id} = ${c.label}`).join('; '));
-  console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)'], rows));
+  console.log(
+    `Floor: the step's matrix-product FLOPs (counted in one profiled step) at the backend's matmul rate above, plus the bytes its Adam updates move (${ADAM_BYTES_PER_PARAMETER} per parameter) at the memory copy rate.`,
+  );
+  console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)', 'GFLOP/step', 'Adam MB/step', 'floor ms', 'step/floor'], rows));
   for (const n of notes) console.log(`note: ${n}`);
 
   let memory: MemoryCheck | null = null;
@@ -431,7 +471,7 @@ async function main(): Promise<void> {
       .join(' ')}; bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   if (o.json) {
-    fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, timings, memory, notes }, null, 2));
+    fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, bandwidth, floors, timings, memory, notes }, null, 2));
     console.log(`results written to ${o.json}`);
   }
   if (o.figures) {

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeConfig, type AAEConfig, type PresetName } from './models/config';
+import { makeConfig, type AAEConfig, type ConfigOverrides, type PresetName } from './models/config';
 import { loadMnist, type Mnist } from './data/mnist';
 import { createExperiment, resumeExperiment, type Experiment } from './train/setup';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, trainWithCheckpoints } from './train/checkpoint';
@@ -29,8 +29,8 @@ export const QUICK_SETTINGS = {
 } as const;
 
 export interface NotebookParams {
-  /** The notebook's config overrides (model, prior, nZ, epochs, seed, ...) over the preset. */
-  config: Partial<AAEConfig>;
+  /** The notebook's config overrides (model, prior, nZ, epochs, seed, ...) over the preset; `prior` may be a Prior object. */
+  config: ConfigOverrides;
   preset?: PresetName;
   /** Test images for metrics and figures (default: all 10,000). */
   evalSize?: number;
@@ -48,7 +48,7 @@ export interface ResolvedParams {
  * mode the quick settings on top (trainSize, nHidden, epochs, evalSize).
  */
 export function notebookParams(p: NotebookParams, quick = isQuickMode()): ResolvedParams {
-  const overrides: Partial<AAEConfig> = { ...p.config };
+  const overrides: ConfigOverrides = { ...p.config };
   let evalSize = p.evalSize ?? 10000;
   if (quick) {
     overrides.trainSize = QUICK_SETTINGS.trainSize;

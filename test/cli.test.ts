@@ -64,6 +64,14 @@ test('every bad option exits 2 with one line naming the option, the value and th
       [/--prior/, /'laplace'/, /gaussian, gaussian_mixture, swiss_roll/],
     ],
     [
+      ['--prior', 'gaussian_mixture:1'],
+      [/--prior/, /'gaussian_mixture:1'/, /gaussian_mixture:K/],
+    ],
+    [
+      ['--model', 'supervised', '--prior', 'gaussian_mixture:16', '--n_z', '2'],
+      [/prior "gaussian_mixture:16" has 16 modes, the data set has 10 classes/, /e\.g\. gaussian_mixture$/],
+    ],
+    [
       ['--n_z', '0'],
       [/--n_z/, /'0'/, /integer from 1 to 1000/],
     ],
@@ -198,6 +206,35 @@ test('every bad option exits 2 with one line naming the option, the value and th
     assert.match(r.lines[0], p);
   }
   assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+});
+
+test('--prior <name>:K: a built-in prior with K modes trains (the clustering model, 16 modes) and names its run', () => {
+  const out = path.join(root, 'mixture16');
+  const r = aae([
+    '--model',
+    'clustering',
+    '--prior',
+    'gaussian_mixture:16',
+    '--n_z',
+    '2',
+    '--hidden',
+    '8',
+    '--batch-size',
+    '50',
+    '--train-size',
+    '100',
+    '--epochs',
+    '1',
+    '--eval-size',
+    '100',
+    '--out',
+    out,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const m = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+  assert.equal(m.config.prior, 'gaussian_mixture:16');
+  assert.ok(fs.existsSync(path.join(out, 'prior_samples.png')));
+  assert.match(aae(['--help']).stdout, /"gaussian_mixture:K"/);
 });
 
 test('--help documents the exit codes, AAE_MNIST_DIR and --resume', () => {

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../lib/backend';
-import { makeConfig, SemiSupervisedAAE } from '../lib/models';
+import { marginalEntropyGap } from '../lib/nn/losses';
+import { makeConfig, SemiSupervisedAAE, type AAEConfig } from '../lib/models';
 import { loadMnist, subset } from '../lib/data/mnist';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
@@ -42,6 +44,39 @@ test('clustering AAE: a K-way head, no labeled phase, no labels read; K checked'
   }
   assert.throws(() => small({ clusters: 1 }), /clusters must be at least 2/);
   assert.throws(() => small({ clusters: 2.5 }), /clusters must be an integer/);
+});
+
+test('regularisers of the categorical head: the balance term is 0 for a batch that uses every cluster equally and log K for one cluster; their weights checked', () => {
+  const even = tf.tensor2d([20, 0, 0, 0, 20, 0, 0, 0, 20], [3, 3]);
+  const one = tf.tensor2d([20, 0, 0, 20, 0, 0, 20, 0, 0], [3, 3]);
+  const soft = tf.zeros([4, 3]) as tf.Tensor2D;
+  try {
+    assert.ok(Math.abs(marginalEntropyGap(even).dataSync()[0]) < 1e-5, 'even use');
+    assert.ok(Math.abs(marginalEntropyGap(one).dataSync()[0] - Math.log(3)) < 1e-4, 'one cluster');
+    assert.ok(Math.abs(marginalEntropyGap(soft).dataSync()[0]) < 1e-6, 'uniform rows');
+  } finally {
+    tf.dispose([even, one, soft]);
+  }
+  assert.throws(() => small({ headBalance: -1 }), /headBalance must be from 0 to 100/);
+  assert.throws(() => small({ headConsistency: 101 }), /headConsistency must be from 0 to 100/);
+});
+
+test('clustering regularisers pull a collapsed head apart: after a few steps the balance and consistency terms leave more clusters in use than without', async () => {
+  const used = async (over: Partial<AAEConfig>) => {
+    const exp = createExperiment(small({ trainSize: 1000, clusters: 8, ...over }));
+    try {
+      await exp.trainer.run({ epochs: 2, evalSize: 100 });
+      const m = exp.model as SemiSupervisedAAE;
+      const counts = new Array(8).fill(0);
+      for (const k of m.assign(exp.data.validation!.images.subarray(0, 500 * 784))) counts[k]++;
+      return counts.filter((c) => c > 0).length;
+    } finally {
+      exp.model.dispose();
+    }
+  };
+  const without = await used({});
+  const withBoth = await used({ headBalance: 10, headConsistency: 1 });
+  assert.ok(withBoth > without, `clusters in use: ${withBoth} with the regularisers, ${without} without`);
 });
 
 test('cluster labels: each cluster takes the label of the validation image it is most confident of; the error follows', () => {
@@ -118,7 +153,19 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.equal(await resultsMain(args), 2, 'a complete result is not overwritten');
     const md = resultsMarkdown(readResults(results));
     assert.match(md, /Unsupervised clustering/);
-    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
+    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| - \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
+    // the regularisers go into the result name and the table's changes column
+    assert.equal(await resultsMain([...args, '--head-balance', '10', '--head-consistency', '1']), 0);
+    const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-hb10-hc1-seed0.json'), 'utf8')) as ClusterResult;
+    assert.deepEqual([r2.config.headBalance, r2.config.headConsistency], [10, 1]);
+    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| hb10 hc1 \| 1 \|/);
+    assert.equal(await aaeMain(['--model', 'supervised', '--head-balance', '1', '--out', path.join(dir, 'sup')]), 2, 'a setting of the categorical head is refused for the supervised model');
+    assert.ok(!fs.existsSync(path.join(dir, 'sup')));
+    // the semi-supervised model takes them too
+    const semi = ['classify', '--labels', '100', '--hidden', '16', '--train-size', '300', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
+    assert.equal(await resultsMain([...semi, '--head-balance', '1', '--head-consistency', '2']), 0);
+    const r3 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-hb1-hc2-seed0.json'), 'utf8')) as ClassifyResult;
+    assert.deepEqual([r3.config.headBalance, r3.config.headConsistency], [1, 2]);
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -221,6 +268,11 @@ test('targets table: per target the best setup (most seeds, then lowest mean), e
   rows[0] = targetRows({ ...read, classification: read.classification.slice(3, 5) })[0];
   assert.equal(rows[0].met, false);
   assert.match(targetsTable(rows), /\| no \(2 seeds\) \|/);
+  // how often a run evaluated (--eval-every) does not split a setup
+  const third = run(2, 0.0185, { chosenOn: 'validation', config: { ...cfg, seed: 2, evalEvery: 5 } });
+  const rows2 = targetRows({ ...read, classification: [...read.classification.slice(0, 2), third] });
+  assert.equal(rows2[0].best!.errors.length, 3);
+  assert.equal(rows2[0].met, true);
 });
 
 test('`aae --model clustering --clusters K` trains and writes the clusters figure; --clusters and label options belong to their models', async () => {

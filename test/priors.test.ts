@@ -1,6 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gaussian, labeledGaussian, gaussianMixture, swissRoll, gaussianSector, sampleLabeled, sampleUnlabeled, categorical, checkPrior, randomLabels, MIXTURE } from '../lib/priors';
+import {
+  gaussian,
+  labeledGaussian,
+  gaussianMixture,
+  swissRoll,
+  gaussianSector,
+  sampleLabeled,
+  sampleUnlabeled,
+  categorical,
+  checkPrior,
+  checkPriorModes,
+  randomLabels,
+  MIXTURE,
+  PRIOR_NAMES,
+  getPrior,
+  isPriorName,
+  priorChoices,
+  registerPrior,
+  modeCentres,
+  type Prior,
+} from '../lib/priors';
+import { assignModes, modeAccuracy } from '../lib/eval/metrics';
 import { Rng } from '../lib/random';
 
 function stats(v: number[]): { mean: number; std: number } {
@@ -113,4 +134,100 @@ test('categorical prior: one-hot rows of uniform labels', () => {
     counts[labels[i]]++;
   }
   for (const c of counts) assert.ok(Math.abs(c - 1000) < 120, `count ${c}`);
+});
+
+test('the built-in priors are values: registered by name, drawing the stream exactly as the sampling functions', () => {
+  for (const name of PRIOR_NAMES) {
+    const p = getPrior(name);
+    assert.equal(p.name, name);
+    assert.equal(p.modes, 10);
+    assert.equal(getPrior(p), p);
+    assert.ok(isPriorName(name));
+  }
+  const same = (a: { z: Float32Array; labels: Uint8Array }, b: { z: Float32Array; labels: Uint8Array }) => {
+    assert.deepEqual(a.z, b.z);
+    assert.deepEqual(a.labels, b.labels);
+  };
+  for (const nZ of [2, 4]) {
+    same(getPrior('gaussian').sample(300, nZ, new Rng(1)), labeledGaussian(300, nZ, new Rng(1)));
+    const r = new Rng(2);
+    same(getPrior('gaussian_mixture').sample(300, nZ, new Rng(2)), gaussianMixture(randomLabels(300, r), nZ, r));
+    const q = new Rng(3);
+    same(getPrior('swiss_roll').sample(300, nZ, new Rng(3)), swissRoll(randomLabels(300, q), nZ, q));
+  }
+  // the style code's gaussian: N(0, I) in any n_z, coloured by the first pair's sector
+  const g = getPrior('gaussian').sampleUnlabeled!(200, 3, new Rng(4));
+  assert.deepEqual(g.z, gaussian(200, 3, new Rng(4)).z);
+  for (let i = 0; i < 200; i++) assert.equal(g.labels[i], gaussianSector(g.z[3 * i], g.z[3 * i + 1]));
+  // the regions the manifold figures cover
+  assert.deepEqual(
+    PRIOR_NAMES.map((n) => getPrior(n).region),
+    [
+      [-2, 2],
+      [-2.5, 2.5],
+      [-3, 3],
+    ],
+  );
+});
+
+test('gaussian_mixture:K: K modes evenly around the circle, any K; the same shapes with K modes for the other built-ins', () => {
+  for (const K of [3, 16, 30]) {
+    const p = getPrior(`gaussian_mixture:${K}`);
+    assert.equal(p.name, `gaussian_mixture:${K}`);
+    assert.equal(p.modes, K);
+    assert.equal(getPrior(`gaussian_mixture:${K}`), p); // one instance per name
+    const shift = MIXTURE.shift * Math.max(1, K / 10);
+    assert.deepEqual(p.region, [-(shift + 1.1), shift + 1.1]);
+    const { z, labels } = p.sample(6000, 2, new Rng(K));
+    const counts = new Array(K).fill(0);
+    for (const l of labels) counts[l]++;
+    for (const c of counts) assert.ok(Math.abs(c - 6000 / K) < 5 * Math.sqrt(6000 / K), `mode count ${c} of ${K}`);
+    for (const k of [0, K - 1]) {
+      const r = (2 * Math.PI * k) / K;
+      const along = [];
+      for (let i = 0; i < labels.length; i++) if (labels[i] === k) along.push(z[2 * i] * Math.cos(r) + z[2 * i + 1] * Math.sin(r));
+      assert.ok(Math.abs(stats(along).mean - shift) < 0.1, `K ${K} mode ${k}: radius ${stats(along).mean}`);
+    }
+    // its density puts the centres in their own modes and most samples in theirs
+    assert.deepEqual(
+      Array.from(assignModes(modeCentres('gaussian_mixture', K), 2, p)),
+      Array.from({ length: K }, (_, k) => k),
+    );
+    assert.ok(modeAccuracy(z, labels, 2, p) > 0.95, `K ${K}`);
+  }
+  // K = 10 is the original's mixture, under another name
+  assert.deepEqual(getPrior('gaussian_mixture:10').sample(50, 2, new Rng(1)).z, getPrior('gaussian_mixture').sample(50, 2, new Rng(1)).z);
+  // the gaussian's K - 1 sectors and the swiss roll's K segments
+  const g3 = getPrior('gaussian:3').sample(3000, 2, new Rng(5));
+  assert.deepEqual([...new Set(g3.labels)].sort(), [0, 1, 2]);
+  assert.equal(modeAccuracy(g3.z, g3.labels, 2, 'gaussian:3'), 1);
+  const s4 = getPrior('swiss_roll:4').sample(3000, 4, new Rng(6));
+  assert.ok(modeAccuracy(s4.z, s4.labels, 4, 'swiss_roll:4') > 0.99);
+  for (const bad of ['gaussian_mixture:1', 'gaussian_mixture:0', 'gaussian_mixture:07', 'gaussian_mixture:257', 'gaussian_mixture:', 'cauchy:3']) {
+    assert.equal(isPriorName(bad), false, bad);
+    assert.throws(() => getPrior(bad), /unknown prior/, bad);
+  }
+  assert.deepEqual(priorChoices().slice(-3), ['gaussian:K', 'gaussian_mixture:K', 'swiss_roll:K']);
+});
+
+test('registerPrior: a prior of your own by name; built-in names kept; bad objects refused with the reason', () => {
+  const mine = (name: string): Prior => ({ name, modes: 2, region: [-1, 1], sample: (n, nZ, rng) => ({ z: rng.fillNormal(new Float32Array(n * nZ), 0, 1), labels: new Uint8Array(n) }) });
+  assert.throws(() => getPrior('blob2'), /unknown prior "blob2"; valid choices: gaussian, gaussian_mixture, swiss_roll, .*registerPrior/);
+  const a = registerPrior(mine('blob2'));
+  assert.equal(getPrior('blob2'), a);
+  assert.ok(priorChoices().includes('blob2'));
+  const b = registerPrior(mine('blob2')); // a notebook cell run again: the newer one
+  assert.equal(getPrior('blob2'), b);
+  assert.throws(() => registerPrior(mine('swiss_roll')), /"swiss_roll" is a built-in prior's name/);
+  assert.throws(() => registerPrior({ ...mine('x'), modes: 1.5 }), /modes must be an integer from 1 to 256/);
+  assert.throws(() => registerPrior({ ...mine('x'), sample: undefined as never }), /sample\(n, nZ, rng\) must be a function/);
+  assert.throws(() => registerPrior({ ...mine('x'), region: [0, Infinity] }), /region must be \[lo, hi\]/);
+  // the supervised model's use: modes = the data set's classes
+  assert.doesNotThrow(() => checkPriorModes('gaussian_mixture', 10));
+  assert.throws(() => checkPriorModes('gaussian_mixture', 3), /prior "gaussian_mixture" has 10 modes, the data set has 3 classes.*e\.g\. gaussian_mixture:3/);
+  assert.throws(() => checkPriorModes('swiss_roll:16', 10), /has 16 modes.*e\.g\. swiss_roll$/);
+  assert.throws(() => checkPrior({ ...mine('y'), modes: undefined }, 2, true), /prior "y" has no modes/);
+  assert.doesNotThrow(() => checkPrior({ ...mine('y'), modes: undefined }, 3, false));
+  // the sampling functions take a Prior or a name
+  assert.equal(sampleUnlabeled(b, 4, 3, new Rng(1)).z.length, 12);
 });

@@ -41,6 +41,7 @@ test('presetOf: the preset named in the metadata, else the only preset giving th
   const fast = makeConfig({ model: 'supervised', prior: 'swiss_roll', nZ: 2, epochs: 3, seed: 5 }, 'fast');
   assert.equal(presetOf(fast), 'fast');
   assert.equal(presetOf(makeConfig({ nLabeled: 100, nHidden: 8, epochs: 2 }, 'paper')), 'paper');
+  assert.equal(presetOf(makeConfig({ nLabeled: 100, evalEvery: 5 }, 'paper')), 'paper', 'how often a run evaluated is no part of its preset');
   const changed: AAEConfig = {
     ...fast,
     lrSchedule: [

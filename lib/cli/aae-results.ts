@@ -238,11 +238,11 @@ function canonical(cfg: AAEConfig): string {
  */
 export function presetOf(cfg: AAEConfig, meta: Record<string, unknown> = {}): PresetName | null {
   if ((PRESET_NAMES as readonly unknown[]).includes(meta.preset)) return meta.preset as PresetName;
-  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, seed } = cfg;
+  const { model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, evalEvery, seed } = cfg;
   const target = canonical(cfg);
   const matches = PRESET_NAMES.filter((p) => {
     try {
-      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, seed }, p)) === target;
+      return canonical(makeConfig({ model, prior, nZ, nHidden, epochs, batchSize, trainSize, nLabeled, labeledFrom, labeledNoiseStd, labeledShift, evalEvery, seed }, p)) === target;
     } catch {
       return false;
     }

@@ -74,6 +74,13 @@ function parserOf(s: Setting): ((v: string) => unknown) | undefined {
         if (['false', '0', 'no', 'off'].includes(v)) return false;
         throw new InvalidArgumentError('expected true or false.');
       };
+    case 'choice':
+      // choices with a pattern besides the listed ones (--prior gaussian_mixture:16)
+      if (!p.accepts) return undefined;
+      return (value) => {
+        if (!p.accepts!(value)) throw new InvalidArgumentError(`Allowed choices are ${p.choices.join(', ')}.`);
+        return value;
+      };
     default:
       return undefined;
   }

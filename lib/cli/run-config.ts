@@ -4,7 +4,8 @@
  * every option given must agree with.
  */
 import { PRESETS, makeConfig, type AAEConfig, type ModelName, type PresetName } from '../models';
-import { checkPrior, type PriorName } from '../priors';
+import { checkPrior, checkPriorModes, type PriorName } from '../priors';
+import { N_LABELS } from '../data/mnist';
 import { readCheckpoint } from '../train/checkpoint';
 import { epochsReached } from '../train/setup';
 import { COMMAND_MODEL, SETTINGS, checkResumeSettings, configOverrides, refuseOtherModels, resumeFields, type CommandName, type SettingValues } from '../settings/table';
@@ -32,6 +33,8 @@ export function resolveConfig(command: CommandName, o: SettingValues): AAEConfig
   } catch (e) {
     throw new UsageError(`--n_z ${nZ} does not fit --prior ${prior}${model === 'supervised' ? ' with --model supervised' : ''}: ${(e as Error).message}`);
   }
+  // the supervised model: a prior sample's mode is a class label
+  if (model === 'supervised') usage(() => checkPriorModes(prior, N_LABELS));
   const labeledFrom = (o.labeledFrom as string | undefined) ?? PRESETS[preset].labeledFrom;
   const batchSize = (o.batchSize as number | undefined) ?? PRESETS[preset].batchSize;
   const trainSize = (o.trainSize as number | undefined) ?? 55000;

@@ -14,8 +14,10 @@
  * Pure functions on typed arrays except `priorMatch`, which runs the model's encoder.
  */
 import { Rng } from '../random';
-import { N_LABELS, type ImageSet } from '../data/mnist';
-import { MIXTURE, checkPrior, gaussianSector, modeCentres, sampleLabeled, sampleUnlabeled, type PriorName } from '../priors';
+import type { ImageSet } from '../data/mnist';
+import { checkPrior, drawPrior, getPrior, type Prior, type PriorName } from '../priors';
+
+export { SWISS_ROLL_POINTS_PER_LABEL } from '../priors';
 import type { AAEModel } from '../models';
 import { ConfigError } from '../errors';
 
@@ -132,96 +134,39 @@ export function mmd(x: Float32Array, y: Float32Array, dim: number, opts: MmdOpti
 
 // ---------------------------------------------------------------- modes of label-conditioned priors
 
-/** Points per label along the swiss roll, for the nearest-segment rule. */
-export const SWISS_ROLL_POINTS_PER_LABEL = 1000;
-
-let swissGrid: Float64Array | null = null;
-let mixtureCentres: Float32Array | null = null;
-
-/** The swiss-roll curve, label k's segment at rows k*M .. (k+1)*M-1: u = (k + (j + 0.5)/M)/10. */
-function swissRollCurve(): Float64Array {
-  if (swissGrid) return swissGrid;
-  const M = SWISS_ROLL_POINTS_PER_LABEL;
-  const g = new Float64Array(N_LABELS * M * 2);
-  for (let k = 0; k < N_LABELS; k++) {
-    for (let j = 0; j < M; j++) {
-      const u = (k + (j + 0.5) / M) / N_LABELS;
-      const r = 3 * Math.sqrt(u);
-      const a = 4 * Math.PI * Math.sqrt(u);
-      g[2 * (k * M + j)] = r * Math.cos(a);
-      g[2 * (k * M + j) + 1] = r * Math.sin(a);
-    }
-  }
-  swissGrid = g;
-  return g;
-}
-
 /**
- * Cost of label k for the 2-D point (x, y) of one pair of dimensions (lower = closer):
- *  - gaussian_mixture: squared Mahalanobis distance to mode k under its own covariance
- *    (std 0.5 along the mode's direction, 0.1 across, centre `modeCentres`), i.e. the mode of
- *    highest density, as the modes have equal weights and equal determinants;
- *  - swiss_roll: squared distance to the nearest point of label k's segment of the curve
- *    (the curve sampled at SWISS_ROLL_POINTS_PER_LABEL points per label);
- *  - gaussian (labeled): 0 for the sector `gaussianSector(x, y)`, 1 for every other label.
+ * The mode of a label-conditioned prior that each code belongs to: the mode of highest
+ * `prior.logDensity` (ties: the lowest mode). Codes are rows of nZ values. For the built-ins, whose
+ * every pair of dimensions is a draw for the same label (lib/priors.ts), the density sums over the
+ * pairs: gaussian mixture, the Mahalanobis distance to the mode under its own covariance (the mode of
+ * highest density); swiss roll, the squared distance to the mode's segment of the curve; labeled
+ * gaussian, a majority vote of the pairs' sectors, ties to the first pair's sector.
  */
-function pairCosts(prior: PriorName, x: number, y: number, out: Float64Array): void {
-  if (prior === 'gaussian') {
-    out.fill(1);
-    out[gaussianSector(x, y)] = 0;
-  } else if (prior === 'gaussian_mixture') {
-    const c = (mixtureCentres ??= modeCentres(prior));
-    for (let k = 0; k < N_LABELS; k++) {
-      const a = ((2 * Math.PI) / N_LABELS) * k;
-      const dx = x - c[2 * k];
-      const dy = y - c[2 * k + 1];
-      const along = dx * Math.cos(a) + dy * Math.sin(a);
-      const across = -dx * Math.sin(a) + dy * Math.cos(a);
-      out[k] = (along / MIXTURE.xStd) ** 2 + (across / MIXTURE.yStd) ** 2;
-    }
-  } else {
-    const g = swissRollCurve();
-    const M = SWISS_ROLL_POINTS_PER_LABEL;
-    for (let k = 0; k < N_LABELS; k++) {
-      let best = Infinity;
-      for (let j = k * M; j < (k + 1) * M; j++) {
-        const d = (x - g[2 * j]) ** 2 + (y - g[2 * j + 1]) ** 2;
-        if (d < best) best = d;
-      }
-      out[k] = best;
-    }
-  }
-}
-
-/**
- * The mode (label 0-9) of a label-conditioned prior that each code belongs to. Codes are rows of nZ
- * values (nZ even); for nZ > 2 every pair of dimensions is a draw for the same label (lib/priors.ts),
- * so the per-pair costs (see pairCosts) are summed over the pairs and the lowest total wins; for the
- * labeled gaussian that is a majority vote of the pairs' sectors. Ties go to the first pair's choice.
- */
-export function assignModes(codes: Float32Array, nZ: number, prior: PriorName): Uint8Array {
-  checkPrior(prior, nZ, true);
+export function assignModes(codes: Float32Array, nZ: number, prior: PriorName | Prior): Uint8Array {
+  const p = getPrior(prior);
+  checkPrior(p, nZ, true);
+  if (!p.logDensity) throw new ConfigError(`prior "${p.name}" has no logDensity: mode assignment needs the density of each mode`);
+  const K = p.modes!;
   const n = rows(codes, nZ, 'assignModes');
   const out = new Uint8Array(n);
-  const total = new Float64Array(N_LABELS);
-  const pair = new Float64Array(N_LABELS);
   for (let i = 0; i < n; i++) {
-    total.fill(0);
-    let first = 0;
-    for (let p = 0; p < nZ; p += 2) {
-      pairCosts(prior, codes[i * nZ + p], codes[i * nZ + p + 1], pair);
-      if (p === 0) for (let k = 1; k < N_LABELS; k++) if (pair[k] < pair[first]) first = k;
-      for (let k = 0; k < N_LABELS; k++) total[k] += pair[k];
+    const code = codes.subarray(i * nZ, (i + 1) * nZ);
+    let best = 0;
+    let bestScore = p.logDensity(code, 0);
+    for (let k = 1; k < K; k++) {
+      const s = p.logDensity(code, k);
+      if (s > bestScore) {
+        best = k;
+        bestScore = s;
+      }
     }
-    let best = first;
-    for (let k = 0; k < N_LABELS; k++) if (total[k] < total[best]) best = k;
     out[i] = best;
   }
   return out;
 }
 
 /** Fraction of codes whose assigned mode (assignModes) is the mode of their own label. */
-export function modeAccuracy(codes: Float32Array, labels: ArrayLike<number>, nZ: number, prior: PriorName): number {
+export function modeAccuracy(codes: Float32Array, labels: ArrayLike<number>, nZ: number, prior: PriorName | Prior): number {
   const assigned = assignModes(codes, nZ, prior);
   if (assigned.length !== labels.length) {
     throw new ConfigError(`modeAccuracy: ${assigned.length} codes for ${labels.length} labels`);
@@ -242,32 +187,34 @@ export interface PriorMatch {
   bandwidths: number[];
   /**
    * Supervised model: fraction of test codes in the mode of their label (assignModes). Null for the
-   * semi-supervised model, whose style code is not conditioned on the label.
+   * semi-supervised model, whose style code is not conditioned on the label, and for a prior
+   * without a density (logDensity).
    */
   modeAccuracy: number | null;
 }
 
 /**
- * How well a model's codes of `test` match `prior`: MMD against an equal number of prior samples
- * (the label-conditioned sampler for the supervised model, labels uniform or by sector as in
- * training; the unlabeled one for the semi-supervised style code), and the mode accuracy.
- * Seeded: the prior samples and the subsamples come from Rng(seed).
+ * How well a model's codes of `test` match `prior` (default: the model's): MMD against an equal
+ * number of prior samples (the label-conditioned sampler for the supervised model, labels uniform
+ * or by sector as in training; the unlabeled one for the semi-supervised style code), and the mode
+ * accuracy where the prior has a density. Seeded: the prior samples and the subsamples come from Rng(seed).
  */
-export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName = model.config.prior, seed = 0, opts: Omit<MmdOptions, 'rng'> = {}): PriorMatch {
+export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName | Prior = model.prior, seed = 0, opts: Omit<MmdOptions, 'rng'> = {}): PriorMatch {
   const nZ = model.config.nZ;
   const labeled = model.kind === 'supervised';
-  checkPrior(prior, nZ, labeled);
+  const p = getPrior(prior);
+  checkPrior(p, nZ, labeled);
   const codes = model.encode(test.images);
   const rng = new Rng(seed);
-  const sample = labeled ? sampleLabeled(prior, test.count, nZ, rng) : sampleUnlabeled(prior, test.count, nZ, rng);
+  const sample = drawPrior(p, test.count, nZ, rng, labeled);
   const m = mmd(codes, sample.z, nZ, { ...opts, rng });
   return {
-    prior,
+    prior: p.name,
     nZ,
     count: test.count,
     mmd2: m.mmd2,
     mmd: m.mmd,
     bandwidths: m.bandwidths,
-    modeAccuracy: labeled ? modeAccuracy(codes, test.labels, nZ, prior) : null,
+    modeAccuracy: labeled && p.logDensity ? modeAccuracy(codes, test.labels, nZ, p) : null,
   };
 }

@@ -195,7 +195,7 @@ function sourceOf(r: { source?: string }): RunSource {
  */
 function setupKey(r: RunInfo & { source?: string }, extra: unknown): string {
   // Files written before a config field existed group with runs that set it to its old value.
-  const { seed: _seed, ...rest } = { ...CONFIG_FIELDS_ADDED, ...r.config };
+  const { seed: _seed, evalEvery: _evalEvery, ...rest } = { ...CONFIG_FIELDS_ADDED, ...r.config };
   return JSON.stringify([extra, sourceOf(r), r.preset, r.epochs, rest]);
 }
 
@@ -359,6 +359,8 @@ export interface ClusteringRow {
   epochs: number;
   lrDrop: number | null;
   nHidden: HiddenSizes;
+  /** The settings that differ from the preset, as the result name's variant parts (`d1 g0.2 cb10`), or ''. */
+  changes: string;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -376,6 +378,7 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
       epochs: g[0].epochs,
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
+      changes: runVariant(g[0].config).split('-').filter(Boolean).join(' '),
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
@@ -387,13 +390,13 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
 /** Markdown table of the clustering rows, errors in percent, with the paper's numbers. */
 export function clusteringTable(rows: ClusteringRow[]): string {
   const lines = [
-    '| clusters | style n_z | preset | epochs | lr drop after epoch | hidden | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| clusters | style n_z | preset | epochs | lr drop after epoch | hidden | changes | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_CLUSTER_ERRORS[r.clusters];
     lines.push(
-      `| ${r.clusters} | ${r.nZ} | ${r.preset ?? '-'} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.clusters} | ${r.nZ} | ${r.preset ?? '-'} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.changes || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }

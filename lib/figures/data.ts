@@ -4,7 +4,8 @@
  */
 import type { AAEModel, SemiSupervisedAAE } from '../models';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
-import { gaussianSector, labelledGaussian, gaussianMixture, swissRoll, randomLabels, sampleUnlabelled, type PriorName } from '../priors';
+import { ConfigError } from '../errors';
+import { PRIOR_NAMES, checkPrior, drawPrior, getPrior, type Prior, type PriorName } from '../priors';
 import { Rng } from '../random';
 import { gridValues, type ConditionalGeneration, type ConditionalManifolds, type DimPair, type LatentCodes, type ManifoldGrid, type PriorPanel, type RestorationData } from './specs';
 
@@ -28,13 +29,14 @@ export function restorationData(model: AAEModel, set: ImageSet, count = 100): Re
 }
 
 /**
- * Default manifold range per prior: covers most of the prior's support, so the grid shows what
- * the decoder learnt where codes actually are (the original's [-0.5, 0.5] shows only the centre):
+ * Default manifold range of a prior: its region, which covers most of its support, so the grid shows
+ * what the decoder learnt where codes actually are (the original's [-0.5, 0.5] shows only the centre):
  * gaussian ±2 (95% of each coordinate), gaussian mixture ±2.5 (modes at radius 1.4, spread 0.5),
  * swiss roll ±3 (its radius).
  */
-export function defaultManifoldRange(prior: PriorName): [number, number] {
-  return prior === 'gaussian' ? [-2, 2] : prior === 'gaussian_mixture' ? [-2.5, 2.5] : [-3, 3];
+export function defaultManifoldRange(prior: PriorName | Prior): [number, number] {
+  const [lo, hi] = getPrior(prior).region;
+  return [lo, hi];
 }
 
 /** Default grid sizes: 20 x 20 for one manifold, 10 x 10 (the original's) per label for ten. */
@@ -69,7 +71,7 @@ function resolveGrid(model: AAEModel, o: ManifoldOptions2D, defaultSize: number)
   const nZ = model.config.nZ;
   if (nZ < 2) throw new RangeError(`manifold: needs n_z >= 2, the model has n_z = ${nZ}`);
   const gridSize = o.gridSize ?? defaultSize;
-  const range = o.range ?? defaultManifoldRange(model.config.prior);
+  const range = o.range ?? defaultManifoldRange(model.prior);
   const dims = o.dims ?? [0, 1];
   return { nZ, gridSize, range, dims, z: gridCodes(nZ, gridSize, range, dims) };
 }
@@ -100,7 +102,7 @@ export function conditionalManifolds(model: SemiSupervisedAAE, opts: ManifoldOpt
  */
 export function conditionalGeneration(model: SemiSupervisedAAE, rng: Rng, styles = 10): ConditionalGeneration {
   const nZ = model.config.nZ;
-  const style = sampleUnlabelled(model.config.prior, styles, nZ, rng).z;
+  const style = drawPrior(model.prior, styles, nZ, rng, false).z;
   const z = new Float32Array(styles * N_LABELS * nZ);
   const labels = new Uint8Array(styles * N_LABELS);
   for (let s = 0; s < styles; s++) {
@@ -112,33 +114,32 @@ export function conditionalGeneration(model: SemiSupervisedAAE, rng: Rng, styles
   return { images: model.decode(z, labels), styles };
 }
 
-const PRIOR_TITLES: Record<PriorName, string> = {
-  gaussian: 'gaussian (labelled by sector)',
-  gaussian_mixture: 'gaussian mixture',
-  swiss_roll: 'swiss roll',
-};
+function usable(prior: Prior, nZ: number, labeled: boolean): boolean {
+  try {
+    checkPrior(prior, nZ, labeled);
+    return true;
+  } catch (e) {
+    if (e instanceof ConfigError) return false;
+    throw e;
+  }
+}
 
 /**
- * `n` samples of a prior in nZ dimensions, coloured by label: for the gaussian the labelled
- * variant's label (0 inside the unit circle, else the 40° sector of `dims`; the distribution is
- * the plain N(0, I) the semi-supervised model matches); for the mixture and the swiss roll, the
- * mode / segment of each sample (labels uniform at random).
+ * `n` samples of a prior in nZ dimensions, coloured by their mode: drawn as the supervised model
+ * draws them where the prior has modes and takes nZ (for the gaussian the labelled variant: 0 inside
+ * the unit circle, else the 40° sector of the first pair; for the mixture and the swiss roll labels
+ * uniform at random), else as the style code's prior (for the gaussian at odd nZ: N(0, I), coloured
+ * by the sector of the first pair).
  */
-export function priorPanel(prior: PriorName, n: number, nZ: number, rng: Rng, dims: DimPair = [0, 1]): PriorPanel {
-  let z: Float32Array;
-  let labels: Uint8Array;
-  if (prior === 'gaussian') {
-    z = nZ % 2 === 0 ? labelledGaussian(n, nZ, rng).z : sampleUnlabelled('gaussian', n, nZ, rng).z;
-    labels = new Uint8Array(n);
-    for (let i = 0; i < n; i++) labels[i] = gaussianSector(z[i * nZ + dims[0]], z[i * nZ + dims[1]]);
-  } else {
-    labels = randomLabels(n, rng);
-    z = (prior === 'gaussian_mixture' ? gaussianMixture : swissRoll)(labels, nZ, rng).z;
-  }
-  return { title: PRIOR_TITLES[prior], z, nZ, labels, dims };
+export function priorPanel(prior: PriorName | Prior, n: number, nZ: number, rng: Rng, dims: DimPair = [0, 1]): PriorPanel {
+  const p = getPrior(prior);
+  const labeled = p.modes !== undefined && usable(p, nZ, true);
+  if (!labeled) checkPrior(p, nZ, false);
+  const { z, labels } = drawPrior(p, n, nZ, rng, labeled);
+  return { title: p.title ?? p.name, z, nZ, labels, dims };
 }
 
 /** The three 2-D target priors of the original README, `n` samples each. */
 export function targetPriorPanels(n = 5000, rng = new Rng(0)): PriorPanel[] {
-  return (['gaussian', 'gaussian_mixture', 'swiss_roll'] as const).map((p) => priorPanel(p, n, 2, rng));
+  return PRIOR_NAMES.map((p) => priorPanel(p, n, 2, rng));
 }

@@ -104,7 +104,7 @@ export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptio
   }
   if (want('prior_samples')) {
     if (!twoD) skipped.push({ name: 'prior_samples', reason: no2D });
-    else figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(config.prior, opts.priorCount ?? 5000, nZ, rng, dims)]) });
+    else figures.push({ name: 'prior_samples', spec: priorSamplesSpec([priorPanel(model.prior, opts.priorCount ?? 5000, nZ, rng, dims)]) });
   }
   if (want('manifold') && opts.pmlr !== false) {
     if (!twoD) skipped.push({ name: 'manifold', reason: no2D });

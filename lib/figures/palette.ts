@@ -8,13 +8,16 @@ export const DIGIT_COLORS: readonly string[] = ['#1f77b4', '#ff7f0e', '#2ca02c',
 /** The labels 0-9, the fixed domain of the digit colour scale. */
 export const DIGITS: readonly number[] = Array.from({ length: 10 }, (_, k) => k);
 
-/** A Vega-Lite colour channel for a 0-9 label field, with the fixed scheme and a 10-entry legend. */
-export function digitColor(field: string, title: string) {
+/**
+ * A Vega-Lite colour channel for a 0-9 label field, with the fixed scheme and a 10-entry legend; for
+ * `count` > 10 labels (a prior with more modes), labels 0 to count - 1 in the 20 colours of tableau20.
+ */
+export function digitColor(field: string, title: string, count = DIGITS.length) {
   return {
     field,
     type: 'nominal' as const,
     title,
-    scale: { domain: [...DIGITS], range: [...DIGIT_COLORS] },
+    scale: count <= DIGITS.length ? { domain: [...DIGITS], range: [...DIGIT_COLORS] } : { domain: Array.from({ length: count }, (_, k) => k), scheme: 'tableau20' },
     legend: { symbolType: 'circle', symbolOpacity: 1, labelFontSize: 11, titleFontSize: 12, orient: 'right' as const },
   };
 }

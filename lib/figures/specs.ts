@@ -163,6 +163,9 @@ function scatterView(
   const dx = decimalsFor(xs, o.width);
   const dy = decimalsFor(ys, o.height);
   const { data, transform } = columnarData({ x: xs.map((v) => roundTo(v, dx)), y: ys.map((v) => roundTo(v, dy)), [o.field]: Array.from(labels) });
+  // labels past 9 (a prior with more modes) widen the colour scale
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) count = Math.max(count, labels[i] + 1);
   // ticks on round numbers: whole numbers (every second one over a wide range, halves over a
   // short one), never on -3.5, -2.5, ...
   const axis = (vals: number[]) => {
@@ -188,8 +191,11 @@ function scatterView(
       x: { field: 'x', type: 'quantitative' as const, title: o.xTitle, scale: { zero: false, nice: true }, axis: axis(xs) },
       y: { field: 'y', type: 'quantitative' as const, title: o.yTitle, scale: { zero: false, nice: true }, axis: axis(ys) },
       color: o.legendBelow
-        ? { ...digitColor(o.field, o.colorTitle), legend: { ...digitColor(o.field, o.colorTitle).legend, orient: 'bottom' as const, direction: 'horizontal' as const } }
-        : digitColor(o.field, o.colorTitle),
+        ? {
+            ...digitColor(o.field, o.colorTitle, count),
+            legend: { ...digitColor(o.field, o.colorTitle).legend, orient: 'bottom' as const, direction: 'horizontal' as const, ...(count > 10 ? { columns: 10 } : {}) },
+          }
+        : digitColor(o.field, o.colorTitle, count),
     },
   };
 }

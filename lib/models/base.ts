@@ -9,6 +9,7 @@ import type { Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { N_LABELS, PIXELS } from '../data/mnist';
 import { Rng } from '../random';
+import { getPrior, type Prior } from '../priors';
 import type { Dropout } from '../nn/layers';
 import { LayersNetwork, checkWidths, toNetwork, type Network } from '../nn/network';
 import type { ImageShape } from '../nn/nets';
@@ -64,7 +65,12 @@ export abstract class AAEBase {
   /** The roles whose networks were passed by value (the others are built-in). */
   readonly given = new Set<NetworkRole>();
 
-  constructor(readonly config: AAEConfig) {}
+  /** The target prior of the code (config.prior's). */
+  readonly prior: Prior;
+
+  constructor(readonly config: AAEConfig) {
+    this.prior = getPrior(config.prior);
+  }
 
   /** The model's networks by role, in the order of namedWeights. */
   abstract networks(): Partial<Record<NetworkRole, Network>>;

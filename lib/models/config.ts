@@ -2,7 +2,7 @@
  * One config object per experiment, with the original project's defaults as a preset named for it
  * and a faster preset that reproduces the figures in minutes on a 2-core CPU.
  */
-import { PRIOR_NAMES, checkPrior, type PriorName } from '../priors';
+import { checkPrior, registerPrior, type Prior, type PriorName } from '../priors';
 import { ConfigError, checkPositiveInt } from '../errors';
 import { validateDataConfig, type DataConfig } from '../data/config';
 import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
@@ -58,6 +58,18 @@ export interface AAEConfig extends DataConfig, TrainConfig {
    * Clustering: K, the width of the categorical head (the clusters; the AAE paper uses 16 and 30).
    */
   clusters: number;
+  /**
+   * Semi-supervised and clustering: weight of the balance regulariser of the categorical head in
+   * the generator phase, headBalance * (log K - H(mean over the batch of the head's softmax));
+   * 0 = none (the paper).
+   */
+  headBalance: number;
+  /**
+   * Semi-supervised and clustering: weight of the consistency regulariser of the categorical head
+   * in the generator phase: the cross-entropy of the head's probabilities for the batch moved by up
+   * to ±2 pixels against those for the batch itself (held fixed); 0 = none (the paper).
+   */
+  headConsistency: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -86,6 +98,8 @@ const ORIGINAL: AAEConfig = {
   momentum: 0.9,
   regularizationMomentum: 0.1,
   clusters: 16,
+  headBalance: 0,
+  headConsistency: 0,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -186,8 +200,11 @@ const FIRST_FIELDS: readonly string[] = [
  */
 export const CONFIG_FIELDS_ADDED: Readonly<Partial<AAEConfig>> = Object.fromEntries(Object.entries(ORIGINAL).filter(([k]) => !FIRST_FIELDS.includes(k)));
 
+/** Config overrides: `prior` may be a Prior object (registered by its name, which the config holds). */
+export type ConfigOverrides = Partial<Omit<AAEConfig, 'prior'>> & { prior?: PriorName | Prior };
+
 /** A full config: a preset with overrides. */
-export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetName = 'fast'): AAEConfig {
+export function makeConfig(overrides: ConfigOverrides = {}, preset: PresetName = 'fast'): AAEConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(preset)) {
     throw new ConfigError(`unknown preset "${preset}"; valid choices: ${PRESET_NAMES.join(', ')}`);
   }
@@ -197,6 +214,7 @@ export function makeConfig(overrides: Partial<AAEConfig> = {}, preset: PresetNam
     if (!(k in cfg)) throw new ConfigError(`makeConfig: unknown config field "${k}"; valid fields: ${Object.keys(cfg).join(', ')}`);
   }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  if (overrides.prior !== undefined && typeof overrides.prior !== 'string') cfg.prior = registerPrior(overrides.prior).name;
   validateConfig(cfg);
   return cfg;
 }
@@ -206,8 +224,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(MODEL_NAMES as readonly string[]).includes(cfg.model)) {
     throw new ConfigError(`unknown model "${cfg.model}"; valid choices: ${MODEL_NAMES.join(', ')}`);
   }
-  if (!(PRIOR_NAMES as readonly string[]).includes(cfg.prior)) {
-    throw new ConfigError(`unknown prior "${cfg.prior}"; valid choices: ${PRIOR_NAMES.join(', ')}`);
+  if (typeof cfg.prior !== 'string') {
+    throw new ConfigError(`prior must be a prior's name (a string), got ${typeof cfg.prior}; a Prior object: makeConfig({ prior }) or registerPrior(it), then its name`);
   }
   checkPositiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
@@ -226,6 +244,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   checkPositiveInt('clusters', cfg.clusters, 1000);
+  if (!(cfg.headConsistency >= 0 && cfg.headConsistency <= 100)) throw new ConfigError(`headConsistency must be from 0 to 100, got ${cfg.headConsistency}`);
+  if (!(cfg.headBalance >= 0 && cfg.headBalance <= 100)) throw new ConfigError(`headBalance must be from 0 to 100, got ${cfg.headBalance}`);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);
   validateDataConfig(cfg);

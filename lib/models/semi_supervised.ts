@@ -21,11 +21,14 @@ import { HeadedMLP, MLP, type Dropout } from '../nn/layers';
 import { LayersNetwork, type Network } from '../nn/network';
 import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
-import { discriminatorLoss, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
-import { oneHot, type Batch } from '../data/batches';
+import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
+import { oneHot, shiftImages, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS, type ImageSet } from '../data/mnist';
-import { categorical, sampleUnlabeled } from '../priors';
+import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
+
+/** The consistency regulariser of the categorical head: the largest move, in whole pixels per axis, of the batch the head must agree with. */
+const CONSISTENCY_SHIFT = 2;
 
 export class SemiSupervisedAAE extends AAEBase {
   /**
@@ -100,7 +103,7 @@ export class SemiSupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleUnlabeled(this.config.prior, B, nZ, rng);
+    const prior = drawPrior(this.prior, B, nZ, rng, false);
     const cat = categorical(B, rng, this.nClasses);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
@@ -108,6 +111,8 @@ export class SemiSupervisedAAE extends AAEBase {
     const yReal = tf.tensor2d(cat.y, [B, this.nClasses]);
     const held: tf.Tensor[] = [x, xn, zReal, yReal];
     const dLr = lr * this.config.dLrFactor;
+    const balance = this.config.headBalance;
+    const consistency = this.config.headConsistency;
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop, true);
@@ -121,9 +126,16 @@ export class SemiSupervisedAAE extends AAEBase {
         const { logits } = this.encodeBoth(xn, drop, true);
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
+      // Consistency: the head's probabilities for the batch (no dropout, held fixed) are the target for the moved batch.
+      const moved = consistency > 0 ? tf.tensor2d(shiftImages(batch.xNoised, CONSISTENCY_SHIFT, rng), [B, PIXELS]) : null;
+      const target = moved ? tf.tidy(() => tf.softmax(this.encodeBoth(xn, null).logits) as tf.Tensor2D) : null;
+      if (moved && target) held.push(moved, target);
       const generator = this.optimizers.generator.minimize(() => {
         const { style, logits } = this.encodeBoth(xn, drop, true);
-        return tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop, true), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop, true), 1));
+        const adversarial = tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop, true), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop, true), 1));
+        let loss: tf.Tensor = balance > 0 ? tf.add(adversarial, tf.mul(balance, marginalEntropyGap(logits))) : adversarial;
+        if (moved && target) loss = tf.add(loss, tf.mul(consistency, softmaxCrossEntropy(this.encodeBoth(moved, drop, true).logits, target)));
+        return loss as tf.Scalar;
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
       const ce = this.optimizers.crossEntropy;

@@ -18,7 +18,7 @@ import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
 import { N_LABELS, PIXELS } from '../data/mnist';
-import { sampleLabeled } from '../priors';
+import { checkPriorModes, drawPrior } from '../priors';
 import { Rng } from '../random';
 
 export class SupervisedAAE extends AAEBase {
@@ -32,6 +32,8 @@ export class SupervisedAAE extends AAEBase {
   constructor(config: AAEConfig, rng: Rng, networks?: NetworkSet) {
     super(config);
     this.checkNetworks(networks, ['encoder', 'decoder', 'discriminator']);
+    // a prior sample's mode is the discriminator's label: as many modes as the data set has classes
+    checkPriorModes(this.prior, N_LABELS);
     const nZ = config.nZ;
     const conv = config.networks === 'conv';
     const shape = this.imageShape();
@@ -66,7 +68,7 @@ export class SupervisedAAE extends AAEBase {
     const B = batch.size;
     const nZ = this.config.nZ;
     const drop = this.dropout(rng);
-    const prior = sampleLabeled(this.config.prior, B, nZ, rng);
+    const prior = drawPrior(this.prior, B, nZ, rng, true);
     const x = tf.tensor2d(batch.x, [B, PIXELS]);
     const xn = batch.xNoised === batch.x ? x : tf.tensor2d(batch.xNoised, [B, PIXELS]);
     const y = tf.tensor2d(oneHot(batch.labels), [B, N_LABELS]);

@@ -34,6 +34,18 @@ export function softmaxCrossEntropy(logits: tf.Tensor2D, onehot: tf.Tensor2D): t
 }
 
 /**
+ * log K minus the entropy of the mean over the rows of softmax(logits) (n x K): 0 when the rows
+ * together use the K classes equally, log K when they all put their mass on one class.
+ */
+export function marginalEntropyGap(logits: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const mean = tf.mean(tf.softmax(logits), 0);
+    const entropy = tf.neg(tf.sum(tf.mul(mean, tf.log(tf.add(mean, 1e-8)))));
+    return tf.sub(Math.log(logits.shape[1]), entropy);
+  });
+}
+
+/**
  * A discriminator's loss: sigmoid cross-entropy of its logits on `real` rows against 1 plus on
  * `fake` rows against 0 (each a mean), as the original's two separate evaluations, computed in one
  * pass over the rows of both (one product per layer instead of two; dropout stays independent per

@@ -24,7 +24,7 @@ import {
   type PresetName,
 } from '../models/config';
 import { lrDropAt, lrDropEpoch } from '../train/schedule';
-import { PRIOR_NAMES } from '../priors';
+import { isPriorName, priorChoices } from '../priors';
 import { BACKEND_NAMES } from '../backend';
 import { ConfigError } from '../errors';
 
@@ -47,7 +47,7 @@ export type Parser =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'number'; min: number; max: number }
   | { kind: 'ints'; min: number; max: number; maxItems: number }
-  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'choice'; choices: readonly string[]; accepts?: (v: string) => boolean }
   | { kind: 'bool' }
   | { kind: 'string' }
   | { kind: 'flag' };
@@ -120,8 +120,15 @@ export const SETTINGS: readonly Setting[] = [
     key: 'prior',
     flag: '--prior <name>',
     field: 'prior',
-    parse: choice(PRIOR_NAMES),
-    help: 'target prior of the latent code',
+    // the registered priors (read when the options are built) and the built-ins with K modes (K: 2 to 256)
+    parse: {
+      kind: 'choice',
+      get choices() {
+        return priorChoices();
+      },
+      accepts: isPriorName,
+    },
+    help: 'target prior of the latent code (<name>:K: that prior with K modes, e.g. gaussian_mixture:16)',
     commands: ['aae', 'prior-match'],
     defaults: { aae: 'gaussian' },
     mandatory: ['prior-match'],
@@ -180,6 +187,30 @@ export const SETTINGS: readonly Setting[] = [
     models: ['clustering'],
     defaults: { cluster: 16 },
     resume: true,
+  },
+  {
+    key: 'headBalance',
+    flag: '--head-balance <w>',
+    field: 'headBalance',
+    parse: num(0, 100),
+    help: 'semi-supervised and clustering: weight of the balance regulariser of the categorical head, w * (log K - entropy of the batch mean of its class or cluster probabilities), in the generator phase (0: none, as the paper)',
+    commands: ['aae', 'classify', 'cluster'],
+    models: ['semi_supervised', 'clustering'],
+    resume: true,
+    name: (cfg) => (cfg.headBalance ? `-hb${cfg.headBalance}` : ''),
+    training: true,
+  },
+  {
+    key: 'headConsistency',
+    flag: '--head-consistency <w>',
+    field: 'headConsistency',
+    parse: num(0, 100),
+    help: 'semi-supervised and clustering: weight of the consistency regulariser of the categorical head, w * the cross-entropy of its probabilities for the batch moved by up to 2 pixels against those for the batch, in the generator phase (0: none, as the paper)',
+    commands: ['aae', 'classify', 'cluster'],
+    models: ['semi_supervised', 'clustering'],
+    resume: true,
+    name: (cfg) => (cfg.headConsistency ? `-hc${cfg.headConsistency}` : ''),
+    training: true,
   },
   {
     key: 'labels',

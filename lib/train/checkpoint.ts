@@ -13,6 +13,7 @@ import { createModel, type AAEModel, type NetworkRole, type NetworkSet } from '.
 import { CONFIG_FIELDS_ADDED, validateConfig, type AAEConfig } from '../models/config';
 import type { Trainer, TrainerState, TrainCallbacks, TrainOutcome } from './trainer';
 import { Rng } from '../random';
+import { isPriorName, priorChoices, registerPrior, type Prior, type PriorName } from '../priors';
 import { writeFileAtomic } from '../atomic-write';
 
 export { writeFileAtomic, removeStaleTemporaries, setAtomicWriteHook, WriteError, type WriteHook } from '../atomic-write';
@@ -167,6 +168,13 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
   // Checkpoints written before a config field existed get the value that reproduces their training,
   // for every reader (loading, --resume's comparison, --from's preset).
   header.config = { ...CONFIG_FIELDS_ADDED, ...header.config };
+  const prior = header.config.prior;
+  if (typeof prior === 'string' && /^[A-Za-z0-9_.-]+$/.test(prior) && !isPriorName(prior)) {
+    throw new CheckpointError(
+      `checkpoint ${file} was trained with the prior "${prior}", which is not known here: pass that prior again ` +
+        `(expect { prior } of loadCheckpoint or resumeExperiment, makeConfig({ prior }), or registerPrior) before loading it; known priors: ${priorChoices().join(', ')}`,
+    );
+  }
   try {
     validateConfig(header.config);
   } catch (e) {
@@ -179,21 +187,29 @@ export function readCheckpoint(file: string): { header: Header; floats: Float32A
   return { header, floats: new Float32Array(aligned.buffer) };
 }
 
+/** What a loaded checkpoint must match; `prior` may be the Prior object itself (registered, then its name compared). */
+export type CheckpointExpect = Partial<Pick<AAEConfig, 'model' | 'nZ' | 'nHidden'>> & { prior?: PriorName | Prior };
+
 /**
  * Loads a checkpoint into a new model. With `expect`, every given field (model, prior, nZ, nHidden)
- * must match the checkpoint's config, else a CheckpointError names the mismatch. `epochs`: a new
+ * must match the checkpoint's config, else a CheckpointError names the mismatch. A checkpoint of a
+ * prior of your own needs that prior passed again (expect.prior) or registered. `epochs`: a new
  * total for a run to be continued; the model's config (saved by later checkpoints) carries it.
  * `networks`: a checkpoint of a model whose networks were passed by value (createExperiment's
  * `networks`) loads only with the same networks passed again (built afresh: the weights are loaded
  * into them); a missing one, or one whose weights differ in name or shape, is a CheckpointError
  * naming the network or the weight, and leaves the networks passed usable.
  */
-export function loadCheckpoint(file: string, expect: Partial<Pick<AAEConfig, 'model' | 'prior' | 'nZ' | 'nHidden'>> = {}, epochs?: number, networks?: NetworkSet): LoadedCheckpoint {
+export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epochs?: number, networks?: NetworkSet): LoadedCheckpoint {
   if (typeof file !== 'string' || file === '') throw new TypeError(`loadCheckpoint: file must be a path (string), got ${String(file)}`);
   const EXPECT = ['model', 'prior', 'nZ', 'nHidden'];
   for (const [k, v] of Object.entries(expect ?? {})) {
     if (!EXPECT.includes(k)) throw new ConfigError(`loadCheckpoint: unknown expect field "${k}"; valid fields: ${EXPECT.join(', ')}`);
     if (v === undefined) continue;
+    if (k === 'prior' && typeof v === 'object' && v !== null) {
+      expect = { ...expect, prior: registerPrior(v as Prior).name };
+      continue;
+    }
     const isInt = k === 'nZ' || k === 'nHidden';
     const intOk = typeof v === 'number' && Number.isInteger(v);
     if (isInt ? !(intOk || (k === 'nHidden' && Array.isArray(v) && v.every((x) => Number.isInteger(x)))) : typeof v !== 'string') {
