@@ -6,6 +6,8 @@ export * from './data/sources';
 export * from './data/batches';
 export * from './priors';
 export * from './nn/layers';
+export * from './nn/network';
+export * from './nn/nets';
 export * from './nn/losses';
 export * from './nn/adam';
 export * from './nn/momentum';

@@ -512,7 +512,7 @@ export async function resultsMain(argv: string[]): Promise<number> {
     if (c.name === 'table') return table((c.opts as { results: string }).results);
     const o = c.opts as TrainOpts;
     if (o.force && o.resume) throw new UsageError('--resume and --force exclude each other');
-    const backend = await startBackend(o.backend);
+    const backend = await startBackend(o.backend, (o as { networks?: string }).networks);
     if (c.name === 'cluster') return cluster(run, o as ClusterOpts, backend);
     return c.name === 'classify' ? classify(run, o as ClassifyOpts, backend) : priorMatchCommand(run, o as PriorMatchOpts, backend);
   });

@@ -202,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
       if (e instanceof ConfigError) throw new UsageError(`--labels ${cfg.nLabeled}: ${e.message}`);
       throw e;
     }
-    const backendName = await startBackend(o.backend);
+    const backendName = await startBackend(o.backend, cfg.networks);
     const stopped = run.stoppedEarly('aae');
     if (stopped !== null) return stopped;
 

@@ -67,6 +67,16 @@ function parserOf(s: Setting): ((v: string) => unknown) | undefined {
         }
         return value;
       };
+    case 'ints':
+      // The sizes as text, one form per network: "1000" (two layers of 1000: also for "1000,1000") or "500,250".
+      return (value) => {
+        const parts = value.split(',').map((x) => x.trim());
+        const ns = parts.map(Number);
+        if (parts.length > p.maxItems || parts.some((x) => !/^\+?\d+$/.test(x)) || ns.some((n) => !Number.isSafeInteger(n) || n < p.min || n > p.max)) {
+          throw new InvalidArgumentError(`${name} must be an integer from ${p.min} to ${p.max}, or a list of 1 to ${p.maxItems} of them separated by commas (e.g. 500,250).`);
+        }
+        return ns.length === 2 && ns[0] === ns[1] ? String(ns[0]) : ns.join(',');
+      };
     case 'bool':
       return (value) => {
         const v = value.toLowerCase();

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { version_core } from '@tensorflow/tfjs-core';
 import { initBackend } from '../backend';
+import { missingConvKernels } from '../nn/nets';
 import { LOCK_FILE, acquireLock, type RunLock } from '../lock';
 import { readCheckpoint, trainWithCheckpoints, type CheckpointedRun } from '../train/checkpoint';
 import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
@@ -202,16 +203,24 @@ export async function runCommand(prefix: string, body: (run: RunContext) => Prom
   }
 }
 
-/** Starts the tfjs backend (--backend, else the fastest available), naming it on stderr; a bad one is a usage error. */
-export async function startBackend(name: string | undefined): Promise<string> {
+/**
+ * Starts the tfjs backend (--backend, else the fastest available), naming it on stderr; a bad one is
+ * a usage error, and so is `--networks conv` on a backend that cannot train convolutions.
+ */
+export async function startBackend(name: string | undefined, networks?: string): Promise<string> {
+  let info;
   try {
-    const info = await initBackend({ backend: name });
-    console.error(`backend: ${info.description}`);
-    if (info.hint) console.error(`hint: ${info.hint}`);
-    return info.name;
+    info = await initBackend({ backend: name });
   } catch (e) {
     throw new UsageError(`--backend: ${(e as Error).message}`);
   }
+  console.error(`backend: ${info.description}`);
+  if (info.hint) console.error(`hint: ${info.hint}`);
+  const missing = networks === 'conv' ? missingConvKernels() : [];
+  if (missing.length) {
+    throw new UsageError(`--networks conv: the ${info.name} backend cannot train convolutions (it lacks ${missing.join(', ')}); give --backend cpu (slow) or --networks mlp`);
+  }
+  return info.name;
 }
 
 export interface DriveOptions {

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FIELDS_ADDED, type AAEConfig, type LrStep, type PresetName } from '../models/config';
+import { CONFIG_FIELDS_ADDED, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
 import { lrDropEpoch } from '../train/schedule';
 import { runVariant } from '../settings/table';
 import type { EpochMetrics } from '../train/trainer';
@@ -218,7 +218,7 @@ export interface ClassificationRow {
   epochs: number;
   /** Epochs trained at the first learning rate before it drops (null: no drop within the run). */
   lrDrop: number | null;
-  nHidden: number;
+  nHidden: HiddenSizes;
   /** Std of the input noise on the labeled batches (0: clean, as the original). */
   labeledNoise: number;
   /** Largest random translation of the labeled batches, pixels (0: unmoved, as the original). */
@@ -358,7 +358,7 @@ export interface ClusteringRow {
   preset: PresetName | null;
   epochs: number;
   lrDrop: number | null;
-  nHidden: number;
+  nHidden: HiddenSizes;
   /** The settings that differ from the preset, as the result name's variant parts (`d1 g0.2 cb10`), or ''. */
   changes: string;
   seeds: number[];

@@ -12,7 +12,32 @@ import { pixelsOf, shapeText, type ImageShape } from '../data/dataset';
 import { Rng } from '../random';
 import { getPrior, type Prior } from '../priors';
 import type { Dropout } from '../nn/layers';
+import { LayersNetwork, checkWidths, toNetwork, type Network } from '../nn/network';
+import type * as tfl from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+
+/** A network given by value: a tfjs-layers model (wrapped as LayersNetwork) or a Network. */
+export type NetworkValue = Network | tfl.LayersModel;
+
+/**
+ * Networks passed by value, by role; a role left out gets the built-in network of the config
+ * (`networks`: 'mlp' or 'conv'; hidden sizes `nHidden`, `hiddenPerNetwork`). The supervised model
+ * has encoder, decoder and discriminator; the semi-supervised and clustering models encoder,
+ * decoder, zDiscriminator and yDiscriminator. Each maps rows to rows (lib/nn/network.ts):
+ *  - encoder: pixels -> n_z (supervised, unsupervised) or n_z + K (semi-supervised, clustering: the style, then the K label logits);
+ *  - decoder: n_z (supervised) or n_z + K ([style, label probabilities]) -> pixels in [0, 1] (end in a sigmoid);
+ *  - discriminator: n_z + K ([z, one-hot label of the K classes]; unsupervised: n_z) -> 1 logit; zDiscriminator: n_z -> 1; yDiscriminator: K -> 1.
+ */
+export interface NetworkSet {
+  encoder?: NetworkValue;
+  decoder?: NetworkValue;
+  discriminator?: NetworkValue;
+  zDiscriminator?: NetworkValue;
+  yDiscriminator?: NetworkValue;
+}
+
+export const NETWORK_ROLES = ['encoder', 'decoder', 'discriminator', 'zDiscriminator', 'yDiscriminator'] as const;
+export type NetworkRole = (typeof NETWORK_ROLES)[number];
 
 /** Loss values of one training step, by phase (before that phase's update). */
 export type StepLosses = Record<string, number>;
@@ -42,6 +67,9 @@ export abstract class AAEBase {
   readonly pixels: number;
   /** The data set's classes (config.classNames; MNIST: 10; 0 without labels). */
   readonly classes: number;
+  /** The roles whose networks were passed by value (the others are built-in). */
+  readonly given = new Set<NetworkRole>();
+
   /** The target prior of the code (config.prior's). */
   readonly prior: Prior;
 
@@ -62,8 +90,64 @@ export abstract class AAEBase {
     return this.imagesTensor(images.subarray(s * this.pixels, e * this.pixels), e - s);
   }
 
+  /** The model's networks by role, in the order of namedWeights. */
+  abstract networks(): Partial<Record<NetworkRole, Network>>;
+
   /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
-  abstract namedWeights(): [string, tf.Variable][];
+  namedWeights(): [string, tf.Variable][] {
+    return Object.values(this.networks()).flatMap((n) => n.weights());
+  }
+
+  /** The image shape as tfjs-layers writes it, [height, width, channels]: what the encoder reads and the decoder draws. */
+  imageShape(): [number, number, number] {
+    return [this.shape.height, this.shape.width, this.shape.channels];
+  }
+
+  /**
+   * The network of `role`: the one in `given` (checked: `inputs` -> `outputs`, as `why` explains),
+   * else `builtIn()`. Throws a ConfigError for a role of `given` this model does not have.
+   */
+  protected network(given: NetworkSet | undefined, role: NetworkRole, name: string, inputs: number, outputs: number, why: string, builtIn: () => Network): Network {
+    const v = given?.[role];
+    if (v === undefined || v === null) return builtIn();
+    const net = toNetwork(name, v);
+    checkWidths(role, net, inputs, outputs, why);
+    this.given.add(role);
+    return net;
+  }
+
+  /** Throws a ConfigError for roles in `given` that the model has no network for, and for weight names used twice. */
+  protected checkNetworks(given: NetworkSet | undefined, roles: readonly NetworkRole[]): void {
+    if (given === undefined || given === null) return;
+    if (typeof given !== 'object') throw new ConfigError(`networks must be an object of networks by role (${roles.join(', ')}), got ${typeof given}`);
+    for (const k of Object.keys(given)) {
+      if (!(roles as readonly string[]).includes(k)) throw new ConfigError(`networks.${k}: the ${this.config.model} model has no such network; its networks: ${roles.join(', ')}`);
+    }
+  }
+
+  /**
+   * Throws a ConfigError naming the network, the backend and the missing kernels if a network cannot
+   * be trained on the active backend (conv layers on tfjs 4.22's wasm, which has no Conv2DBackpropFilter).
+   */
+  checkBackend(): void {
+    for (const [role, net] of Object.entries(this.networks())) {
+      const missing = net instanceof LayersNetwork ? net.missingKernels() : [];
+      if (missing.length) {
+        throw new ConfigError(
+          `${role}: its convolutions cannot be trained on the ${tf.getBackend()} backend, which lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; train it on the cpu backend (--backend cpu; slow)`,
+        );
+      }
+    }
+  }
+
+  /** Throws a ConfigError if two weights share a name (a checkpoint could not tell them apart). */
+  protected checkWeightNames(): void {
+    const seen = new Set<string>();
+    for (const [name] of this.namedWeights()) {
+      if (seen.has(name)) throw new ConfigError(`two weights are named ${name}; give each network its own name`);
+      seen.add(name);
+    }
+  }
 
   /** One training step on a batch: the original's phases in order. */
   abstract trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses;
@@ -183,8 +267,12 @@ export abstract class AAEBase {
     return { reconLoss: se / rec.length };
   }
 
-  dispose(): void {
-    tf.dispose(this.namedWeights().map(([, v]) => v));
+  /**
+   * Frees the weights and the optimizers' state. Networks passed by value are part of the model and
+   * are disposed too, unless `keepGiven` (a failed load leaves the caller's networks usable).
+   */
+  dispose(keepGiven = false): void {
+    for (const [role, net] of Object.entries(this.networks()) as [NetworkRole, Network][]) if (!(keepGiven && this.given.has(role))) net.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
   }
 }

@@ -16,6 +16,17 @@ export const MODEL_NAMES = ['supervised', 'semi_supervised', 'clustering', 'unsu
 export type ModelName = (typeof MODEL_NAMES)[number];
 export const PRESET_NAMES = ['original', 'fast', 'paper', 'paper-sgd'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
+/** The built-in architectures: every network an MLP (the original), or a conv encoder and a transposed-conv decoder (lib/nn/nets.ts). */
+export const NETWORK_NAMES = ['mlp', 'conv'] as const;
+export type NetworkName = (typeof NETWORK_NAMES)[number];
+/** The networks whose built-in MLP's hidden sizes can be set apart (discriminator: every discriminator of the model). */
+export const SIZED_NETWORKS = ['encoder', 'decoder', 'discriminator'] as const;
+export type SizedNetwork = (typeof SIZED_NETWORKS)[number];
+/** Hidden layers of an MLP: a number n is two layers of n units (the original's), a list gives each layer's units. */
+export type HiddenSizes = number | number[];
+/** The most hidden layers a built-in MLP takes, and the most units in one. */
+export const MAX_HIDDEN_LAYERS = 10;
+export const MAX_HIDDEN_UNITS = 100000;
 
 /**
  * The config of one experiment: the model's fields here, the data's (DataConfig, lib/data/config.ts)
@@ -26,8 +37,19 @@ export interface AAEConfig extends DataConfig, TrainConfig {
   prior: PriorName;
   /** Size of the latent code z (supervised) or of the style code (semi-supervised). */
   nZ: number;
-  /** Units in every hidden layer of encoder, decoder and discriminators. */
-  nHidden: number;
+  /**
+   * Hidden layers of the built-in MLPs (encoder, decoder and discriminators): a number n is two
+   * layers of n units each (the original's), a list the units of each layer ([500, 250]).
+   */
+  nHidden: HiddenSizes;
+  /** Per network, hidden layers that replace nHidden's for that network's built-in MLP ({} : none). */
+  hiddenPerNetwork: Partial<Record<SizedNetwork, HiddenSizes>>;
+  /**
+   * The built-in networks: 'mlp' (the original) or 'conv' (a convolutional encoder and a
+   * transposed-convolution decoder, lib/nn/nets.ts; the discriminators stay MLPs). Networks passed
+   * by value (createExperiment's `networks`) replace these.
+   */
+  networks: NetworkName;
   /** Dropout keep probability during training (1.0 at evaluation). */
   keepProb: number;
   /** Std of the Gaussian noise added to the encoder input (0 = no denoising). */
@@ -55,6 +77,8 @@ const ORIGINAL: AAEConfig = {
   prior: 'gaussian',
   nZ: 20,
   nHidden: 3000,
+  hiddenPerNetwork: {},
+  networks: 'mlp',
   epochs: 100,
   evalEvery: 1,
   batchSize: 128,
@@ -223,7 +247,17 @@ export function validateConfig(cfg: AAEConfig): void {
   }
   checkPositiveInt('nZ', cfg.nZ, 1000);
   checkPrior(cfg.prior, cfg.nZ, cfg.model === 'supervised');
-  checkPositiveInt('nHidden', cfg.nHidden, 100000);
+  checkHidden('nHidden', cfg.nHidden);
+  if (cfg.hiddenPerNetwork === null || typeof cfg.hiddenPerNetwork !== 'object' || Array.isArray(cfg.hiddenPerNetwork)) {
+    throw new ConfigError(`hiddenPerNetwork must be an object such as { encoder: [500, 250] }, got ${JSON.stringify(cfg.hiddenPerNetwork)}`);
+  }
+  for (const [k, v] of Object.entries(cfg.hiddenPerNetwork)) {
+    if (!(SIZED_NETWORKS as readonly string[]).includes(k)) throw new ConfigError(`hiddenPerNetwork: unknown network "${k}"; valid: ${SIZED_NETWORKS.join(', ')}`);
+    if (v !== undefined) checkHidden(`hiddenPerNetwork.${k}`, v);
+  }
+  if (!(NETWORK_NAMES as readonly string[]).includes(cfg.networks)) {
+    throw new ConfigError(`unknown networks "${cfg.networks}"; valid choices: ${NETWORK_NAMES.join(', ')}`);
+  }
   checkPositiveInt('batchSize', cfg.batchSize, 5000);
   if (!(cfg.keepProb > 0 && cfg.keepProb <= 1)) throw new ConfigError(`keepProb must be in (0, 1], got ${cfg.keepProb}`);
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
@@ -234,4 +268,26 @@ export function validateConfig(cfg: AAEConfig): void {
   validateTrainConfig(cfg);
   validateDataConfig(cfg);
   checkModelData(cfg);
+}
+
+/** Throws a ConfigError unless v is a valid HiddenSizes, naming the field. */
+export function checkHidden(field: string, v: unknown): void {
+  const unit = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= MAX_HIDDEN_UNITS;
+  if (unit(v)) return;
+  if (Array.isArray(v) && v.length >= 1 && v.length <= MAX_HIDDEN_LAYERS && v.every(unit)) return;
+  throw new ConfigError(
+    `${field} must be an integer from 1 to ${MAX_HIDDEN_UNITS} (two hidden layers of that many units) or a list of 1 to ${MAX_HIDDEN_LAYERS} such integers (the units of each layer), got ${Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
+  );
+}
+
+/** The hidden layers' units of the built-in MLP of `network`: its hiddenPerNetwork entry, else nHidden. */
+export function hiddenSizes(cfg: Pick<AAEConfig, 'nHidden' | 'hiddenPerNetwork'>, network: SizedNetwork): number[] {
+  const h = cfg.hiddenPerNetwork?.[network] ?? cfg.nHidden;
+  return typeof h === 'number' ? [h, h] : [...h];
+}
+
+/** Hidden sizes as text, one form per network: `1000` (also for [1000, 1000]), or `500,250`. */
+export function hiddenText(h: HiddenSizes): string {
+  if (typeof h === 'number') return String(h);
+  return h.length === 2 && h[0] === h[1] ? String(h[0]) : h.join(',');
 }

@@ -1,6 +1,7 @@
 import { Rng } from '../random';
 import type { AAEConfig } from './config';
 import { validateConfig } from './config';
+import type { NetworkSet } from './base';
 import { SupervisedAAE } from './supervised';
 import { SemiSupervisedAAE } from './semi_supervised';
 
@@ -11,8 +12,11 @@ export { SemiSupervisedAAE } from './semi_supervised';
 
 export type AAEModel = SupervisedAAE | SemiSupervisedAAE;
 
-/** A freshly initialised model (weights from a generator seeded with config.seed). */
-export function createModel(config: AAEConfig, rng = new Rng(config.seed)): AAEModel {
+/**
+ * A freshly initialised model (weights from a generator seeded with config.seed). `networks`:
+ * networks passed by value (tfjs-layers models or Networks) for some roles; the others are built in.
+ */
+export function createModel(config: AAEConfig, rng = new Rng(config.seed), networks?: NetworkSet): AAEModel {
   validateConfig(config);
-  return config.model === 'supervised' || config.model === 'unsupervised' ? new SupervisedAAE(config, rng) : new SemiSupervisedAAE(config, rng);
+  return config.model === 'supervised' || config.model === 'unsupervised' ? new SupervisedAAE(config, rng, networks) : new SemiSupervisedAAE(config, rng, networks);
 }

@@ -15,9 +15,11 @@
  */
 import { ConfigError } from '../errors';
 import * as tf from '@tensorflow/tfjs-core';
-import { AAEBase, type Evaluation, type StepLosses } from './base';
-import type { AAEConfig } from './config';
-import { Dense, MLP, type Dropout } from '../nn/layers';
+import { AAEBase, type Evaluation, type NetworkSet, type StepLosses } from './base';
+import { hiddenSizes, type AAEConfig } from './config';
+import { HeadedMLP, MLP, type Dropout } from '../nn/layers';
+import { LayersNetwork, type Network } from '../nn/network';
+import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
 import { oneHot, shiftImages, type Batch } from '../data/batches';
@@ -37,12 +39,11 @@ export class SemiSupervisedAAE extends AAEBase {
   readonly kind: 'semi_supervised' | 'clustering';
   /** Width of the categorical head: 10 labels, or K clusters. */
   readonly nClasses: number;
-  readonly trunk: MLP;
-  readonly styleHead: Dense;
-  readonly labelHead: Dense;
-  readonly decoder: MLP;
-  readonly zDiscriminator: MLP;
-  readonly yDiscriminator: MLP;
+  /** Pixels -> [style (n_z), label logits (K)]: built in, a HeadedMLP (trunk, style head, label head). */
+  readonly encoder: Network;
+  readonly decoder: Network;
+  readonly zDiscriminator: Network;
+  readonly yDiscriminator: Network;
   readonly optimizers: {
     reconstruction: Optimizer;
     zDiscriminator: Optimizer;
@@ -51,19 +52,27 @@ export class SemiSupervisedAAE extends AAEBase {
     crossEntropy?: Optimizer;
   };
 
-  constructor(config: AAEConfig, rng: Rng) {
+  /** `networks`: networks passed by value (NetworkSet: encoder, decoder, zDiscriminator, yDiscriminator); the others are built in. */
+  constructor(config: AAEConfig, rng: Rng, networks?: NetworkSet) {
     super(config);
     this.kind = config.model === 'clustering' ? 'clustering' : 'semi_supervised';
     this.nClasses = this.kind === 'clustering' ? config.clusters : this.classes;
+    this.checkNetworks(networks, ['encoder', 'decoder', 'zDiscriminator', 'yDiscriminator']);
     const K = this.nClasses;
-    const H = config.nHidden;
-    this.trunk = new MLP('encoder', [this.pixels, H, H], rng, 'hidden');
-    this.styleHead = new Dense('encoder/style', H, config.nZ, rng);
-    this.labelHead = new Dense('encoder/labels', H, K, rng);
-    this.decoder = new MLP('decoder', [config.nZ + K, H, H, this.pixels], rng, 'sigmoid');
-    this.zDiscriminator = new MLP('z_discriminator', [config.nZ, H, H, 1], rng, 'linear');
-    this.yDiscriminator = new MLP('y_discriminator', [K, H, H, 1], rng, 'linear');
-    const enc = this.encoderVariables();
+    const nZ = config.nZ;
+    const conv = config.networks === 'conv';
+    const shape = this.imageShape();
+    this.encoder = this.network(networks, 'encoder', 'encoder', this.pixels, nZ + K, `pixels -> [style (${nZ}), label logits (${K})]`, () =>
+      conv ? new LayersNetwork('encoder', convEncoder(shape, nZ + K, { rng })) : new HeadedMLP('encoder', [this.pixels, ...hiddenSizes(config, 'encoder')], nZ, K, rng),
+    );
+    this.decoder = this.network(networks, 'decoder', 'decoder', nZ + K, this.pixels, `[style (${nZ}), label probabilities (${K})] -> pixels`, () =>
+      conv ? new LayersNetwork('decoder', convDecoder(nZ + K, shape, { rng })) : new MLP('decoder', [nZ + K, ...hiddenSizes(config, 'decoder'), this.pixels], rng, 'sigmoid'),
+    );
+    const disc = hiddenSizes(config, 'discriminator');
+    this.zDiscriminator = this.network(networks, 'zDiscriminator', 'z_discriminator', nZ, 1, 'style -> logit', () => new MLP('z_discriminator', [nZ, ...disc, 1], rng, 'linear'));
+    this.yDiscriminator = this.network(networks, 'yDiscriminator', 'y_discriminator', K, 1, 'label probabilities -> logit', () => new MLP('y_discriminator', [K, ...disc, 1], rng, 'linear'));
+    this.checkWeightNames();
+    const enc = this.encoder.variables;
     const optimizers = {
       reconstruction: this.makeOptimizer([...enc, ...this.decoder.variables], 'reconstruction'),
       zDiscriminator: this.makeOptimizer(this.zDiscriminator.variables, 'regularization'),
@@ -75,17 +84,19 @@ export class SemiSupervisedAAE extends AAEBase {
   }
 
   encoderVariables(): tf.Variable[] {
-    return [...this.trunk.variables, this.styleHead.w, this.styleHead.b, this.labelHead.w, this.labelHead.b];
+    return this.encoder.variables;
   }
 
-  namedWeights(): [string, tf.Variable][] {
-    return [...this.trunk.weights(), ...this.styleHead.weights(), ...this.labelHead.weights(), ...this.decoder.weights(), ...this.zDiscriminator.weights(), ...this.yDiscriminator.weights()];
+  networks(): { encoder: Network; decoder: Network; zDiscriminator: Network; yDiscriminator: Network } {
+    return { encoder: this.encoder, decoder: this.decoder, zDiscriminator: this.zDiscriminator, yDiscriminator: this.yDiscriminator };
   }
 
-  /** Style code and label logits. */
-  encodeBoth(x: tf.Tensor2D, drop: Dropout | null): { style: tf.Tensor2D; logits: tf.Tensor2D } {
-    const h = this.trunk.apply(x, drop);
-    return { style: this.styleHead.apply(h), logits: this.labelHead.apply(h) };
+  /** Style code and label logits (`training`: a layers encoder's training mode). */
+  encodeBoth(x: tf.Tensor2D, drop: Dropout | null, training = false): { style: tf.Tensor2D; logits: tf.Tensor2D } {
+    if (this.encoder instanceof HeadedMLP) return this.encoder.heads(x, drop);
+    const out = this.encoder.apply(x, drop, training);
+    const [style, logits] = tf.split(out, [this.config.nZ, this.nClasses], 1) as [tf.Tensor2D, tf.Tensor2D];
+    return { style, logits };
   }
 
   trainStep(batch: Batch, labeled: Batch | null, lr: number, rng: Rng): StepLosses {
@@ -104,15 +115,15 @@ export class SemiSupervisedAAE extends AAEBase {
     const consistency = this.config.headConsistency;
     try {
       const reconstruction = this.optimizers.reconstruction.minimize(() => {
-        const { style, logits } = this.encodeBoth(xn, drop);
-        return this.reconstructionCost(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop), x);
+        const { style, logits } = this.encodeBoth(xn, drop, true);
+        return this.reconstructionCost(this.decoder.apply(tf.concat([style, tf.softmax(logits)], 1), drop, true), x);
       }, lr);
       const zDiscriminator = this.optimizers.zDiscriminator.minimize(() => {
-        const { style } = this.encodeBoth(xn, drop);
+        const { style } = this.encodeBoth(xn, drop, true);
         return discriminatorLoss(this.zDiscriminator, zReal, style, drop);
       }, dLr);
       const yDiscriminator = this.optimizers.yDiscriminator.minimize(() => {
-        const { logits } = this.encodeBoth(xn, drop);
+        const { logits } = this.encodeBoth(xn, drop, true);
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
       // Consistency: the head's probabilities for the batch (no dropout, held fixed) are the target for the moved batch.
@@ -120,10 +131,10 @@ export class SemiSupervisedAAE extends AAEBase {
       const target = moved ? tf.tidy(() => tf.softmax(this.encodeBoth(xn, null).logits) as tf.Tensor2D) : null;
       if (moved && target) held.push(moved, target);
       const generator = this.optimizers.generator.minimize(() => {
-        const { style, logits } = this.encodeBoth(xn, drop);
-        const adversarial = tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop), 1));
+        const { style, logits } = this.encodeBoth(xn, drop, true);
+        const adversarial = tf.add(sigmoidCrossEntropy(this.yDiscriminator.apply(tf.softmax(logits), drop, true), 1), sigmoidCrossEntropy(this.zDiscriminator.apply(style, drop, true), 1));
         let loss: tf.Tensor = balance > 0 ? tf.add(adversarial, tf.mul(balance, marginalEntropyGap(logits))) : adversarial;
-        if (moved && target) loss = tf.add(loss, tf.mul(consistency, softmaxCrossEntropy(this.encodeBoth(moved, drop).logits, target)));
+        if (moved && target) loss = tf.add(loss, tf.mul(consistency, softmaxCrossEntropy(this.encodeBoth(moved, drop, true).logits, target)));
         return loss as tf.Scalar;
       }, lr * this.config.generatorLrFactor);
       const losses: StepLosses = { reconstruction: this.perPixel(reconstruction), zDiscriminator, yDiscriminator, generator };
@@ -133,7 +144,7 @@ export class SemiSupervisedAAE extends AAEBase {
         const xl = this.imagesTensor(labeled.xNoised, L);
         const yl = tf.tensor2d(oneHot(labeled.labels, this.nClasses), [L, this.nClasses]);
         held.push(xl, yl);
-        losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop).logits, yl), lr * this.config.crossEntropyLrFactor);
+        losses.crossEntropy = ce.minimize(() => softmaxCrossEntropy(this.encodeBoth(xl, drop, true).logits, yl), lr * this.config.crossEntropyLrFactor);
       }
       return losses;
     } finally {

@@ -13,9 +13,11 @@
  * prior samples are not conditioned on a mode, and it trains on data sets without labels.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { AAEBase, type StepLosses } from './base';
-import type { AAEConfig } from './config';
+import { AAEBase, type NetworkSet, type StepLosses } from './base';
+import { hiddenSizes, type AAEConfig } from './config';
 import { MLP } from '../nn/layers';
+import { LayersNetwork, type Network } from '../nn/network';
+import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, sigmoidCrossEntropy } from '../nn/losses';
 import { oneHot, type Batch } from '../data/batches';
@@ -26,21 +28,39 @@ export class SupervisedAAE extends AAEBase {
   readonly kind: 'supervised' | 'unsupervised';
   /** Width of the label one-hot joined to z for the discriminator: K classes, or 0 (unsupervised). */
   readonly labelWidth: number;
-  readonly encoder: MLP;
-  readonly decoder: MLP;
-  readonly discriminator: MLP;
+  readonly encoder: Network;
+  readonly decoder: Network;
+  readonly discriminator: Network;
   readonly optimizers: { reconstruction: Optimizer; discriminator: Optimizer; generator: Optimizer };
 
-  constructor(config: AAEConfig, rng: Rng) {
+  /** `networks`: networks passed by value (NetworkSet: encoder, decoder, discriminator); the others are built in. */
+  constructor(config: AAEConfig, rng: Rng, networks?: NetworkSet) {
     super(config);
     this.kind = config.model === 'unsupervised' ? 'unsupervised' : 'supervised';
     this.labelWidth = this.kind === 'unsupervised' ? 0 : this.classes;
+    this.checkNetworks(networks, ['encoder', 'decoder', 'discriminator']);
     // a prior sample's mode is the discriminator's label: as many modes as the data set has classes
     if (this.kind === 'supervised') checkPriorModes(this.prior, this.classes);
-    const H = config.nHidden;
-    this.encoder = new MLP('encoder', [this.pixels, H, H, config.nZ], rng, 'linear');
-    this.decoder = new MLP('decoder', [config.nZ, H, H, this.pixels], rng, 'sigmoid');
-    this.discriminator = new MLP('discriminator', [config.nZ + this.labelWidth, H, H, 1], rng, 'linear');
+    const nZ = config.nZ;
+    const K = this.labelWidth;
+    const conv = config.networks === 'conv';
+    const shape = this.imageShape();
+    this.encoder = this.network(networks, 'encoder', 'encoder', this.pixels, nZ, 'pixels -> z', () =>
+      conv ? new LayersNetwork('encoder', convEncoder(shape, nZ, { rng })) : new MLP('encoder', [this.pixels, ...hiddenSizes(config, 'encoder'), nZ], rng, 'linear'),
+    );
+    this.decoder = this.network(networks, 'decoder', 'decoder', nZ, this.pixels, 'z -> pixels', () =>
+      conv ? new LayersNetwork('decoder', convDecoder(nZ, shape, { rng })) : new MLP('decoder', [nZ, ...hiddenSizes(config, 'decoder'), this.pixels], rng, 'sigmoid'),
+    );
+    this.discriminator = this.network(
+      networks,
+      'discriminator',
+      'discriminator',
+      nZ + K,
+      1,
+      K > 0 ? '[z, one-hot label] -> logit' : 'z -> logit',
+      () => new MLP('discriminator', [nZ + K, ...hiddenSizes(config, 'discriminator'), 1], rng, 'linear'),
+    );
+    this.checkWeightNames();
     this.optimizers = {
       reconstruction: this.makeOptimizer([...this.encoder.variables, ...this.decoder.variables], 'reconstruction'),
       discriminator: this.makeOptimizer(this.discriminator.variables, 'regularization'),
@@ -48,8 +68,8 @@ export class SupervisedAAE extends AAEBase {
     };
   }
 
-  namedWeights(): [string, tf.Variable][] {
-    return [...this.encoder.weights(), ...this.decoder.weights(), ...this.discriminator.weights()];
+  networks(): { encoder: Network; decoder: Network; discriminator: Network } {
+    return { encoder: this.encoder, decoder: this.decoder, discriminator: this.discriminator };
   }
 
   trainStep(batch: Batch, _labeled: Batch | null, lr: number, rng: Rng): StepLosses {
@@ -65,9 +85,12 @@ export class SupervisedAAE extends AAEBase {
     const withLabel = (z: tf.Tensor2D): tf.Tensor2D => (y ? (tf.concat([z, y], 1) as tf.Tensor2D) : z);
     const real = tf.tidy(() => (K > 0 ? tf.concat([tf.tensor2d(prior.z, [B, nZ]), tf.tensor2d(oneHot(prior.labels, K), [B, K])], 1) : tf.tensor2d(prior.z, [B, nZ])));
     try {
-      const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop), drop), x), lr);
-      const discriminator = this.optimizers.discriminator.minimize(() => discriminatorLoss(this.discriminator, real, withLabel(this.encoder.apply(xn, drop)), drop), lr * this.config.dLrFactor);
-      const generator = this.optimizers.generator.minimize(() => sigmoidCrossEntropy(this.discriminator.apply(withLabel(this.encoder.apply(xn, drop)), drop), 1), lr * this.config.generatorLrFactor);
+      const reconstruction = this.optimizers.reconstruction.minimize(() => this.reconstructionCost(this.decoder.apply(this.encoder.apply(xn, drop, true), drop, true), x), lr);
+      const discriminator = this.optimizers.discriminator.minimize(() => discriminatorLoss(this.discriminator, real, withLabel(this.encoder.apply(xn, drop, true)), drop), lr * this.config.dLrFactor);
+      const generator = this.optimizers.generator.minimize(
+        () => sigmoidCrossEntropy(this.discriminator.apply(withLabel(this.encoder.apply(xn, drop, true)), drop, true), 1),
+        lr * this.config.generatorLrFactor,
+      );
       return { reconstruction: this.perPixel(reconstruction), discriminator, generator };
     } finally {
       tf.dispose([x, xn, real, ...(y ? [y] : [])]);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../random';
 import { nativeDense } from '../backend';
+import type { Network } from './network';
 
 /** Dropout for one forward pass: rate = 1 - keep_prob; each call takes a fresh seed from rng. */
 export interface Dropout {
@@ -84,15 +85,20 @@ export function dropout(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
  * A stack of dense layers: `sizes` = [inputs, hidden..., outputs]. Every layer but the last is
  * relu + dropout; the last one uses `output` ('relu' gives a trunk whose last layer is hidden too).
  */
-export class MLP {
+export class MLP implements Network {
+  readonly kind = 'mlp';
   readonly layers: Dense[];
+  readonly inputs: number;
+  readonly outputs: number;
 
   constructor(
     readonly name: string,
-    sizes: number[],
+    readonly sizes: number[],
     rng: Rng,
     readonly output: Activation | 'hidden' = 'linear',
   ) {
+    this.inputs = sizes[0];
+    this.outputs = sizes[sizes.length - 1];
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       this.layers.push(new Dense(`${name}/dense_${i + 1}`, sizes[i], sizes[i + 1], rng));
@@ -120,5 +126,69 @@ export class MLP {
 
   weights(): [string, tf.Variable][] {
     return this.layers.flatMap((l) => l.weights());
+  }
+
+  describe(): string {
+    return `mlp ${this.sizes.join('-')} (${this.output === 'hidden' ? 'relu' : this.output} output)`;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
+  }
+}
+
+/**
+ * The semi-supervised model's built-in encoder: an MLP trunk (every layer relu + dropout) and two
+ * linear heads on its last hidden layer, the style (n_z) and the label logits (K). As a Network its
+ * output row is [style, logits]; the model reads the heads directly (`heads`).
+ */
+export class HeadedMLP implements Network {
+  readonly kind = 'mlp';
+  readonly trunk: MLP;
+  readonly styleHead: Dense;
+  readonly labelHead: Dense;
+  readonly inputs: number;
+  readonly outputs: number;
+
+  /** `sizes`: [inputs, hidden...]; weights `<name>/dense_i/...`, `<name>/style/...`, `<name>/labels/...`. */
+  constructor(
+    readonly name: string,
+    sizes: number[],
+    nStyle: number,
+    nLabels: number,
+    rng: Rng,
+  ) {
+    this.trunk = new MLP(name, sizes, rng, 'hidden');
+    const h = sizes[sizes.length - 1];
+    this.styleHead = new Dense(`${name}/style`, h, nStyle, rng);
+    this.labelHead = new Dense(`${name}/labels`, h, nLabels, rng);
+    this.inputs = sizes[0];
+    this.outputs = nStyle + nLabels;
+  }
+
+  heads(x: tf.Tensor2D, drop: Dropout | null): { style: tf.Tensor2D; logits: tf.Tensor2D } {
+    const h = this.trunk.apply(x, drop);
+    return { style: this.styleHead.apply(h), logits: this.labelHead.apply(h) };
+  }
+
+  apply(x: tf.Tensor2D, drop: Dropout | null): tf.Tensor2D {
+    const { style, logits } = this.heads(x, drop);
+    return tf.concat([style, logits], 1);
+  }
+
+  get variables(): tf.Variable[] {
+    return [...this.trunk.variables, this.styleHead.w, this.styleHead.b, this.labelHead.w, this.labelHead.b];
+  }
+
+  weights(): [string, tf.Variable][] {
+    return [...this.trunk.weights(), ...this.styleHead.weights(), ...this.labelHead.weights()];
+  }
+
+  describe(): string {
+    return `mlp ${this.trunk.sizes.join('-')} (relu) with heads style ${this.styleHead.units} and labels ${this.labelHead.units}`;
+  }
+
+  dispose(): void {
+    tf.dispose(this.variables);
   }
 }

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeLosses } from '../backend';
-import type { Dropout, MLP } from './layers';
+import type { Dropout } from './layers';
+import type { Network } from './network';
 
 /** tf.reduce_mean(tf.squared_difference(pred, target)). */
 export function meanSquaredError(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
@@ -50,8 +51,8 @@ export function marginalEntropyGap(logits: tf.Tensor2D): tf.Scalar {
  * pass over the rows of both (one product per layer instead of two; dropout stays independent per
  * value).
  */
-export function discriminatorLoss(d: MLP, real: tf.Tensor2D, fake: tf.Tensor2D, drop: Dropout | null): tf.Scalar {
-  const logits = d.apply(tf.concat([real, fake], 0), drop);
+export function discriminatorLoss(d: Network, real: tf.Tensor2D, fake: tf.Tensor2D, drop: Dropout | null): tf.Scalar {
+  const logits = d.apply(tf.concat([real, fake], 0), drop, true);
   const [r, f] = tf.split(logits, [real.shape[0], fake.shape[0]], 0);
   return tf.add(sigmoidCrossEntropy(r, 1), sigmoidCrossEntropy(f, 0));
 }

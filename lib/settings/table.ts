@@ -8,7 +8,21 @@
  *
  * A new setting: one row here and its field in the config (AAEConfig and the presets).
  */
-import { PRESETS, PRESET_NAMES, MODEL_NAMES, LABELED_SOURCES, MAX_LABELED_SHIFT, MAX_SEED, type AAEConfig, type ModelName, type PresetName } from '../models/config';
+import {
+  PRESETS,
+  PRESET_NAMES,
+  MODEL_NAMES,
+  NETWORK_NAMES,
+  LABELED_SOURCES,
+  MAX_LABELED_SHIFT,
+  MAX_SEED,
+  MAX_HIDDEN_LAYERS,
+  MAX_HIDDEN_UNITS,
+  hiddenText,
+  type AAEConfig,
+  type ModelName,
+  type PresetName,
+} from '../models/config';
 import { lrDropAt, lrDropEpoch } from '../train/schedule';
 import { isPriorName, priorChoices } from '../priors';
 import { BACKEND_NAMES } from '../backend';
@@ -26,10 +40,14 @@ export const COMMAND_PRESET: Record<CommandName, PresetName> = { aae: 'fast', cl
 /** The model each aae-results command trains (aae takes --model). */
 export const COMMAND_MODEL: Record<Exclude<CommandName, 'aae'>, ModelName> = { classify: 'semi_supervised', cluster: 'clustering', 'prior-match': 'supervised' };
 
-/** How an option's value is read: an integer or number in [min, max], one of some choices, a boolean, a path or a bare flag. */
+/**
+ * How an option's value is read: an integer or number in [min, max], a list of 1 to maxItems integers
+ * in [min, max] separated by commas (layer sizes), one of some choices, a boolean, a path or a bare flag.
+ */
 export type Parser =
   | { kind: 'int'; min: number; max: number }
   | { kind: 'number'; min: number; max: number }
+  | { kind: 'ints'; min: number; max: number; maxItems: number }
   | { kind: 'choice'; choices: readonly string[]; accepts?: (v: string) => boolean }
   | { kind: 'bool' }
   /** Any text; `check` (if given) throws an Error saying why a value is not valid. */
@@ -148,7 +166,30 @@ export const SETTINGS: readonly Setting[] = [
     training: true,
   },
   { key: 'batchSize', flag: '--batch-size <n>', field: 'batchSize', parse: int(1, 5000), help: 'batch size', commands: TRAINING, resume: true, training: true },
-  { key: 'hidden', flag: '--hidden <n>', field: 'nHidden', parse: int(1, 20000), help: 'units per hidden layer', commands: TRAINING, resume: true, training: true },
+  {
+    key: 'hidden',
+    flag: '--hidden <sizes>',
+    field: 'nHidden',
+    parse: { kind: 'ints', min: 1, max: Math.min(20000, MAX_HIDDEN_UNITS), maxItems: MAX_HIDDEN_LAYERS },
+    help: "hidden layers of every built-in MLP (encoder, decoder, discriminators): N = two layers of N units (the original's), or the units of each layer, e.g. 500,250",
+    commands: TRAINING,
+    resume: true,
+    // One text for a config's sizes and the option's: 1000 (also for 1000,1000) or 500,250.
+    value: (cfg) => hiddenText(cfg.nHidden),
+    toConfig: (v: string) => ({ nHidden: v.includes(',') ? v.split(',').map(Number) : Number(v) }),
+    training: true,
+  },
+  {
+    key: 'networks',
+    flag: '--networks <name>',
+    field: 'networks',
+    parse: choice(NETWORK_NAMES),
+    help: 'built-in networks: mlp (every network an MLP, the original) or conv (conv encoder 5x5/2 32, 5x5/2 64, dense; transposed-conv decoder; MLP discriminators)',
+    commands: TRAINING,
+    resume: true,
+    name: (cfg) => (cfg.networks && cfg.networks !== 'mlp' ? `-${cfg.networks}` : ''),
+    training: true,
+  },
   // The optimizer comes with the preset (paper-sgd: SGD + momentum); result names tell SGD runs apart
   // (its part comes first in a name: rows name in table order).
   { key: 'optimizer', field: 'optimizer', parse: choice(['adam', 'momentum']), help: 'optimizer', commands: [], name: (cfg) => (cfg.optimizer === 'momentum' ? '-sgd' : '') },
@@ -478,7 +519,7 @@ export function checkResumeSettings(saved: Readonly<AAEConfig>, values: SettingV
   for (const s of SETTINGS) {
     if (!s.resume || !given(s.key)) continue;
     const was = settingValue(s, saved);
-    if (was !== values[s.key]) {
+    if (JSON.stringify(was) !== JSON.stringify(values[s.key])) {
       const flag = optionName(s);
       const wasText = was === null ? 'no value' : `${flag} ${String(was)}`;
       throw new ConfigError(`--resume: ${flag} ${String(values[s.key])} does not match the checkpoint ${ckptFile}, trained with ${wasText}; give that value or leave ${flag} out`);

@@ -9,7 +9,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import * as tf from '@tensorflow/tfjs-core';
-import { createModel, type AAEModel } from '../models';
+import { createModel, type AAEModel, type NetworkRole, type NetworkSet } from '../models';
 import { CONFIG_FIELDS_ADDED, validateConfig, type AAEConfig } from '../models/config';
 import type { Trainer, TrainerState, TrainCallbacks, TrainOutcome } from './trainer';
 import { Rng } from '../random';
@@ -37,6 +37,8 @@ interface Header {
   weights: Entry[];
   optimizers: { name: string; t: number; m: Entry[]; v: Entry[] }[];
   meta: Record<string, unknown>;
+  /** The model's networks by role: passed by value or built in, and what they are (absent in older checkpoints: all built in). */
+  networks?: Partial<Record<NetworkRole, { given: boolean; describe: string }>>;
 }
 
 export class CheckpointError extends Error {
@@ -84,7 +86,8 @@ export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerSt
       v: st.v.map((d, i) => add(`${name}/v/${i}`, opt.vars[i].shape, d)),
     };
   });
-  const header: Header = { format: 1, savedAt: new Date().toISOString(), config: model.config, trainer, weights, optimizers, meta };
+  const networks = Object.fromEntries(Object.entries(model.networks()).map(([role, net]) => [role, { given: model.given.has(role as NetworkRole), describe: net.describe() }]));
+  const header: Header = { format: 1, savedAt: new Date().toISOString(), config: model.config, trainer, weights, optimizers, meta, networks };
   let json = JSON.stringify(header);
   json += ' '.repeat((4 - (Buffer.byteLength(json) % 4)) % 4);
   const headerBuf = Buffer.from(json, 'utf8');
@@ -192,8 +195,12 @@ export type CheckpointExpect = Partial<Pick<AAEConfig, 'model' | 'nZ' | 'nHidden
  * must match the checkpoint's config, else a CheckpointError names the mismatch. A checkpoint of a
  * prior of your own needs that prior passed again (expect.prior) or registered. `epochs`: a new
  * total for a run to be continued; the model's config (saved by later checkpoints) carries it.
+ * `networks`: a checkpoint of a model whose networks were passed by value (createExperiment's
+ * `networks`) loads only with the same networks passed again (built afresh: the weights are loaded
+ * into them); a missing one, or one whose weights differ in name or shape, is a CheckpointError
+ * naming the network or the weight, and leaves the networks passed usable.
  */
-export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epochs?: number): LoadedCheckpoint {
+export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epochs?: number, networks?: NetworkSet): LoadedCheckpoint {
   if (typeof file !== 'string' || file === '') throw new TypeError(`loadCheckpoint: file must be a path (string), got ${String(file)}`);
   const EXPECT = ['model', 'prior', 'nZ', 'nHidden'];
   for (const [k, v] of Object.entries(expect ?? {})) {
@@ -204,14 +211,15 @@ export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epoc
       continue;
     }
     const isInt = k === 'nZ' || k === 'nHidden';
-    if (isInt ? !(typeof v === 'number' && Number.isInteger(v)) : typeof v !== 'string') {
+    const intOk = typeof v === 'number' && Number.isInteger(v);
+    if (isInt ? !(intOk || (k === 'nHidden' && Array.isArray(v) && v.every((x) => Number.isInteger(x)))) : typeof v !== 'string') {
       throw new ConfigError(`loadCheckpoint: expect.${k} must be ${isInt ? 'an integer' : 'a string'}, got ${JSON.stringify(v) ?? String(v)} (a ${typeof v})`);
     }
   }
   const { header, floats } = readCheckpoint(file);
   const cfg: AAEConfig = epochs !== undefined ? { ...header.config, epochs } : header.config;
   for (const [k, v] of Object.entries(expect)) {
-    if (v !== undefined && (cfg as unknown as Record<string, unknown>)[k] !== v) {
+    if (v !== undefined && JSON.stringify((cfg as unknown as Record<string, unknown>)[k]) !== JSON.stringify(v)) {
       throw new CheckpointError(`checkpoint ${file} was trained with ${k} = ${String((cfg as unknown as Record<string, unknown>)[k])}, not ${String(v)}`);
     }
   }
@@ -220,10 +228,31 @@ export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epoc
   } catch (e) {
     throw new CheckpointError(`checkpoint ${file} holds an invalid config: ${(e as Error).message}`);
   }
-  const model = createModel(cfg, new Rng(cfg.seed));
+  for (const [role, n] of Object.entries(header.networks ?? {})) {
+    if (n?.given && !networks?.[role as NetworkRole]) {
+      throw new CheckpointError(`checkpoint ${file} was trained with networks passed by value (${role}: ${n.describe}); pass the same ${role} again (networks: { ${role} }) to load it`);
+    }
+  }
+  let model: AAEModel;
+  try {
+    model = createModel(cfg, new Rng(cfg.seed), networks);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CheckpointError(`checkpoint ${file}: the networks passed do not fit its model: ${e.message}`);
+    throw e;
+  }
   try {
     const weights = model.namedWeights();
     const byName = new Map(header.weights.map((e) => [e.name, e]));
+    const mine = new Set(weights.map(([n]) => n));
+    const extra = header.weights.find((e) => !mine.has(e.name));
+    if (extra) {
+      const role = extra.name.split('/')[0];
+      throw new CheckpointError(
+        `checkpoint ${file} holds weight ${extra.name} (shape ${extra.shape.join('x')}), which the model's networks do not have; load it with the networks it was trained with (its ${role}: ${header.networks?.[role as NetworkRole]?.describe ?? describeRole(header, role)})`,
+      );
+    }
+    const missing = weights.find(([n]) => !byName.has(n));
+    if (missing) throw new CheckpointError(`checkpoint ${file} has no weight ${missing[0]}; load it with the networks it was trained with`);
     if (weights.length !== header.weights.length) {
       throw new CheckpointError(`checkpoint ${file} holds ${header.weights.length} weights, the model has ${weights.length}`);
     }
@@ -237,7 +266,7 @@ export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epoc
     tf.tidy(() => {
       for (const [name, v] of weights) {
         const e = byName.get(name);
-        if (!e) throw new CheckpointError(`checkpoint ${file} has no weight ${name}`);
+        if (!e) throw new CheckpointError(`checkpoint ${file} has no weight ${name}; load it with the networks it was trained with`);
         v.assign(tf.tensor(slice(e, v.shape, name), v.shape));
       }
     });
@@ -252,10 +281,16 @@ export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epoc
       });
     }
   } catch (e) {
-    model.dispose();
+    model.dispose(true);
     throw e;
   }
   return { config: cfg, trainer: header.trainer, meta: header.meta, model };
+}
+
+/** A network's weights in a checkpoint, for messages: their names (first few). */
+function describeRole(header: Header, prefix: string): string {
+  const names = header.weights.filter((e) => e.name.startsWith(`${prefix}/`)).map((e) => e.name);
+  return `weights ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`;
 }
 
 /** What trainWithCheckpoints trains and saves: a model and its trainer (an Experiment is one). */

@@ -2,7 +2,7 @@
  * An experiment = config + data + model + trainer. Used by the CLI and the notebooks alike.
  */
 import { validateConfig, type AAEConfig } from '../models/config';
-import { createModel, type AAEModel } from '../models';
+import { createModel, type AAEModel, type NetworkSet } from '../models';
 import { select, subset, type Mnist } from '../data/mnist';
 import { balancedSubset } from '../data/batches';
 import { classNamesOf, datasetFields, imageShapeOf } from '../data/config';
@@ -135,45 +135,75 @@ export interface Experiment {
   trainer: Trainer;
 }
 
+/** What an experiment is made with besides its config: the data and networks passed by value. */
+export interface ExperimentOptions {
+  /** The data set (default: the config's, loadDataset(cfg.dataset)); MNIST's arrays are one too. */
+  mnist?: Mnist | Dataset;
+  /** The result of prepareData(cfg, mnist), when already made. */
+  data?: TrainData;
+  /**
+   * Networks by role (encoder, decoder, discriminator or zDiscriminator and yDiscriminator): any
+   * tfjs-layers model, or a Network (lib/nn/network.ts); the roles left out get the config's built-in
+   * networks. Checkpoints save their weights by name; loading one needs the same networks again.
+   */
+  networks?: NetworkSet;
+}
+
+/** The options of createExperiment and resumeExperiment: an options object, or (as before) the data set. */
+function experimentOptions(v: Mnist | Dataset | ExperimentOptions | undefined, data: TrainData | undefined): ExperimentOptions {
+  if (v === undefined || v === null) return { data };
+  if (typeof v === 'object' && 'train' in v && 'test' in v) return { mnist: v as Mnist | Dataset, data };
+  const o = v as ExperimentOptions;
+  return { ...o, data: o.data ?? data };
+}
+
 /**
- * A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1).
- * `mnist`: the data set (default: the config's, loadDataset(cfg.dataset)); a config that names
- * no data set takes this one's shape and classes (configForData). `data`: the result of
- * prepareData(cfg, mnist), when already made (the CLI checks it first).
+/**
+ * A fresh experiment: model weights from Rng(seed), training stream from Rng(seed + 1). The second
+ * argument is the data set (default: the config's, loadDataset(cfg.dataset)) or options
+ * `{ mnist, data, networks }` (ExperimentOptions), e.g.
+ * `createExperiment(cfg, { networks: { encoder: myLayersModel } })`. A config that names no data set
+ * takes the data set's shape and classes (configForData). `data`: the result of prepareData(cfg,
+ * mnist), when already made (the CLI checks it first).
  */
-export function createExperiment(cfg: AAEConfig, mnist?: Mnist | Dataset, data?: TrainData): Experiment {
+export function createExperiment(cfg: AAEConfig, options?: Mnist | Dataset | ExperimentOptions, data?: TrainData): Experiment {
   validateConfig(cfg);
-  if (!data) {
-    const d = mnist ?? loadDataset(cfg.dataset);
-    cfg = configForData(cfg, d);
-    data = prepareData(cfg, d);
+  const o = experimentOptions(options, data);
+  let d = o.data;
+  if (!d) {
+    const set = o.mnist ?? loadDataset(cfg.dataset);
+    cfg = configForData(cfg, set);
+    d = prepareData(cfg, set);
   }
-  const model = createModel(cfg, new Rng(cfg.seed));
-  return { config: cfg, data, model, trainer: new Trainer(model, data, new Rng(cfg.seed + 1)) };
+  const model = createModel(cfg, new Rng(cfg.seed), o.networks);
+  return { config: cfg, data: d, model, trainer: new Trainer(model, d, new Rng(cfg.seed + 1)) };
 }
 
 /**
  * An experiment restored from a checkpoint, positioned to continue training exactly. `epochs`: a new
- * total; `data`: prepareData of the checkpoint's config, when already made.
+ * total; `data`: prepareData of the checkpoint's config, when already made. The third argument is the
+ * MNIST data or options `{ mnist, data, networks }`: a checkpoint of networks passed by value needs
+ * the same networks again.
  */
-export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, mnist?: Mnist | Dataset, epochs?: number, data?: TrainData): Experiment {
+export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, options?: Mnist | Dataset | ExperimentOptions, epochs?: number, data?: TrainData): Experiment {
+  const o = experimentOptions(options, data);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     throw new ConfigError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
   }
-  const ck = loadCheckpoint(file, expect, epochs);
+  const ck = loadCheckpoint(file, expect, epochs, o.networks);
   const cfg = ck.config;
   const trained = ck.trainer ? epochsReached(ck.trainer) : 0;
   if (epochs !== undefined && epochs < trained) {
-    ck.model.dispose();
+    ck.model.dispose(true);
     throw new ConfigError(`resumeExperiment: epochs ${epochs} is below the ${trained} epochs the checkpoint ${file} has trained; valid: ${trained} or more`);
   }
   try {
-    data ??= prepareData(cfg, mnist);
-    const trainer = new Trainer(ck.model, data, new Rng(cfg.seed + 1));
+    const d = o.data ?? prepareData(cfg, o.mnist);
+    const trainer = new Trainer(ck.model, d, new Rng(cfg.seed + 1));
     if (ck.trainer) trainer.restore(ck.trainer);
-    return { config: cfg, data, model: ck.model, trainer };
+    return { config: cfg, data: d, model: ck.model, trainer };
   } catch (e) {
-    ck.model.dispose();
+    ck.model.dispose(true);
     throw e;
   }
 }

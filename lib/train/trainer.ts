@@ -227,6 +227,7 @@ export class Trainer {
   /** Trains until `epochs` epochs are done in all, or the signal aborts. */
   async run(opts: TrainOptions = {}): Promise<TrainOutcome> {
     checkTrainOptions(opts);
+    this.model.checkBackend();
     const cfg = this.model.config;
     const total = opts.epochs ?? cfg.epochs;
     const cbs = opts.callbacks ? (Array.isArray(opts.callbacks) ? opts.callbacks : [opts.callbacks]) : [];
