@@ -26,6 +26,12 @@ export interface NativeAddon {
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
+  /** geom: [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (NHWC x, HWIO filter); bias, act, alpha as fusedMatMul's. */
+  conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
+  /** Seconds spent in the convolutions' im2col, products and col2im since the last reset. */
+  convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -40,7 +46,20 @@ export interface AddonLoad {
 let loaded: AddonLoad | null = null;
 
 /** Every function the library calls: a build from older sources lacks some and is not used. */
-const ADDON_FUNCTIONS: (keyof NativeAddon)[] = ['fusedMatMul', 'adam', 'biasGrad', 'dropoutApply', 'activationGrad', 'setThreads', 'getThreads', 'config'];
+const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
+  'fusedMatMul',
+  'adam',
+  'biasGrad',
+  'dropoutApply',
+  'activationGrad',
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'convTimes',
+  'setThreads',
+  'getThreads',
+  'config',
+];
 
 /**
  * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in

@@ -1,0 +1,341 @@
+/*
+ * 2-D convolutions of NHWC float32 tensors (see conv.h) as im2col/col2im and OpenBLAS products.
+ *
+ * With the filter [fh, fw, c, f] read as a (fh fw c) x f matrix W, and the patch matrix P of x
+ * (one row per output position (image, oh, ow), one column per (kh, kw, ci): the input value under
+ * that filter tap, 0 in the padding):
+ *   forward          out = P W                 ((n oh ow) x f)
+ *   input gradient   dx  = col2im(dy W^T)      (each row of dy W^T added back onto the positions it came from)
+ *   filter gradient  dW  = P^T dy
+ * In NHWC a row of P is, for each kh, one contiguous run of x (the taps kw of all channels), so
+ * im2col and col2im copy or add whole runs.
+ *
+ * Images are processed in chunks whose patch matrix stays in a core's cache (CHUNK_VALUES) between
+ * im2col and the product (or the product and col2im), by as many workers as OpenBLAS has threads,
+ * each running single-threaded products on its own chunks. Forward and input gradient: workers take
+ * the next chunk as they finish one (a worker the system delays holds up no other); a chunk's result
+ * does not depend on the worker that computed it. Filter gradient: worker w sums the products of
+ * a fixed, contiguous range of chunks, and the workers' sums are added in worker order. So results
+ * depend only on the shapes and the thread count, and repeat exactly.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "conv.h"
+
+#include <cblas.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/* A chunk's patch matrix holds about this many values (512 KB: it stays in a core's L2 cache from
+   im2col to the product), or one image's if that is more. */
+#ifndef CHUNK_VALUES
+#define CHUNK_VALUES ((int64_t)1 << 17)
+#endif
+/* Convolutions of at most this many multiply-adds run on one thread (a thread's start costs ~20 us). */
+#define SMALL_CONV 2000000
+/* At most this many workers. */
+#define MAX_WORKERS 16
+
+static ConvTimes times;
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+void conv_times(ConvTimes *out, int reset) {
+  *out = times;
+  if (reset) memset(&times, 0, sizeof times);
+}
+
+/* Each worker's scratch buffer, kept between calls (grown, never shrunk). */
+static float *scratch[MAX_WORKERS];
+static int64_t scratch_len[MAX_WORKERS];
+
+static float *worker_scratch(int w, int64_t len) {
+  if (len <= scratch_len[w]) return scratch[w];
+  float *p = (float *)malloc(sizeof(float) * (size_t)len);
+  if (!p) return NULL;
+  free(scratch[w]);
+  scratch[w] = p;
+  scratch_len[w] = len;
+  return p;
+}
+
+/* Row-major C = op(A) op(B) + beta C, as cblas_sgemm. */
+static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                  int64_t ldc) {
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb,
+              beta, c, (int)ldc);
+}
+
+/* The filter taps kw in [*lo, *hi) whose input column iw0 + kw dw lies inside [0, w). */
+static void tap_range(const ConvGeom *g, int64_t iw0, int64_t *lo, int64_t *hi) {
+  int64_t a = iw0 >= 0 ? 0 : (-iw0 + g->dw - 1) / g->dw;
+  int64_t b = iw0 < g->w ? (g->w - iw0 + g->dw - 1) / g->dw : 0;
+  if (b > g->fw) b = g->fw;
+  if (b < a) b = a;
+  *lo = a;
+  *hi = b;
+}
+
+/* Patch rows of images [n0, n1) of x into cols (row 0 is image n0's first output position). */
+static void im2col(const ConvGeom *g, const float *x, float *cols, int64_t n0, int64_t n1) {
+  const int64_t c = g->c, run = g->fw * c, k = g->fh * run;
+  float *row = cols;
+  for (int64_t i = n0; i < n1; i++) {
+    const float *xi = x + i * g->h * g->w * c;
+    for (int64_t oh = 0; oh < g->oh; oh++) {
+      const int64_t ih0 = oh * g->sh - g->pt;
+      for (int64_t ow = 0; ow < g->ow; ow++, row += k) {
+        const int64_t iw0 = ow * g->sw - g->pl;
+        int64_t lo, hi;
+        tap_range(g, iw0, &lo, &hi);
+        for (int64_t kh = 0; kh < g->fh; kh++) {
+          float *d = row + kh * run;
+          const int64_t ih = ih0 + kh * g->dh;
+          if (ih < 0 || ih >= g->h || hi == lo) {
+            memset(d, 0, sizeof(float) * (size_t)run);
+            continue;
+          }
+          if (lo > 0) memset(d, 0, sizeof(float) * (size_t)(lo * c));
+          const float *s = xi + (ih * g->w + iw0) * c;
+          if (g->dw == 1) {
+            memcpy(d + lo * c, s + lo * c, sizeof(float) * (size_t)((hi - lo) * c));
+          } else {
+            for (int64_t kw = lo; kw < hi; kw++) memcpy(d + kw * c, s + kw * g->dw * c, sizeof(float) * (size_t)c);
+          }
+          if (hi < g->fw) memset(d + hi * c, 0, sizeof(float) * (size_t)((g->fw - hi) * c));
+        }
+      }
+    }
+  }
+}
+
+VECTOR_CLONES
+static void add_run(float *restrict d, const float *restrict s, int64_t len) {
+  for (int64_t j = 0; j < len; j++) d[j] += s[j];
+}
+
+/* Adds the patch rows of images [n0, n1) in cols back onto dx (zeroed first): the transpose of im2col. */
+static void col2im(const ConvGeom *g, const float *cols, float *dx, int64_t n0, int64_t n1) {
+  const int64_t c = g->c, run = g->fw * c, k = g->fh * run, image = g->h * g->w * c;
+  memset(dx + n0 * image, 0, sizeof(float) * (size_t)((n1 - n0) * image));
+  const float *row = cols;
+  for (int64_t i = n0; i < n1; i++) {
+    float *xi = dx + i * image;
+    for (int64_t oh = 0; oh < g->oh; oh++) {
+      const int64_t ih0 = oh * g->sh - g->pt;
+      for (int64_t ow = 0; ow < g->ow; ow++, row += k) {
+        const int64_t iw0 = ow * g->sw - g->pl;
+        int64_t lo, hi;
+        tap_range(g, iw0, &lo, &hi);
+        if (hi == lo) continue;
+        for (int64_t kh = 0; kh < g->fh; kh++) {
+          const int64_t ih = ih0 + kh * g->dh;
+          if (ih < 0 || ih >= g->h) continue;
+          const float *s = row + kh * run;
+          float *d = xi + (ih * g->w + iw0) * c;
+          if (g->dw == 1) {
+            add_run(d + lo * c, s + lo * c, (hi - lo) * c);
+          } else {
+            for (int64_t kw = lo; kw < hi; kw++) add_run(d + kw * g->dw * c, s + kw * c, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* A 1x1 filter at stride 1 without padding: the patch matrix is x itself. */
+static int patches_are_x(const ConvGeom *g) {
+  return g->fh == 1 && g->fw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
+}
+
+enum { OP_FORWARD, OP_INPUT, OP_FILTER };
+
+typedef struct {
+  const ConvGeom *g;
+  int op;
+  const float *a, *b; /* forward: x, filter; input gradient: dy, filter; filter gradient: x, dy */
+  float *out;         /* out, dx or dfilter */
+  int64_t chunk, chunks;
+  int workers;
+  atomic_llong next; /* the next chunk to take (forward, input gradient) */
+  atomic_int failed; /* a worker could not allocate its scratch */
+  ConvTimes t[MAX_WORKERS];
+} Job;
+
+typedef struct {
+  Job *job;
+  int w;
+} Worker;
+
+/* Chunk ci of the job: images [n0, n1) through im2col, product and col2im as its op needs. */
+static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int first) {
+  const ConvGeom *g = j->g;
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
+  const int64_t n0 = ci * j->chunk, n1 = n0 + j->chunk < g->n ? n0 + j->chunk : g->n;
+  const int64_t m = (n1 - n0) * rows;
+  ConvTimes *t = &j->t[w];
+  double t0 = now(), t1;
+  switch (j->op) {
+    case OP_FORWARD:
+      im2col(g, j->a, cols, n0, n1);
+      t1 = now();
+      sgemm(0, 0, m, f, k, cols, k, j->b, f, 0.0f, j->out + n0 * rows * f, f);
+      t->im2col += t1 - t0;
+      t->gemm += now() - t1;
+      break;
+    case OP_INPUT:
+      sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, cols, k);
+      t1 = now();
+      col2im(g, cols, j->out, n0, n1);
+      t->gemm += t1 - t0;
+      t->col2im += now() - t1;
+      break;
+    default:
+      im2col(g, j->a, cols, n0, n1);
+      t1 = now();
+      sgemm(1, 0, k, f, m, cols, k, j->b + n0 * rows * f, f, first ? 0.0f : 1.0f, dst, f);
+      t->im2col += t1 - t0;
+      t->gemm += now() - t1;
+      break;
+  }
+}
+
+static void *work(void *arg) {
+  const Worker *me = (const Worker *)arg;
+  Job *j = me->job;
+  const int w = me->w;
+  const ConvGeom *g = j->g;
+  const int64_t patch = j->chunk * g->oh * g->ow * g->fh * g->fw * g->c;
+  /* The filter gradient's workers after the first sum into their scratch, after the patch rows. */
+  float *cols = worker_scratch(w, patch + (j->op == OP_FILTER && w > 0 ? g->fh * g->fw * g->c * g->f : 0));
+  if (!cols) {
+    atomic_store(&j->failed, 1);
+    return NULL;
+  }
+  if (j->op == OP_FILTER) {
+    const int64_t c0 = j->chunks * w / j->workers, c1 = j->chunks * (w + 1) / j->workers;
+    float *dst = w == 0 ? j->out : cols + patch;
+    if (c0 == c1) memset(dst, 0, sizeof(float) * (size_t)(g->fh * g->fw * g->c * g->f));
+    for (int64_t ci = c0; ci < c1; ci++) run_chunk(j, w, cols, ci, dst, ci == c0);
+    return NULL;
+  }
+  for (;;) {
+    const int64_t ci = atomic_fetch_add(&j->next, 1);
+    if (ci >= j->chunks) break;
+    run_chunk(j, w, cols, ci, NULL, 0);
+  }
+  return NULL;
+}
+
+/* Runs op on all images: chunks, workers, and the filter gradient's sum of the workers' parts. */
+static int run_job(const ConvGeom *g, int op, const float *a, const float *b, float *out) {
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k;
+  Job j;
+  memset(&j, 0, sizeof j);
+  j.g = g;
+  j.op = op;
+  j.a = a;
+  j.b = b;
+  j.out = out;
+  j.chunk = per > 0 && CHUNK_VALUES / per > 1 ? CHUNK_VALUES / per : 1;
+  if (j.chunk > g->n) j.chunk = g->n;
+  j.chunks = (g->n + j.chunk - 1) / j.chunk;
+  atomic_init(&j.next, 0);
+  atomic_init(&j.failed, 0);
+  const int threads = openblas_get_num_threads();
+  int workers = threads < MAX_WORKERS ? threads : MAX_WORKERS;
+  if (workers > j.chunks) workers = (int)j.chunks;
+  if (g->n * per * g->f <= SMALL_CONV) workers = 1;
+  /* One chunk and several threads (one large image): OpenBLAS splits the products instead. */
+  const int blas_threads = workers == 1 && j.chunks == 1 && g->n * per * g->f > SMALL_CONV ? threads : 1;
+  j.workers = workers;
+  if (blas_threads != threads) openblas_set_num_threads(blas_threads);
+  pthread_t tid[MAX_WORKERS];
+  Worker args[MAX_WORKERS];
+  int started = 1;
+  for (int w = 0; w < workers; w++) args[w] = (Worker){&j, w};
+  for (int w = 1; w < workers; w++) {
+    if (pthread_create(&tid[w], NULL, work, &args[w]) != 0) break;
+    started++;
+  }
+  /* This thread is worker 0, and any worker that could not start (the filter gradient needs each
+     one's range; elsewhere it finds no chunk left). */
+  work(&args[0]);
+  for (int w = started; w < workers; w++) work(&args[w]);
+  for (int w = 1; w < started; w++) pthread_join(tid[w], NULL);
+  if (blas_threads != threads) openblas_set_num_threads(threads);
+  if (op == OP_FILTER && !atomic_load(&j.failed)) {
+    const double t0 = now();
+    const int64_t patch = j.chunk * per;
+    for (int w = 1; w < workers; w++) add_run(out, scratch[w] + patch, k * g->f);
+    j.t[0].gemm += now() - t0;
+  }
+  for (int w = 0; w < workers; w++) {
+    times.im2col += j.t[w].im2col;
+    times.gemm += j.t[w].gemm;
+    times.col2im += j.t[w].col2im;
+  }
+  return atomic_load(&j.failed) ? -1 : 0;
+}
+
+int conv2d_forward(const ConvGeom *g, const float *x, const float *filter, float *out) {
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
+  if (g->n * rows * f == 0) return 0;
+  if (k == 0) {
+    memset(out, 0, sizeof(float) * (size_t)(g->n * rows * f));
+    return 0;
+  }
+  if (patches_are_x(g)) {
+    const double t0 = now();
+    sgemm(0, 0, g->n * rows, f, k, x, k, filter, f, 0.0f, out, f);
+    times.gemm += now() - t0;
+    return 0;
+  }
+  return run_job(g, OP_FORWARD, x, filter, out);
+}
+
+int conv2d_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx) {
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
+  const int64_t size = g->n * g->h * g->w * g->c;
+  if (size == 0) return 0;
+  if (rows * k * f == 0) {
+    memset(dx, 0, sizeof(float) * (size_t)size);
+    return 0;
+  }
+  if (patches_are_x(g)) {
+    const double t0 = now();
+    sgemm(0, 1, g->n * rows, k, f, dy, f, filter, f, 0.0f, dx, k);
+    times.gemm += now() - t0;
+    return 0;
+  }
+  return run_job(g, OP_INPUT, dy, filter, dx);
+}
+
+int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter) {
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
+  if (k * f == 0) return 0;
+  if (g->n * rows == 0) {
+    memset(dfilter, 0, sizeof(float) * (size_t)(k * f));
+    return 0;
+  }
+  if (patches_are_x(g)) {
+    const double t0 = now();
+    sgemm(1, 0, k, f, g->n * rows, x, k, dy, f, 0.0f, dfilter, f);
+    times.gemm += now() - t0;
+    return 0;
+  }
+  return run_job(g, OP_FILTER, x, dy, dfilter);
+}
