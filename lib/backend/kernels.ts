@@ -1,8 +1,9 @@
 /**
  * The native fast path of the wasm backend ('wasm-blas'). The optional addon `aae-lab-native`
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
- * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
- * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
+ * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients,
+ * Identity and same-dtype Cast (shared buffers, not copies), and the 2-D convolutions (Conv2D,
+ * FusedConv2D, Conv2DBackpropInput, and Conv2DBackpropFilter, which stock wasm lacks). It also runs the Adam update of each
  * variable as one native loop, and adds a kernel of its own, AaeDense (a dense
  * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
  * use on this backend. Every native kernel works in place on the
@@ -86,16 +87,19 @@ function makeFusedMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     if (s.batch * s.m * s.n === 0) return out;
     const alpha = Number(args.attrs.leakyreluAlpha ?? 0.2);
     addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
-    if (!after) return out;
-    // elu / prelu: the product with its bias is native, the activation is the wasm backend's own kernel.
-    const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
-    const inputs: KernelArgs['inputs'] = after === 'Prelu' ? { x: out, alpha: preluActivationWeights } : { x: out };
-    try {
-      return kernel({ inputs, backend, attrs: {} });
-    } finally {
-      backend.disposeData(out.dataId);
-    }
+    return after ? activateAfter(after, out, backend, preluActivationWeights) : out;
   };
+}
+
+/** elu / prelu after a native product with its bias: the wasm backend's own activation kernel on out (which it disposes). */
+function activateAfter(after: string, out: tf.TensorInfo, backend: BackendWasm, preluActivationWeights: tf.TensorInfo | undefined): tf.TensorInfo {
+  const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
+  const inputs: KernelArgs['inputs'] = after === 'Prelu' ? { x: out, alpha: preluActivationWeights! } : { x: out };
+  try {
+    return kernel({ inputs, backend, attrs: {} });
+  } finally {
+    backend.disposeData(out.dataId);
+  }
 }
 
 /** Sum over leading axes (the bias gradient of a dense layer: rows summed in order); other sums are stock. */
@@ -138,6 +142,120 @@ function share(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Convolutions (NHWC float32): Conv2D and _FusedConv2D, Conv2DBackpropInput (also
+ * conv2dTranspose's forward) and Conv2DBackpropFilter (which the stock wasm backend lacks, so that
+ * no conv net trains on stock wasm) as im2col/col2im and OpenBLAS products (native/src/conv.c).
+ * The geometry is tfjs's own computeConv2DInfo, so every stride, 'same', 'valid', explicit and
+ * numeric padding, dimRoundingMode and (forward) dilation is as on the other backends. The stock
+ * Conv2D kernels also could not stay: XNNPACK packs a filter once per tensor and keeps it, so it
+ * would not see the native Adam's in-place updates of a conv layer's weights.
+ */
+function convGeometry(kernel: string, xShape: number[], filterShape: number[], attrs: Record<string, unknown>, dilations: number | [number, number]) {
+  const format = String(attrs.dataFormat ?? 'NHWC');
+  if (format !== 'NHWC' && format !== 'channelsLast') throw new Error(`wasm-blas ${kernel}: only dataFormat 'NHWC' (channels last) is supported, not '${format}'`);
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    dilations,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    false,
+    'channelsLast',
+  );
+  const p = info.padInfo;
+  if (p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0) throw new Error(`wasm-blas ${kernel}: negative padding (${p.top}, ${p.right}, ${p.bottom}, ${p.left}) is not supported`);
+  const geom = [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    p.top,
+    p.left,
+  ];
+  return { info, geom };
+}
+
+function assertFloat32(kernel: string, inputs: KernelArgs['inputs']): void {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t && t.dtype !== 'float32') throw new Error(`wasm-blas ${kernel}: ${name} is ${t.dtype}, float32 expected`);
+  }
+}
+
+function makeConv2D(addon: NativeAddon): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const { x, filter } = inputs;
+    assertFloat32('Conv2D', { x, filter });
+    const { info, geom } = convGeometry('Conv2D', x.shape, filter.shape, attrs, (attrs.dilations as number | [number, number]) ?? 1);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    if (tf.util.sizeFromShape(info.outShape) > 0) addon.conv2d(heap(backend, x), heap(backend, filter), heap(backend, out), geom, null, ACTIVATIONS.linear, 0);
+    return out;
+  };
+}
+
+/** _FusedConv2D: the convolution with its bias and activation in one native pass (elu / prelu after it, as _FusedMatMul). */
+function makeFusedConv2D(addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const activation = String(attrs.activation ?? 'linear');
+    const after = AFTER[activation];
+    const act = after ? ACTIVATIONS.linear : ACTIVATIONS[activation];
+    const outChannels = filter.shape[3];
+    // Other activations and biases of other shapes: the stock kernel (which takes the same ones or refuses them).
+    if (act === undefined || (bias && (bias.shape.length !== 1 || (bias.shape[0] !== outChannels && bias.shape[0] !== 1)))) return stock(args);
+    assertFloat32('FusedConv2D', { x, filter, bias });
+    const { info, geom } = convGeometry('FusedConv2D', x.shape, filter.shape, attrs, (attrs.dilations as number | [number, number]) ?? 1);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    if (tf.util.sizeFromShape(info.outShape) === 0) return out;
+    const alpha = Number(attrs.leakyreluAlpha ?? 0.2);
+    addon.conv2d(heap(backend, x), heap(backend, filter), heap(backend, out), geom, bias ? heap(backend, bias) : null, act, alpha);
+    return after ? activateAfter(after, out, backend, preluActivationWeights) : out;
+  };
+}
+
+/** Conv2DBackpropInput: dx of shape attrs.inputShape from dy (conv2dTranspose(x, filter) is this with dy = x). */
+function makeConv2DBackpropInput(addon: NativeAddon): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const { dy, filter } = inputs;
+    assertFloat32('Conv2DBackpropInput', { dy, filter });
+    const inputShape = attrs.inputShape as number[];
+    const { info, geom } = convGeometry('Conv2DBackpropInput', inputShape, filter.shape, attrs, 1);
+    if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+      throw new Error(`wasm-blas Conv2DBackpropInput: dy has shape [${dy.shape}], the convolution of [${inputShape}] by [${filter.shape}] gives [${info.outShape}]`);
+    }
+    const dx = backend.makeOutput(inputShape, 'float32');
+    if (tf.util.sizeFromShape(inputShape) > 0) addon.conv2dBackpropInput(heap(backend, dy), heap(backend, filter), heap(backend, dx), geom);
+    return dx;
+  };
+}
+
+/** Conv2DBackpropFilter: the filter gradient, of shape attrs.filterShape, from x and dy. */
+function makeConv2DBackpropFilter(addon: NativeAddon): Kernel {
+  return ({ inputs, backend, attrs }) => {
+    const { x, dy } = inputs;
+    assertFloat32('Conv2DBackpropFilter', { x, dy });
+    const filterShape = attrs.filterShape as number[];
+    const { info, geom } = convGeometry('Conv2DBackpropFilter', x.shape, filterShape, attrs, 1);
+    if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+      throw new Error(`wasm-blas Conv2DBackpropFilter: dy has shape [${dy.shape}], the convolution of [${x.shape}] by [${filterShape}] gives [${info.outShape}]`);
+    }
+    const dw = backend.makeOutput(filterShape, 'float32');
+    if (tf.util.sizeFromShape(filterShape) > 0) addon.conv2dBackpropFilter(heap(backend, x), heap(backend, dy), heap(backend, dw), geom);
+    return dw;
+  };
 }
 
 /**
@@ -270,7 +388,13 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['Sum', makeSum],
   ['Identity', makeIdentity],
   ['Cast', makeCast],
+  ['Conv2D', makeConv2D],
+  ['FusedConv2D', makeFusedConv2D],
+  ['Conv2DBackpropInput', makeConv2DBackpropInput],
 ];
+
+/** tfjs kernels the stock wasm backend lacks, added with the native kernels (a stock one, in a later tfjs, is replaced and restored). */
+const ADDED_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [['Conv2DBackpropFilter', makeConv2DBackpropFilter]];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */
 let stockConfigs: tf.KernelConfig[] | null = null;
@@ -290,6 +414,14 @@ export function installNativeKernels(addon: NativeAddon): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon, stock.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
   }
+  for (const [name, make] of ADDED_KERNELS) {
+    const stock = tf.getKernel(name, 'wasm');
+    if (stock) {
+      saved.push(stock);
+      tf.unregisterKernel(name, 'wasm');
+    }
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
+  }
   for (const [name, make] of OWN_KERNELS) {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
   }
@@ -299,11 +431,11 @@ export function installNativeKernels(addon: NativeAddon): void {
 /** Puts the stock wasm kernels back (for side-by-side comparisons in one process). */
 export function uninstallNativeKernels(): void {
   if (!stockConfigs) return;
+  for (const [name] of [...OWN_KERNELS, ...ADDED_KERNELS]) tf.unregisterKernel(name, 'wasm');
   for (const config of stockConfigs) {
-    tf.unregisterKernel(config.kernelName, 'wasm');
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
-  for (const [name] of OWN_KERNELS) tf.unregisterKernel(name, 'wasm');
   stockConfigs = null;
 }
 
