@@ -150,8 +150,9 @@ function share(args: KernelArgs): tf.TensorInfo {
  * no conv net trains on stock wasm) as im2col/col2im and OpenBLAS products (native/src/conv.c).
  * The geometry is tfjs's own computeConv2DInfo, so every stride, 'same', 'valid', explicit and
  * numeric padding, dimRoundingMode and (forward) dilation is as on the other backends. The stock
- * Conv2D kernels also could not stay: XNNPACK packs a filter once per tensor and keeps it, so it
- * would not see the native Adam's in-place updates of a conv layer's weights.
+ * wasm Conv2D kernels could not stay in any case: XNNPACK packs a filter once per tensor and keeps
+ * it, so they do not see the native Adam's in-place updates of a conv layer's weights; and stock
+ * Conv2D gives wrong values for numeric padding (e.g. pad 1 with a 1x3 filter).
  */
 function convGeometry(kernel: string, xShape: number[], filterShape: number[], attrs: Record<string, unknown>, dilations: number | [number, number]) {
   const format = String(attrs.dataFormat ?? 'NHWC');
