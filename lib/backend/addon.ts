@@ -30,7 +30,7 @@ export interface NativeAddon {
   conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
-  /** Seconds spent in the convolutions' im2col, products and col2im since the last reset. */
+  /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
   convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
   getThreads(): number;

@@ -16,7 +16,8 @@
  *   conv2d(x, filter, out, geom, bias, act, alpha)   out = act(conv2d(x, filter) + bias), NHWC (conv.c;
  *       geom: see read_conv; bias, act, alpha as fusedMatMul's)
  *   conv2dBackpropInput(dy, filter, dx, geom), conv2dBackpropFilter(x, dy, dfilter, geom)   its two gradients
- *   convTimes(reset)   seconds spent in the convolutions' im2col, products and col2im
+ *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
+ *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
  * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
@@ -494,7 +495,7 @@ static napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   return conv_call(env, info, "conv2dBackpropFilter", "x, dy and dfilter", conv2d_backprop_filter, roles, 0);
 }
 
-/* convTimes(reset): seconds spent in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
+/* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
 static napi_value ConvTimesJs(napi_env env, napi_callback_info info) {
   ARGS(1, "convTimes");
   int reset;

@@ -25,8 +25,8 @@ int conv2d_backprop_input(const ConvGeom *g, const float *dy, const float *filte
 /* dfilter = the gradient of conv2d with respect to the filter, from x and dy. */
 int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter);
 
-/* Time spent in the last calls' phases (seconds, accumulated since the last reset): im2col, the
-   products, col2im. For profiling only. */
+/* CPU time spent in the convolutions' phases, summed over threads (seconds, since the last reset):
+   im2col, the products, col2im. For profiling: timing starts with the first call. */
 typedef struct {
   double im2col, gemm, col2im;
 } ConvTimes;
