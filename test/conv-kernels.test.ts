@@ -185,6 +185,44 @@ test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), large
   );
 });
 
+/** Depthwise: forward, dx and dfilter (dilation 1; tfjs has no depthwise gradient for others), and fused with bias and relu. */
+function runDepthwise(k: ConvCase, data: { x: Float32Array; w: Float32Array; r: Float32Array; b: Float32Array }, outShape: number[]): Result[] {
+  const out: Result[] = [];
+  tf.tidy(() => {
+    const x = tf.tensor4d(data.x, [k.batch, k.h, k.w, k.c]);
+    const w = tf.tensor4d(data.w, [k.fh, k.fw, k.c, k.f]);
+    const r = tf.tensor4d(data.r, outShape as [number, number, number, number]);
+    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.depthwiseConv2d(xx, ww, k.strides, k.pad, 'NHWC', k.dilations);
+    out.push(read(conv(x, w)));
+    if (k.dilations[0] === 1 && k.dilations[1] === 1) {
+      const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, ww as tf.Tensor4D), r)))([x, w]);
+      out.push(read(dx), read(dw));
+    }
+    out.push(read(tf.fused.depthwiseConv2d({ x, filter: w, strides: k.strides, pad: k.pad, dilations: k.dilations, bias: tf.tensor1d(data.b), activation: 'relu' })));
+  });
+  return out;
+}
+
+test('depthwise conv kernels on wasm-blas (missing gradients of stock wasm) equal the cpu backend: channel multipliers 1 to 3, strides, paddings, dilation', { skip: skipNative }, async () => {
+  const rng = new Rng(18);
+  const cases = randomCases(rng, 16).map((k, i) => ({ ...k, f: 1 + (i % 3), strides: (i % 4 === 3 ? [1, 1] : k.strides) as [number, number] }));
+  // Dilated forward only (either strides or dilations must be 1).
+  cases.push({ batch: 2, h: 9, w: 8, c: 3, f: 2, fh: 3, fw: 2, strides: [1, 1], pad: 'same', dilations: [2, 2] });
+  let checked = 0;
+  for (const k of cases) {
+    await initBackend({ backend: 'cpu' });
+    const outShape = tf.depthwiseConv2d(tf.zeros([k.batch, k.h, k.w, k.c]) as tf.Tensor4D, tf.zeros([k.fh, k.fw, k.c, k.f]) as tf.Tensor4D, k.strides, k.pad, 'NHWC', k.dilations).shape;
+    const data = { x: uniform(k.batch * k.h * k.w * k.c, rng), w: uniform(k.fh * k.fw * k.c * k.f, rng), r: uniform(tf.util.sizeFromShape(outShape), rng), b: uniform(k.c * k.f, rng) };
+    const ref = runDepthwise(k, data, outShape);
+    await initBackend({ backend: 'wasm-blas' });
+    const got = runDepthwise(k, data, outShape);
+    const names = ref.length === 4 ? ['depthwise', 'depthwise dx', 'depthwise dfilter', 'fused depthwise'] : ['depthwise', 'fused depthwise'];
+    got.forEach((g, i) => assertClose(g, ref[i], `${names[i]} of ${JSON.stringify(k)}`));
+    checked += got.length;
+  }
+  assert.equal(checked, 16 * 4 + 2);
+});
+
 test('fused conv2d on wasm-blas: every activation, with and without bias, equals the cpu backend', { skip: skipNative }, async () => {
   const rng = new Rng(14);
   const x = uniform(2 * 6 * 5 * 3, rng);

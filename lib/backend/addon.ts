@@ -30,6 +30,10 @@ export interface NativeAddon {
   conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
+  /** The same for depthwise convolutions: geom's f is the channel multiplier, the output has c f channels. */
+  depthwiseConv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
   /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
   convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
@@ -55,6 +59,9 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'conv2d',
   'conv2dBackpropInput',
   'conv2dBackpropFilter',
+  'depthwiseConv2d',
+  'depthwiseConv2dBackpropInput',
+  'depthwiseConv2dBackpropFilter',
   'convTimes',
   'setThreads',
   'getThreads',

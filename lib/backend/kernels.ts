@@ -2,8 +2,9 @@
  * The native fast path of the wasm backend ('wasm-blas'). The optional addon `aae-lab-native`
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
  * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients,
- * Identity and same-dtype Cast (shared buffers, not copies), and the 2-D convolutions (Conv2D,
- * FusedConv2D, Conv2DBackpropInput, and Conv2DBackpropFilter, which stock wasm lacks). It also runs the Adam update of each
+ * Identity and same-dtype Cast (shared buffers, not copies), and the 2-D convolutions, plain and
+ * depthwise, with their gradients (Conv2DBackpropFilter and the depthwise gradients are missing
+ * from stock wasm). It also runs the Adam update of each
  * variable as one native loop, and adds a kernel of its own, AaeDense (a dense
  * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
  * use on this backend. Every native kernel works in place on the
@@ -145,26 +146,41 @@ function share(args: KernelArgs): tf.TensorInfo {
 }
 
 /**
- * Convolutions (NHWC float32): Conv2D and _FusedConv2D, Conv2DBackpropInput (also
- * conv2dTranspose's forward) and Conv2DBackpropFilter (which the stock wasm backend lacks, so that
- * no conv net trains on stock wasm) as im2col/col2im and OpenBLAS products (native/src/conv.c).
- * The geometry is tfjs's own computeConv2DInfo, so every stride, 'same', 'valid', explicit and
- * numeric padding, dimRoundingMode and (forward) dilation is as on the other backends. The stock
- * wasm Conv2D kernels could not stay in any case: XNNPACK packs a filter once per tensor and keeps
- * it, so they do not see the native Adam's in-place updates of a conv layer's weights; and stock
- * Conv2D gives wrong values for numeric padding (e.g. pad 1 with a 1x3 filter).
+ * Convolutions (NHWC float32): Conv2D and FusedConv2D, Conv2DBackpropInput (also conv2dTranspose's
+ * forward) and Conv2DBackpropFilter (which the stock wasm backend lacks, so that no conv net trains
+ * on stock wasm) as im2col/col2im and OpenBLAS products (native/src/conv.c); the depthwise ones
+ * (DepthwiseConv2dNative, FusedDepthwiseConv2D, and their two gradients, also missing from stock
+ * wasm: depthwiseConv2d and separableConv2d layers) as direct loops. The geometry is tfjs's own
+ * computeConv2DInfo, so every stride, 'same', 'valid', explicit and numeric padding,
+ * dimRoundingMode and dilation is as on the other backends. The stock wasm conv kernels could not
+ * stay in any case: XNNPACK packs a filter once per tensor and keeps it, so they do not see the
+ * native Adam's in-place updates of a conv layer's weights; and stock Conv2D gives wrong values for
+ * numeric padding (e.g. pad 1 with a 1x3 filter).
  */
-function convGeometry(kernel: string, xShape: number[], filterShape: number[], attrs: Record<string, unknown>, dilations: number | [number, number]) {
+interface ConvKind {
+  /** The forward kernel's name, for errors. */
+  name: string;
+  depthwise: boolean;
+}
+
+const CONV: ConvKind = { name: 'Conv2D', depthwise: false };
+const DEPTHWISE: ConvKind = { name: 'DepthwiseConv2dNative', depthwise: true };
+
+/** The addon's geometry [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (f: the channel multiplier when depthwise) and tfjs's conv info. */
+function convGeometry(kernel: string, depthwise: boolean, xShape: number[], filterShape: number[], attrs: Record<string, unknown>) {
   const format = String(attrs.dataFormat ?? 'NHWC');
   if (format !== 'NHWC' && format !== 'channelsLast') throw new Error(`wasm-blas ${kernel}: only dataFormat 'NHWC' (channels last) is supported, not '${format}'`);
+  if (xShape.length !== 4 || filterShape.length !== 4 || xShape[3] !== filterShape[2]) {
+    throw new Error(`wasm-blas ${kernel}: input [${xShape}] and filter [${filterShape}] do not fit (rank 4, the input's channels = the filter's third dimension)`);
+  }
   const info = tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
     attrs.strides as number | [number, number],
-    dilations,
+    (attrs.dilations as number | [number, number] | undefined) ?? 1,
     attrs.pad as 'same' | 'valid' | number,
     attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
-    false,
+    depthwise,
     'channelsLast',
   );
   const p = info.padInfo;
@@ -176,7 +192,7 @@ function convGeometry(kernel: string, xShape: number[], filterShape: number[], a
     info.inChannels,
     info.outHeight,
     info.outWidth,
-    info.outChannels,
+    filterShape[3],
     info.filterHeight,
     info.filterWidth,
     info.strideHeight,
@@ -195,68 +211,82 @@ function assertFloat32(kernel: string, inputs: KernelArgs['inputs']): void {
   }
 }
 
-function makeConv2D(addon: NativeAddon): Kernel {
-  return ({ inputs, backend, attrs }) => {
-    const { x, filter } = inputs;
-    assertFloat32('Conv2D', { x, filter });
-    const { info, geom } = convGeometry('Conv2D', x.shape, filter.shape, attrs, (attrs.dilations as number | [number, number]) ?? 1);
-    const out = backend.makeOutput(info.outShape, 'float32');
-    if (tf.util.sizeFromShape(info.outShape) > 0) addon.conv2d(heap(backend, x), heap(backend, filter), heap(backend, out), geom, null, ACTIVATIONS.linear, 0);
-    return out;
-  };
+/** Conv2D or DepthwiseConv2dNative. */
+function makeConvForward(kind: ConvKind): (addon: NativeAddon) => Kernel {
+  return (addon) =>
+    ({ inputs, backend, attrs }) => {
+      const { x, filter } = inputs;
+      assertFloat32(kind.name, { x, filter });
+      const { info, geom } = convGeometry(kind.name, kind.depthwise, x.shape, filter.shape, attrs);
+      const out = backend.makeOutput(info.outShape, 'float32');
+      if (tf.util.sizeFromShape(info.outShape) === 0) return out;
+      const run = kind.depthwise ? addon.depthwiseConv2d : addon.conv2d;
+      run(heap(backend, x), heap(backend, filter), heap(backend, out), geom, null, ACTIVATIONS.linear, 0);
+      return out;
+    };
 }
 
-/** _FusedConv2D: the convolution with its bias and activation in one native pass (elu / prelu after it, as _FusedMatMul). */
-function makeFusedConv2D(addon: NativeAddon, stock: Kernel): Kernel {
-  return (args) => {
+/** FusedConv2D or FusedDepthwiseConv2D: the convolution with its bias and activation in one native pass (elu / prelu after it, as _FusedMatMul). */
+function makeConvFused(kind: ConvKind): (addon: NativeAddon, stock: Kernel) => Kernel {
+  const name = `Fused${kind.name}`;
+  return (addon, stock) => (args) => {
     const { inputs, backend, attrs } = args;
     const { x, filter, bias, preluActivationWeights } = inputs;
     const activation = String(attrs.activation ?? 'linear');
     const after = AFTER[activation];
     const act = after ? ACTIVATIONS.linear : ACTIVATIONS[activation];
-    const outChannels = filter.shape[3];
+    const outChannels = kind.depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3];
     // Other activations and biases of other shapes: the stock kernel (which takes the same ones or refuses them).
     if (act === undefined || (bias && (bias.shape.length !== 1 || (bias.shape[0] !== outChannels && bias.shape[0] !== 1)))) return stock(args);
-    assertFloat32('FusedConv2D', { x, filter, bias });
-    const { info, geom } = convGeometry('FusedConv2D', x.shape, filter.shape, attrs, (attrs.dilations as number | [number, number]) ?? 1);
+    assertFloat32(name, { x, filter, bias });
+    const { info, geom } = convGeometry(name, kind.depthwise, x.shape, filter.shape, attrs);
     const out = backend.makeOutput(info.outShape, 'float32');
     if (tf.util.sizeFromShape(info.outShape) === 0) return out;
     const alpha = Number(attrs.leakyreluAlpha ?? 0.2);
-    addon.conv2d(heap(backend, x), heap(backend, filter), heap(backend, out), geom, bias ? heap(backend, bias) : null, act, alpha);
+    const run = kind.depthwise ? addon.depthwiseConv2d : addon.conv2d;
+    run(heap(backend, x), heap(backend, filter), heap(backend, out), geom, bias ? heap(backend, bias) : null, act, alpha);
     return after ? activateAfter(after, out, backend, preluActivationWeights) : out;
   };
 }
 
-/** Conv2DBackpropInput: dx of shape attrs.inputShape from dy (conv2dTranspose(x, filter) is this with dy = x). */
-function makeConv2DBackpropInput(addon: NativeAddon): Kernel {
-  return ({ inputs, backend, attrs }) => {
-    const { dy, filter } = inputs;
-    assertFloat32('Conv2DBackpropInput', { dy, filter });
-    const inputShape = attrs.inputShape as number[];
-    const { info, geom } = convGeometry('Conv2DBackpropInput', inputShape, filter.shape, attrs, 1);
-    if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
-      throw new Error(`wasm-blas Conv2DBackpropInput: dy has shape [${dy.shape}], the convolution of [${inputShape}] by [${filter.shape}] gives [${info.outShape}]`);
-    }
-    const dx = backend.makeOutput(inputShape, 'float32');
-    if (tf.util.sizeFromShape(inputShape) > 0) addon.conv2dBackpropInput(heap(backend, dy), heap(backend, filter), heap(backend, dx), geom);
-    return dx;
-  };
+/** Conv2DBackpropInput or DepthwiseConv2dNativeBackpropInput: dx of shape attrs.inputShape from dy (conv2dTranspose(x, filter) is Conv2DBackpropInput with dy = x). */
+function makeConvBackpropInput(kind: ConvKind): (addon: NativeAddon) => Kernel {
+  const name = kind.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput';
+  return (addon) =>
+    ({ inputs, backend, attrs }) => {
+      const { dy, filter } = inputs;
+      assertFloat32(name, { dy, filter });
+      const inputShape = attrs.inputShape as number[];
+      const { info, geom } = convGeometry(name, kind.depthwise, inputShape, filter.shape, attrs);
+      if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${inputShape}] by [${filter.shape}] gives [${info.outShape}]`);
+      }
+      const dx = backend.makeOutput(inputShape, 'float32');
+      if (tf.util.sizeFromShape(inputShape) === 0) return dx;
+      const run = kind.depthwise ? addon.depthwiseConv2dBackpropInput : addon.conv2dBackpropInput;
+      run(heap(backend, dy), heap(backend, filter), heap(backend, dx), geom);
+      return dx;
+    };
 }
 
-/** Conv2DBackpropFilter: the filter gradient, of shape attrs.filterShape, from x and dy. */
-function makeConv2DBackpropFilter(addon: NativeAddon): Kernel {
-  return ({ inputs, backend, attrs }) => {
-    const { x, dy } = inputs;
-    assertFloat32('Conv2DBackpropFilter', { x, dy });
-    const filterShape = attrs.filterShape as number[];
-    const { info, geom } = convGeometry('Conv2DBackpropFilter', x.shape, filterShape, attrs, 1);
-    if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
-      throw new Error(`wasm-blas Conv2DBackpropFilter: dy has shape [${dy.shape}], the convolution of [${x.shape}] by [${filterShape}] gives [${info.outShape}]`);
-    }
-    const dw = backend.makeOutput(filterShape, 'float32');
-    if (tf.util.sizeFromShape(filterShape) > 0) addon.conv2dBackpropFilter(heap(backend, x), heap(backend, dy), heap(backend, dw), geom);
-    return dw;
-  };
+/** Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter: the filter gradient, of shape attrs.filterShape, from x and dy. */
+function makeConvBackpropFilter(kind: ConvKind): (addon: NativeAddon) => Kernel {
+  const name = kind.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
+  return (addon) =>
+    ({ inputs, backend, attrs }) => {
+      const { x, dy } = inputs;
+      assertFloat32(name, { x, dy });
+      const filterShape = attrs.filterShape as number[];
+      const { info, geom } = convGeometry(name, kind.depthwise, x.shape, filterShape, attrs);
+      if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${x.shape}] by [${filterShape}] gives [${info.outShape}]`);
+      }
+      const dw = backend.makeOutput(filterShape, 'float32');
+      if (tf.util.sizeFromShape(filterShape) === 0) return dw;
+      const run = kind.depthwise ? addon.depthwiseConv2dBackpropFilter : addon.conv2dBackpropFilter;
+      run(heap(backend, x), heap(backend, dy), heap(backend, dw), geom);
+      return dw;
+    };
 }
 
 /**
@@ -389,13 +419,19 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['Sum', makeSum],
   ['Identity', makeIdentity],
   ['Cast', makeCast],
-  ['Conv2D', makeConv2D],
-  ['FusedConv2D', makeFusedConv2D],
-  ['Conv2DBackpropInput', makeConv2DBackpropInput],
+  ['Conv2D', makeConvForward(CONV)],
+  ['FusedConv2D', makeConvFused(CONV)],
+  ['Conv2DBackpropInput', makeConvBackpropInput(CONV)],
+  ['DepthwiseConv2dNative', makeConvForward(DEPTHWISE)],
+  ['FusedDepthwiseConv2D', makeConvFused(DEPTHWISE)],
 ];
 
 /** tfjs kernels the stock wasm backend lacks, added with the native kernels (a stock one, in a later tfjs, is replaced and restored). */
-const ADDED_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [['Conv2DBackpropFilter', makeConv2DBackpropFilter]];
+const ADDED_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
+  ['Conv2DBackpropFilter', makeConvBackpropFilter(CONV)],
+  ['DepthwiseConv2dNativeBackpropInput', makeConvBackpropInput(DEPTHWISE)],
+  ['DepthwiseConv2dNativeBackpropFilter', makeConvBackpropFilter(DEPTHWISE)],
+];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */
 let stockConfigs: tf.KernelConfig[] | null = null;

@@ -16,6 +16,8 @@
  *   conv2d(x, filter, out, geom, bias, act, alpha)   out = act(conv2d(x, filter) + bias), NHWC (conv.c;
  *       geom: see read_conv; bias, act, alpha as fusedMatMul's)
  *   conv2dBackpropInput(dy, filter, dx, geom), conv2dBackpropFilter(x, dy, dfilter, geom)   its two gradients
+ *   depthwiseConv2d(x, filter, out, geom, bias, act, alpha), depthwiseConv2dBackpropInput(dy, filter, dx, geom),
+ *   depthwiseConv2dBackpropFilter(x, dy, dfilter, geom)   the same for depthwise convolutions (geom's f: the channel multiplier)
  *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
@@ -411,10 +413,10 @@ static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
 /* ---- Convolutions (conv.c): NHWC float32, im2col/col2im and OpenBLAS products. */
 
 /* The geometry argument: an array of CONV_GEOM_FIELDS whole numbers in ConvGeom's order, checked
-   against the arrays' lengths (x [n, h, w, c], filter [fh, fw, c, f], y [n, oh, ow, f]). NULL on
-   success, else the error. Any padding and output size is safe: im2col and col2im read and write
-   only positions inside the input. */
-static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t lx, size_t lfilter, size_t ly) {
+   against the arrays' lengths (x [n, h, w, c], filter [fh, fw, c, f], y [n, oh, ow, f], or
+   [n, oh, ow, c f] when depthwise). NULL on success, else the error. Any padding and output size is
+   safe: the kernels read and write only positions inside the input. */
+static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t lx, size_t lfilter, size_t ly, int depthwise) {
   bool is_array = false;
   uint32_t len = 0;
   if (napi_is_array(env, geom, &is_array) != napi_ok || !is_array || napi_get_array_length(env, geom, &len) != napi_ok || len != CONV_GEOM_FIELDS)
@@ -427,9 +429,10 @@ static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t 
   }
   *g = (ConvGeom){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
   if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) return "aae-lab-native: convolution strides and dilations must be at least 1";
-  int64_t hw, hwc, nx, fhw, k, kf, ohw, rows, ny;
+  int64_t hw, hwc, nx, fhw, k, kf, ohw, rows, ny, yc;
   if (!mul_ok(g->h, g->w, &hw) || !mul_ok(hw, g->c, &hwc) || !mul_ok(g->n, hwc, &nx) || !mul_ok(g->fh, g->fw, &fhw) || !mul_ok(fhw, g->c, &k) ||
-      !mul_ok(k, g->f, &kf) || !mul_ok(g->oh, g->ow, &ohw) || !mul_ok(g->n, ohw, &rows) || !mul_ok(rows, g->f, &ny))
+      !mul_ok(k, g->f, &kf) || !mul_ok(g->oh, g->ow, &ohw) || !mul_ok(g->n, ohw, &rows) || !mul_ok(depthwise ? g->c : 1, g->f, &yc) ||
+      !mul_ok(rows, yc, &ny))
     return "aae-lab-native: the convolution's sizes overflow";
   if ((uint64_t)nx > (uint64_t)lx || (uint64_t)kf > (uint64_t)lfilter || (uint64_t)ny > (uint64_t)ly)
     return "aae-lab-native: an array is too small for the convolution geometry";
@@ -439,10 +442,11 @@ static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t 
 
 typedef int (*ConvFn)(const ConvGeom *, const float *, const float *, float *);
 
-/* The three convolution functions' shared body: three Float32Arrays, the geometry and, for conv2d
-   only (epilogue 1), a bias and an activation as fusedMatMul's; roles gives, for x, filter and y in
+/* The convolution functions' shared body: three Float32Arrays, the geometry and, for the forward
+   ones (epilogue 1), a bias and an activation as fusedMatMul's; roles gives, for x, filter and y in
    turn, which of the three arrays holds it (for the length checks). */
-static napi_value conv_call(napi_env env, napi_callback_info info, const char *name, const char *arrays, ConvFn fn, const int roles[3], int epilogue) {
+static napi_value conv_call(napi_env env, napi_callback_info info, const char *name, const char *arrays, ConvFn fn, const int roles[3], int epilogue,
+                            int depthwise) {
   char msg[240];
   const size_t want = epilogue ? 7 : 4;
   size_t argc = 7;
@@ -464,15 +468,16 @@ static napi_value conv_call(napi_env env, napi_callback_info info, const char *n
   }
   ConvGeom g;
   Epilogue e = {NULL, 0, ACT_LINEAR, 0.0f};
-  const char *err = read_conv(env, argv[3], &g, len[roles[0]], len[roles[1]], len[roles[2]]);
-  if (!err && epilogue) err = read_epilogue(env, argv + 4, g.f, &e);
+  const char *err = read_conv(env, argv[3], &g, len[roles[0]], len[roles[1]], len[roles[2]], depthwise);
+  const int64_t channels = depthwise ? g.c * g.f : g.f;
+  if (!err && epilogue) err = read_epilogue(env, argv + 4, channels, &e);
   if (!err && fn(&g, p[0], p[1], p[2]) != 0) err = "aae-lab-native: out of memory for a convolution's patch matrix";
   if (err) {
     snprintf(msg, sizeof msg, "%s (%s)", err, name);
     napi_throw_error(env, NULL, msg);
     return NULL;
   }
-  if (epilogue) apply_epilogue(&e, p[2], (size_t)(g.n * g.oh * g.ow), (size_t)g.f);
+  if (epilogue) apply_epilogue(&e, p[2], (size_t)(g.n * g.oh * g.ow), (size_t)channels);
   return NULL;
 }
 
@@ -480,19 +485,38 @@ static napi_value conv_call(napi_env env, napi_callback_info info, const char *n
    alpha as fusedMatMul's. */
 static napi_value Conv2d(napi_env env, napi_callback_info info) {
   static const int roles[3] = {0, 1, 2};
-  return conv_call(env, info, "conv2d", "x, filter and out", conv2d_forward, roles, 1);
+  return conv_call(env, info, "conv2d", "x, filter and out", conv2d_forward, roles, 1, 0);
 }
 
 /* conv2dBackpropInput(dy, filter, dx, geom): dx = the input gradient from dy (conv2dTranspose's forward). */
 static napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
   static const int roles[3] = {2, 1, 0};
-  return conv_call(env, info, "conv2dBackpropInput", "dy, filter and dx", conv2d_backprop_input, roles, 0);
+  return conv_call(env, info, "conv2dBackpropInput", "dy, filter and dx", conv2d_backprop_input, roles, 0, 0);
 }
 
 /* conv2dBackpropFilter(x, dy, dfilter, geom): dfilter = the filter gradient from x and dy. */
 static napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
   static const int roles[3] = {0, 2, 1};
-  return conv_call(env, info, "conv2dBackpropFilter", "x, dy and dfilter", conv2d_backprop_filter, roles, 0);
+  return conv_call(env, info, "conv2dBackpropFilter", "x, dy and dfilter", conv2d_backprop_filter, roles, 0, 0);
+}
+
+/* depthwiseConv2d(x, filter, out, geom, bias, act, alpha): the depthwise convolution (geom's f is the
+   channel multiplier; out has c f channels) with bias and activation as conv2d's. */
+static napi_value DepthwiseConv2d(napi_env env, napi_callback_info info) {
+  static const int roles[3] = {0, 1, 2};
+  return conv_call(env, info, "depthwiseConv2d", "x, filter and out", depthwise_forward, roles, 1, 1);
+}
+
+/* depthwiseConv2dBackpropInput(dy, filter, dx, geom) */
+static napi_value DepthwiseBackpropInput(napi_env env, napi_callback_info info) {
+  static const int roles[3] = {2, 1, 0};
+  return conv_call(env, info, "depthwiseConv2dBackpropInput", "dy, filter and dx", depthwise_backprop_input, roles, 0, 1);
+}
+
+/* depthwiseConv2dBackpropFilter(x, dy, dfilter, geom) */
+static napi_value DepthwiseBackpropFilter(napi_env env, napi_callback_info info) {
+  static const int roles[3] = {0, 2, 1};
+  return conv_call(env, info, "depthwiseConv2dBackpropFilter", "x, dy and dfilter", depthwise_backprop_filter, roles, 0, 1);
 }
 
 /* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
@@ -548,6 +572,9 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2dBackpropInput", NULL, Conv2dBackpropInput, NULL, NULL, NULL, napi_enumerable, NULL},
       {"conv2dBackpropFilter", NULL, Conv2dBackpropFilter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"depthwiseConv2d", NULL, DepthwiseConv2d, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"depthwiseConv2dBackpropInput", NULL, DepthwiseBackpropInput, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"depthwiseConv2dBackpropFilter", NULL, DepthwiseBackpropFilter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -345,3 +345,91 @@ int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, f
   }
   return run_job(g, OP_FILTER, x, dy, dfilter);
 }
+
+/* ---- Depthwise convolutions: filter [fh, fw, c, m] (m = g->f, the channel multiplier), output
+   channel ci m + q from input channel ci. Direct loops over the filter taps (each tap is an
+   element-wise product over the channels; there is no large product for OpenBLAS), on one thread,
+   in a fixed order. */
+
+VECTOR_CLONES
+static void dw_forward_tap(float *restrict y, const float *restrict x, const float *restrict w, int64_t c, int64_t m) {
+  if (m == 1) {
+    for (int64_t j = 0; j < c; j++) y[j] += x[j] * w[j];
+    return;
+  }
+  for (int64_t j = 0; j < c; j++)
+    for (int64_t q = 0; q < m; q++) y[j * m + q] += x[j] * w[j * m + q];
+}
+
+VECTOR_CLONES
+static void dw_input_tap(float *restrict dx, const float *restrict dy, const float *restrict w, int64_t c, int64_t m) {
+  if (m == 1) {
+    for (int64_t j = 0; j < c; j++) dx[j] += dy[j] * w[j];
+    return;
+  }
+  for (int64_t j = 0; j < c; j++) {
+    float s = 0.0f;
+    for (int64_t q = 0; q < m; q++) s += dy[j * m + q] * w[j * m + q];
+    dx[j] += s;
+  }
+}
+
+VECTOR_CLONES
+static void dw_filter_tap(float *restrict dw, const float *restrict x, const float *restrict dy, int64_t c, int64_t m) {
+  if (m == 1) {
+    for (int64_t j = 0; j < c; j++) dw[j] += x[j] * dy[j];
+    return;
+  }
+  for (int64_t j = 0; j < c; j++)
+    for (int64_t q = 0; q < m; q++) dw[j * m + q] += x[j] * dy[j * m + q];
+}
+
+/* Every (output position, filter tap) pair inside the input, in order, through the op's tap function.
+   a, b, out as run_job's. */
+static void depthwise(const ConvGeom *g, int op, const float *a, const float *b, float *out) {
+  const double t0 = now();
+  const int64_t c = g->c, m = g->f, oc = c * m;
+  const int64_t size = op == OP_FORWARD ? g->n * g->oh * g->ow * oc : op == OP_INPUT ? g->n * g->h * g->w * c : g->fh * g->fw * oc;
+  memset(out, 0, sizeof(float) * (size_t)size);
+  for (int64_t i = 0; i < g->n; i++) {
+    for (int64_t oh = 0; oh < g->oh; oh++) {
+      const int64_t ih0 = oh * g->sh - g->pt;
+      for (int64_t ow = 0; ow < g->ow; ow++) {
+        const int64_t iw0 = ow * g->sw - g->pl;
+        const int64_t yo = ((i * g->oh + oh) * g->ow + ow) * oc;
+        int64_t lo, hi;
+        tap_range(g, iw0, &lo, &hi);
+        for (int64_t kh = 0; kh < g->fh; kh++) {
+          const int64_t ih = ih0 + kh * g->dh;
+          if (ih < 0 || ih >= g->h) continue;
+          for (int64_t kw = lo; kw < hi; kw++) {
+            const int64_t xo = ((i * g->h + ih) * g->w + iw0 + kw * g->dw) * c;
+            const int64_t wo = (kh * g->fw + kw) * oc;
+            if (op == OP_FORWARD)
+              dw_forward_tap(out + yo, a + xo, b + wo, c, m);
+            else if (op == OP_INPUT)
+              dw_input_tap(out + xo, a + yo, b + wo, c, m);
+            else
+              dw_filter_tap(out + wo, a + xo, b + yo, c, m);
+          }
+        }
+      }
+    }
+  }
+  times.gemm += now() - t0;
+}
+
+int depthwise_forward(const ConvGeom *g, const float *x, const float *filter, float *out) {
+  depthwise(g, OP_FORWARD, x, filter, out);
+  return 0;
+}
+
+int depthwise_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx) {
+  depthwise(g, OP_INPUT, dy, filter, dx);
+  return 0;
+}
+
+int depthwise_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter) {
+  depthwise(g, OP_FILTER, x, dy, dfilter);
+  return 0;
+}

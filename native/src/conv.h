@@ -25,8 +25,14 @@ int conv2d_backprop_input(const ConvGeom *g, const float *dy, const float *filte
 /* dfilter = the gradient of conv2d with respect to the filter, from x and dy. */
 int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter);
 
+/* Depthwise: filter [fh, fw, c, f] with f the channel multiplier; y [n, oh, ow, c f] (output channel
+   ci f + q from input channel ci). */
+int depthwise_forward(const ConvGeom *g, const float *x, const float *filter, float *out);
+int depthwise_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx);
+int depthwise_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter);
+
 /* CPU time spent in the convolutions' phases, summed over threads (seconds, since the last reset):
-   im2col, the products, col2im. For profiling: timing starts with the first call. */
+   im2col, the products (and the depthwise loops), col2im. For profiling: timing starts with the first call. */
 typedef struct {
   double im2col, gemm, col2im;
 } ConvTimes;
