@@ -351,3 +351,40 @@ test('a tfjs-layers conv autoencoder trains on wasm-blas (conv and conv2dTranspo
   model.dispose();
   opt.dispose();
 });
+
+test('tfjs-layers image layers train on wasm-blas without a missing kernel (batch norm, pooling, upsampling, depthwise, separable, transposed, padding)', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const input = { inputShape: [8, 8, 2] };
+  const stacks: [string, () => tf.layers.Layer[]][] = [
+    ['batch norm', () => [tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3, padding: 'same' }), tf.layers.batchNormalization()]],
+    ['max pooling', () => [tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3 }), tf.layers.maxPooling2d({ poolSize: 2 })]],
+    ['average pooling', () => [tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3 }), tf.layers.averagePooling2d({ poolSize: 2 })]],
+    ['upsampling', () => [tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3, padding: 'same' }), tf.layers.upSampling2d({ size: [2, 2] })]],
+    ['leaky relu, dropout', () => [tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3, strides: 2 }), tf.layers.leakyReLU(), tf.layers.dropout({ rate: 0.3 })]],
+    [
+      'elu, tanh, selu transposed',
+      () => [
+        tf.layers.conv2d({ ...input, filters: 4, kernelSize: 3, activation: 'elu' }),
+        tf.layers.conv2d({ filters: 4, kernelSize: 3, activation: 'tanh' }),
+        tf.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, activation: 'selu' }),
+      ],
+    ],
+    ['depthwise, separable', () => [tf.layers.depthwiseConv2d({ ...input, kernelSize: 3, depthMultiplier: 2 }), tf.layers.separableConv2d({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' })]],
+    [
+      'zero padding, prelu, cropping',
+      () => [tf.layers.zeroPadding2d({ ...input, padding: 1 }), tf.layers.conv2d({ filters: 4, kernelSize: 3 }), tf.layers.prelu({}), tf.layers.cropping2D({ cropping: 1 })],
+    ],
+  ];
+  const rng = new Rng(19);
+  const x = tf.tensor4d(uniform(4 * 8 * 8 * 2, rng), [4, 8, 8, 2]);
+  const y = tf.tensor2d(uniform(4 * 3, rng), [4, 3]);
+  for (const [name, make] of stacks) {
+    const m = tf.sequential({ layers: [...make(), tf.layers.flatten(), tf.layers.dense({ units: 3 })] });
+    const opt = new Adam(layersVariables(m));
+    const losses = [0, 1].map(() => opt.minimize(() => meanSquaredError(m.apply(x, { training: true }) as tf.Tensor, y), 1e-3));
+    assert.ok(losses.every(Number.isFinite), `${name}: ${losses}`);
+    m.dispose();
+    opt.dispose();
+  }
+  tf.dispose([x, y]);
+});
