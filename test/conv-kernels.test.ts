@@ -95,56 +95,52 @@ interface Result {
 const read = (t: tf.Tensor): Result => ({ shape: t.shape, values: t.dataSync().slice() as Float32Array });
 
 /**
- * For one case on the current backend: conv2d and its gradients (dx, dfilter, with dy = r, through
- * the sum of conv2d(x, w) * r), conv2dTranspose of y-shaped input by the same filter and its
- * gradients, and a fused conv2d with bias and relu.
+ * For one case on the current backend, named: conv2d and its gradients (dx, dfilter, with dy = r,
+ * through the sum of conv2d(x, w) * r), conv2dTranspose of y-shaped input by the same filter and its
+ * gradients, and a fused conv2d with bias and relu; or with depthwise, the same for depthwiseConv2d
+ * (no transposed form). Gradients only at dilation 1 (tfjs has none for others).
  */
-function runCase(k: ConvCase, data: { x: Float32Array; w: Float32Array; r: Float32Array; b: Float32Array }, outShape: number[]): Result[] {
-  const out: Result[] = [];
+function runCase(k: ConvCase, data: { x: Float32Array; w: Float32Array; r: Float32Array; b: Float32Array }, outShape: number[], depthwise: boolean): [string, Result][] {
+  const out: [string, Result][] = [];
+  const name = depthwise ? 'depthwiseConv2d' : 'conv2d';
   tf.tidy(() => {
     const x = tf.tensor4d(data.x, [k.batch, k.h, k.w, k.c]);
     const w = tf.tensor4d(data.w, [k.fh, k.fw, k.c, k.f]);
     const r = tf.tensor4d(data.r, outShape as [number, number, number, number]);
     const b = tf.tensor1d(data.b);
-    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.conv2d(xx, ww, k.strides, k.pad, 'NHWC', k.dilations);
-    out.push(read(conv(x, w)));
+    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => (depthwise ? tf.depthwiseConv2d : tf.conv2d)(xx, ww, k.strides, k.pad, 'NHWC', k.dilations);
+    out.push([name, read(conv(x, w))]);
     if (k.dilations[0] === 1 && k.dilations[1] === 1) {
       const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, ww as tf.Tensor4D), r)))([x, w]);
-      out.push(read(dx), read(dw));
+      out.push([`${name} dx`, read(dx)], [`${name} dfilter`, read(dw)]);
+    }
+    if (!depthwise && k.dilations[0] === 1 && k.dilations[1] === 1) {
       // conv2dTranspose: r (the output's shape) back to x's shape (its forward is Conv2DBackpropInput;
       // its gradients are Conv2D and Conv2DBackpropFilter with the roles swapped).
       const shapeX: [number, number, number, number] = [k.batch, k.h, k.w, k.c];
-      const t = tf.conv2dTranspose(r, w, shapeX, k.strides, k.pad);
-      out.push(read(t));
+      out.push(['conv2dTranspose', read(tf.conv2dTranspose(r, w, shapeX, k.strides, k.pad))]);
       const [dr, dwt] = tf.grads((rr: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2dTranspose(rr as tf.Tensor4D, ww as tf.Tensor4D, shapeX, k.strides, k.pad), x)))([r, w]);
-      out.push(read(dr), read(dwt));
+      out.push(['conv2dTranspose dx (Conv2D)', read(dr)], ['conv2dTranspose dfilter', read(dwt)]);
     }
-    out.push(read(tf.fused.conv2d({ x, filter: w, strides: k.strides, pad: k.pad, dilations: k.dilations, bias: b, activation: 'relu' })));
+    const fused = { x, filter: w, strides: k.strides, pad: k.pad, dilations: k.dilations, bias: b, activation: 'relu' as const };
+    out.push([`fused ${name} + bias + relu`, read(depthwise ? tf.fused.depthwiseConv2d(fused) : tf.fused.conv2d(fused))]);
   });
   return out;
 }
 
-const NAMES = [
-  'conv2d',
-  'conv2d dx (Conv2DBackpropInput)',
-  'conv2d dfilter (Conv2DBackpropFilter)',
-  'conv2dTranspose',
-  'conv2dTranspose dx (Conv2D)',
-  'conv2dTranspose dfilter',
-  'fused conv2d + bias + relu',
-];
-
-async function compareCases(cases: ConvCase[], rng: Rng): Promise<number> {
+/** Runs each case on cpu and on wasm-blas and compares every result; returns how many were compared. */
+async function compareCases(cases: ConvCase[], rng: Rng, depthwise = false): Promise<number> {
   let checked = 0;
   for (const k of cases) {
+    const outShape = tf.backend_util.computeConv2DInfo([k.batch, k.h, k.w, k.c], [k.fh, k.fw, k.c, k.f], k.strides, k.dilations, k.pad, undefined, depthwise).outShape;
+    const outChannels = depthwise ? k.c * k.f : k.f;
+    const data = { x: uniform(k.batch * k.h * k.w * k.c, rng), w: uniform(k.fh * k.fw * k.c * k.f, rng), r: uniform(tf.util.sizeFromShape(outShape), rng), b: uniform(outChannels, rng) };
     await initBackend({ backend: 'cpu' });
-    const outShape = tf.conv2d(tf.zeros([k.batch, k.h, k.w, k.c]) as tf.Tensor4D, tf.zeros([k.fh, k.fw, k.c, k.f]) as tf.Tensor4D, k.strides, k.pad, 'NHWC', k.dilations).shape;
-    const data = { x: uniform(k.batch * k.h * k.w * k.c, rng), w: uniform(k.fh * k.fw * k.c * k.f, rng), r: uniform(tf.util.sizeFromShape(outShape), rng), b: uniform(k.f, rng) };
-    const ref = runCase(k, data, outShape);
+    const ref = runCase(k, data, outShape, depthwise);
     await initBackend({ backend: 'wasm-blas' });
-    const got = runCase(k, data, outShape);
-    const names = ref.length === NAMES.length ? NAMES : [NAMES[0], NAMES[6]];
-    got.forEach((g, i) => assertClose(g, ref[i], `${names[i]} of ${JSON.stringify(k)}`));
+    const got = runCase(k, data, outShape, depthwise);
+    assert.equal(got.length, ref.length);
+    got.forEach(([name, g], i) => assertClose(g, ref[i][1], `${name} of ${JSON.stringify(k)}`));
     checked += got.length;
   }
   return checked;
@@ -165,6 +161,8 @@ test('conv kernels: dilated forward, 1x1 filters (the patch matrix is x itself),
       { ...base, fh: 3, fw: 3, dilations: [2, 1], pad: 'valid' },
       { ...base, fh: 1, fw: 1 },
       { ...base, fh: 1, fw: 1, strides: [2, 2] },
+      // 1x1 in several chunks (8 images each) across workers.
+      { ...base, batch: 16, h: 16, w: 16, c: 64, f: 32, fh: 1, fw: 1 },
       { ...base, fh: 7, fw: 6, pad: 'valid' },
       { ...base, fh: 5, fw: 5, strides: [2, 2], pad: 'same', batch: 1, c: 1, f: 1 },
     ],
@@ -185,41 +183,12 @@ test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), large
   );
 });
 
-/** Depthwise: forward, dx and dfilter (dilation 1; tfjs has no depthwise gradient for others), and fused with bias and relu. */
-function runDepthwise(k: ConvCase, data: { x: Float32Array; w: Float32Array; r: Float32Array; b: Float32Array }, outShape: number[]): Result[] {
-  const out: Result[] = [];
-  tf.tidy(() => {
-    const x = tf.tensor4d(data.x, [k.batch, k.h, k.w, k.c]);
-    const w = tf.tensor4d(data.w, [k.fh, k.fw, k.c, k.f]);
-    const r = tf.tensor4d(data.r, outShape as [number, number, number, number]);
-    const conv = (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.depthwiseConv2d(xx, ww, k.strides, k.pad, 'NHWC', k.dilations);
-    out.push(read(conv(x, w)));
-    if (k.dilations[0] === 1 && k.dilations[1] === 1) {
-      const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) => tf.sum(tf.mul(conv(xx as tf.Tensor4D, ww as tf.Tensor4D), r)))([x, w]);
-      out.push(read(dx), read(dw));
-    }
-    out.push(read(tf.fused.depthwiseConv2d({ x, filter: w, strides: k.strides, pad: k.pad, dilations: k.dilations, bias: tf.tensor1d(data.b), activation: 'relu' })));
-  });
-  return out;
-}
-
 test('depthwise conv kernels on wasm-blas (missing gradients of stock wasm) equal the cpu backend: channel multipliers 1 to 3, strides, paddings, dilation', { skip: skipNative }, async () => {
   const rng = new Rng(18);
   const cases = randomCases(rng, 16).map((k, i) => ({ ...k, f: 1 + (i % 3), strides: (i % 4 === 3 ? [1, 1] : k.strides) as [number, number] }));
   // Dilated forward only (either strides or dilations must be 1).
   cases.push({ batch: 2, h: 9, w: 8, c: 3, f: 2, fh: 3, fw: 2, strides: [1, 1], pad: 'same', dilations: [2, 2] });
-  let checked = 0;
-  for (const k of cases) {
-    await initBackend({ backend: 'cpu' });
-    const outShape = tf.depthwiseConv2d(tf.zeros([k.batch, k.h, k.w, k.c]) as tf.Tensor4D, tf.zeros([k.fh, k.fw, k.c, k.f]) as tf.Tensor4D, k.strides, k.pad, 'NHWC', k.dilations).shape;
-    const data = { x: uniform(k.batch * k.h * k.w * k.c, rng), w: uniform(k.fh * k.fw * k.c * k.f, rng), r: uniform(tf.util.sizeFromShape(outShape), rng), b: uniform(k.c * k.f, rng) };
-    const ref = runDepthwise(k, data, outShape);
-    await initBackend({ backend: 'wasm-blas' });
-    const got = runDepthwise(k, data, outShape);
-    const names = ref.length === 4 ? ['depthwise', 'depthwise dx', 'depthwise dfilter', 'fused depthwise'] : ['depthwise', 'fused depthwise'];
-    got.forEach((g, i) => assertClose(g, ref[i], `${names[i]} of ${JSON.stringify(k)}`));
-    checked += got.length;
-  }
+  const checked = await compareCases(cases, rng, true);
   assert.equal(checked, 16 * 4 + 2);
 });
 

@@ -249,43 +249,34 @@ function makeConvFused(kind: ConvKind): (addon: NativeAddon, stock: Kernel) => K
   };
 }
 
-/** Conv2DBackpropInput or DepthwiseConv2dNativeBackpropInput: dx of shape attrs.inputShape from dy (conv2dTranspose(x, filter) is Conv2DBackpropInput with dy = x). */
-function makeConvBackpropInput(kind: ConvKind): (addon: NativeAddon) => Kernel {
-  const name = kind.depthwise ? 'DepthwiseConv2dNativeBackpropInput' : 'Conv2DBackpropInput';
+/**
+ * The gradients: Conv2DBackpropInput (dx of shape attrs.inputShape from dy and the filter;
+ * conv2dTranspose(x, filter) is this with dy = x) and Conv2DBackpropFilter (the filter gradient of
+ * shape attrs.filterShape from x and dy), or their depthwise twins.
+ */
+function makeConvBackprop(kind: ConvKind, of: 'Input' | 'Filter'): (addon: NativeAddon) => Kernel {
+  const name = kind.depthwise ? `DepthwiseConv2dNativeBackprop${of}` : `Conv2DBackprop${of}`;
   return (addon) =>
     ({ inputs, backend, attrs }) => {
-      const { dy, filter } = inputs;
-      assertFloat32(name, { dy, filter });
-      const inputShape = attrs.inputShape as number[];
-      const { info, geom } = convGeometry(name, kind.depthwise, inputShape, filter.shape, attrs);
+      const { x, dy, filter } = inputs;
+      const input = of === 'Input';
+      assertFloat32(name, input ? { dy, filter } : { x, dy });
+      const xShape = input ? (attrs.inputShape as number[]) : x.shape;
+      const filterShape = input ? filter.shape : (attrs.filterShape as number[]);
+      const { info, geom } = convGeometry(name, kind.depthwise, xShape, filterShape, attrs);
       if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
-        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${inputShape}] by [${filter.shape}] gives [${info.outShape}]`);
+        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${xShape}] by [${filterShape}] gives [${info.outShape}]`);
       }
-      const dx = backend.makeOutput(inputShape, 'float32');
-      if (tf.util.sizeFromShape(inputShape) === 0) return dx;
-      const run = kind.depthwise ? addon.depthwiseConv2dBackpropInput : addon.conv2dBackpropInput;
-      run(heap(backend, dy), heap(backend, filter), heap(backend, dx), geom);
-      return dx;
-    };
-}
-
-/** Conv2DBackpropFilter or DepthwiseConv2dNativeBackpropFilter: the filter gradient, of shape attrs.filterShape, from x and dy. */
-function makeConvBackpropFilter(kind: ConvKind): (addon: NativeAddon) => Kernel {
-  const name = kind.depthwise ? 'DepthwiseConv2dNativeBackpropFilter' : 'Conv2DBackpropFilter';
-  return (addon) =>
-    ({ inputs, backend, attrs }) => {
-      const { x, dy } = inputs;
-      assertFloat32(name, { x, dy });
-      const filterShape = attrs.filterShape as number[];
-      const { info, geom } = convGeometry(name, kind.depthwise, x.shape, filterShape, attrs);
-      if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
-        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${x.shape}] by [${filterShape}] gives [${info.outShape}]`);
+      const out = backend.makeOutput(input ? xShape : filterShape, 'float32');
+      if (tf.util.sizeFromShape(out.shape) === 0) return out;
+      if (input) {
+        const run = kind.depthwise ? addon.depthwiseConv2dBackpropInput : addon.conv2dBackpropInput;
+        run(heap(backend, dy), heap(backend, filter), heap(backend, out), geom);
+      } else {
+        const run = kind.depthwise ? addon.depthwiseConv2dBackpropFilter : addon.conv2dBackpropFilter;
+        run(heap(backend, x), heap(backend, dy), heap(backend, out), geom);
       }
-      const dw = backend.makeOutput(filterShape, 'float32');
-      if (tf.util.sizeFromShape(filterShape) === 0) return dw;
-      const run = kind.depthwise ? addon.depthwiseConv2dBackpropFilter : addon.conv2dBackpropFilter;
-      run(heap(backend, x), heap(backend, dy), heap(backend, dw), geom);
-      return dw;
+      return out;
     };
 }
 
@@ -421,16 +412,16 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['Cast', makeCast],
   ['Conv2D', makeConvForward(CONV)],
   ['FusedConv2D', makeConvFused(CONV)],
-  ['Conv2DBackpropInput', makeConvBackpropInput(CONV)],
+  ['Conv2DBackpropInput', makeConvBackprop(CONV, 'Input')],
   ['DepthwiseConv2dNative', makeConvForward(DEPTHWISE)],
   ['FusedDepthwiseConv2D', makeConvFused(DEPTHWISE)],
 ];
 
 /** tfjs kernels the stock wasm backend lacks, added with the native kernels (a stock one, in a later tfjs, is replaced and restored). */
 const ADDED_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
-  ['Conv2DBackpropFilter', makeConvBackpropFilter(CONV)],
-  ['DepthwiseConv2dNativeBackpropInput', makeConvBackpropInput(DEPTHWISE)],
-  ['DepthwiseConv2dNativeBackpropFilter', makeConvBackpropFilter(DEPTHWISE)],
+  ['Conv2DBackpropFilter', makeConvBackprop(CONV, 'Filter')],
+  ['DepthwiseConv2dNativeBackpropInput', makeConvBackprop(DEPTHWISE, 'Input')],
+  ['DepthwiseConv2dNativeBackpropFilter', makeConvBackprop(DEPTHWISE, 'Filter')],
 ];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */

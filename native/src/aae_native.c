@@ -13,11 +13,9 @@
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
  *   dropoutApply(x, seed, keepProb)    dropout in place with a counter-based mask (see DropoutApply)
  *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
- *   conv2d(x, filter, out, geom, bias, act, alpha)   out = act(conv2d(x, filter) + bias), NHWC (conv.c;
- *       geom: see read_conv; bias, act, alpha as fusedMatMul's)
- *   conv2dBackpropInput(dy, filter, dx, geom), conv2dBackpropFilter(x, dy, dfilter, geom)   its two gradients
- *   depthwiseConv2d(x, filter, out, geom, bias, act, alpha), depthwiseConv2dBackpropInput(dy, filter, dx, geom),
- *   depthwiseConv2dBackpropFilter(x, dy, dfilter, geom)   the same for depthwise convolutions (geom's f: the channel multiplier)
+ *   conv2d(x, filter, out, geom, bias, act, alpha), conv2dBackpropInput(dy, filter, dx, geom),
+ *   conv2dBackpropFilter(x, dy, dfilter, geom), and the same three depthwise: NHWC convolutions and
+ *       their gradients (conv.c; see ConvSpec and read_conv)
  *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
@@ -440,20 +438,42 @@ static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t 
   return NULL;
 }
 
-typedef int (*ConvFn)(const ConvGeom *, const float *, const float *, float *);
+/* The six convolution functions, all with the body of ConvJs:
+     conv2d(x, filter, out, geom, bias, act, alpha)        out = act(conv2d(x, filter) + bias)
+     conv2dBackpropInput(dy, filter, dx, geom)             dx (also conv2dTranspose's forward)
+     conv2dBackpropFilter(x, dy, dfilter, geom)            dfilter
+     depthwiseConv2d(x, filter, out, geom, bias, act, alpha), depthwiseConv2dBackpropInput(dy, filter, dx, geom),
+     depthwiseConv2dBackpropFilter(x, dy, dfilter, geom)   the same, depthwise (geom's f: the channel multiplier)
+   bias, act and alpha as fusedMatMul's. */
+typedef struct {
+  const char *name, *arrays;
+  ConvOp op;
+  int depthwise;
+} ConvSpec;
 
-/* The convolution functions' shared body: three Float32Arrays, the geometry and, for the forward
-   ones (epilogue 1), a bias and an activation as fusedMatMul's; roles gives, for x, filter and y in
-   turn, which of the three arrays holds it (for the length checks). */
-static napi_value conv_call(napi_env env, napi_callback_info info, const char *name, const char *arrays, ConvFn fn, const int roles[3], int epilogue,
-                            int depthwise) {
+static const ConvSpec CONV_SPECS[] = {
+    {"conv2d", "x, filter and out", CONV_FORWARD, 0},
+    {"conv2dBackpropInput", "dy, filter and dx", CONV_INPUT, 0},
+    {"conv2dBackpropFilter", "x, dy and dfilter", CONV_FILTER, 0},
+    {"depthwiseConv2d", "x, filter and out", CONV_FORWARD, 1},
+    {"depthwiseConv2dBackpropInput", "dy, filter and dx", CONV_INPUT, 1},
+    {"depthwiseConv2dBackpropFilter", "x, dy and dfilter", CONV_FILTER, 1},
+};
+
+/* For each op, which of the three array arguments holds x, the filter and y (for the length checks). */
+static const int CONV_ROLES[3][3] = {{0, 1, 2}, {2, 1, 0}, {0, 2, 1}};
+
+static napi_value ConvJs(napi_env env, napi_callback_info info) {
   char msg[240];
-  const size_t want = epilogue ? 7 : 4;
   size_t argc = 7;
   napi_value argv[7];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  const ConvSpec *spec = (const ConvSpec *)data;
+  const int epilogue = spec->op == CONV_FORWARD;
+  const size_t want = epilogue ? 7 : 4;
   if (argc != want) {
-    snprintf(msg, sizeof msg, "aae-lab-native: %s takes %zu arguments", name, want);
+    snprintf(msg, sizeof msg, "aae-lab-native: %s takes %zu arguments", spec->name, want);
     napi_throw_error(env, NULL, msg);
     return NULL;
   }
@@ -461,62 +481,25 @@ static napi_value conv_call(napi_env env, napi_callback_info info, const char *n
   size_t len[3];
   for (int i = 0; i < 3; i++) {
     if (!get_f32(env, argv[i], &p[i], &len[i])) {
-      snprintf(msg, sizeof msg, "aae-lab-native: %s: %s must be Float32Arrays", name, arrays);
+      snprintf(msg, sizeof msg, "aae-lab-native: %s: %s must be Float32Arrays", spec->name, spec->arrays);
       napi_throw_error(env, NULL, msg);
       return NULL;
     }
   }
+  const int *roles = CONV_ROLES[spec->op];
   ConvGeom g;
   Epilogue e = {NULL, 0, ACT_LINEAR, 0.0f};
-  const char *err = read_conv(env, argv[3], &g, len[roles[0]], len[roles[1]], len[roles[2]], depthwise);
-  const int64_t channels = depthwise ? g.c * g.f : g.f;
+  const char *err = read_conv(env, argv[3], &g, len[roles[0]], len[roles[1]], len[roles[2]], spec->depthwise);
+  const int64_t channels = spec->depthwise ? g.c * g.f : g.f;
   if (!err && epilogue) err = read_epilogue(env, argv + 4, channels, &e);
-  if (!err && fn(&g, p[0], p[1], p[2]) != 0) err = "aae-lab-native: out of memory for a convolution's patch matrix";
+  if (!err && conv_run(&g, spec->op, spec->depthwise, p[0], p[1], p[2]) != 0) err = "aae-lab-native: out of memory for a convolution's patch matrix";
   if (err) {
-    snprintf(msg, sizeof msg, "%s (%s)", err, name);
+    snprintf(msg, sizeof msg, "%s (%s)", err, spec->name);
     napi_throw_error(env, NULL, msg);
     return NULL;
   }
   if (epilogue) apply_epilogue(&e, p[2], (size_t)(g.n * g.oh * g.ow), (size_t)channels);
   return NULL;
-}
-
-/* conv2d(x, filter, out, geom, bias, act, alpha): out = act(conv2d(x, filter) + bias), bias, act and
-   alpha as fusedMatMul's. */
-static napi_value Conv2d(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {0, 1, 2};
-  return conv_call(env, info, "conv2d", "x, filter and out", conv2d_forward, roles, 1, 0);
-}
-
-/* conv2dBackpropInput(dy, filter, dx, geom): dx = the input gradient from dy (conv2dTranspose's forward). */
-static napi_value Conv2dBackpropInput(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {2, 1, 0};
-  return conv_call(env, info, "conv2dBackpropInput", "dy, filter and dx", conv2d_backprop_input, roles, 0, 0);
-}
-
-/* conv2dBackpropFilter(x, dy, dfilter, geom): dfilter = the filter gradient from x and dy. */
-static napi_value Conv2dBackpropFilter(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {0, 2, 1};
-  return conv_call(env, info, "conv2dBackpropFilter", "x, dy and dfilter", conv2d_backprop_filter, roles, 0, 0);
-}
-
-/* depthwiseConv2d(x, filter, out, geom, bias, act, alpha): the depthwise convolution (geom's f is the
-   channel multiplier; out has c f channels) with bias and activation as conv2d's. */
-static napi_value DepthwiseConv2d(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {0, 1, 2};
-  return conv_call(env, info, "depthwiseConv2d", "x, filter and out", depthwise_forward, roles, 1, 1);
-}
-
-/* depthwiseConv2dBackpropInput(dy, filter, dx, geom) */
-static napi_value DepthwiseBackpropInput(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {2, 1, 0};
-  return conv_call(env, info, "depthwiseConv2dBackpropInput", "dy, filter and dx", depthwise_backprop_input, roles, 0, 1);
-}
-
-/* depthwiseConv2dBackpropFilter(x, dy, dfilter, geom) */
-static napi_value DepthwiseBackpropFilter(napi_env env, napi_callback_info info) {
-  static const int roles[3] = {0, 2, 1};
-  return conv_call(env, info, "depthwiseConv2dBackpropFilter", "x, dy and dfilter", depthwise_backprop_filter, roles, 0, 1);
 }
 
 /* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
@@ -569,18 +552,16 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"conv2d", NULL, Conv2d, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"conv2dBackpropInput", NULL, Conv2dBackpropInput, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"conv2dBackpropFilter", NULL, Conv2dBackpropFilter, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"depthwiseConv2d", NULL, DepthwiseConv2d, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"depthwiseConv2dBackpropInput", NULL, DepthwiseBackpropInput, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"depthwiseConv2dBackpropFilter", NULL, DepthwiseBackpropFilter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  for (size_t i = 0; i < sizeof(CONV_SPECS) / sizeof(CONV_SPECS[0]); i++) {
+    napi_property_descriptor d = {CONV_SPECS[i].name, NULL, ConvJs, NULL, NULL, NULL, napi_enumerable, (void *)&CONV_SPECS[i]};
+    if (napi_define_properties(env, exports, 1, &d) != napi_ok) return NULL;
+  }
   return exports;
 }
 

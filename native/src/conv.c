@@ -167,11 +167,9 @@ static int patches_are_x(const ConvGeom *g) {
   return g->fh == 1 && g->fw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
 
-enum { OP_FORWARD, OP_INPUT, OP_FILTER };
-
 typedef struct {
   const ConvGeom *g;
-  int op;
+  ConvOp op;
   const float *a, *b; /* forward: x, filter; input gradient: dy, filter; filter gradient: x, dy */
   float *out;         /* out, dx or dfilter */
   int64_t chunk, chunks;
@@ -194,29 +192,31 @@ static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int fi
   const int64_t m = (n1 - n0) * rows;
   ConvTimes *t = &j->t[w];
   double t0 = now(), t1;
-  switch (j->op) {
-    case OP_FORWARD:
-      im2col(g, j->a, cols, n0, n1);
-      t1 = now();
-      sgemm(0, 0, m, f, k, cols, k, j->b, f, 0.0f, j->out + n0 * rows * f, f);
-      t->im2col += t1 - t0;
-      t->gemm += now() - t1;
-      break;
-    case OP_INPUT:
-      sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, cols, k);
-      t1 = now();
-      col2im(g, cols, j->out, n0, n1);
-      t->gemm += t1 - t0;
-      t->col2im += now() - t1;
-      break;
-    default:
-      im2col(g, j->a, cols, n0, n1);
-      t1 = now();
-      sgemm(1, 0, k, f, m, cols, k, j->b + n0 * rows * f, f, first ? 0.0f : 1.0f, dst, f);
-      t->im2col += t1 - t0;
-      t->gemm += now() - t1;
-      break;
+  /* A 1x1 filter at stride 1 without padding: the patch rows are x's own, and dx is dy W^T. */
+  const int direct = patches_are_x(g);
+  if (j->op == CONV_INPUT) {
+    sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, direct ? j->out + n0 * rows * k : cols, k);
+    t1 = now();
+    if (!direct) col2im(g, cols, j->out, n0, n1);
+    t->gemm += t1 - t0;
+    t->col2im += now() - t1;
+    return;
   }
+  const float *patches = direct ? j->a + n0 * rows * k : cols;
+  if (!direct) im2col(g, j->a, cols, n0, n1);
+  t1 = now();
+  if (j->op == CONV_FORWARD)
+    sgemm(0, 0, m, f, k, patches, k, j->b, f, 0.0f, j->out + n0 * rows * f, f);
+  else
+    sgemm(1, 0, k, f, m, patches, k, j->b + n0 * rows * f, f, first ? 0.0f : 1.0f, dst, f);
+  t->im2col += t1 - t0;
+  t->gemm += now() - t1;
+}
+
+/* The values of a chunk's patch matrix (none when it is x itself). */
+static int64_t chunk_patch(const Job *j) {
+  const ConvGeom *g = j->g;
+  return patches_are_x(g) ? 0 : j->chunk * g->oh * g->ow * g->fh * g->fw * g->c;
 }
 
 static void *work(void *arg) {
@@ -224,14 +224,15 @@ static void *work(void *arg) {
   Job *j = me->job;
   const int w = me->w;
   const ConvGeom *g = j->g;
-  const int64_t patch = j->chunk * g->oh * g->ow * g->fh * g->fw * g->c;
+  const int64_t patch = chunk_patch(j);
   /* The filter gradient's workers after the first sum into their scratch, after the patch rows. */
-  float *cols = worker_scratch(w, patch + (j->op == OP_FILTER && w > 0 ? g->fh * g->fw * g->c * g->f : 0));
-  if (!cols) {
+  const int64_t need = patch + (j->op == CONV_FILTER && w > 0 ? g->fh * g->fw * g->c * g->f : 0);
+  float *cols = worker_scratch(w, need);
+  if (!cols && need > 0) {
     atomic_store(&j->failed, 1);
     return NULL;
   }
-  if (j->op == OP_FILTER) {
+  if (j->op == CONV_FILTER) {
     const int64_t c0 = j->chunks * w / j->workers, c1 = j->chunks * (w + 1) / j->workers;
     float *dst = w == 0 ? j->out : cols + patch;
     if (c0 == c1) memset(dst, 0, sizeof(float) * (size_t)(g->fh * g->fw * g->c * g->f));
@@ -247,7 +248,7 @@ static void *work(void *arg) {
 }
 
 /* Runs op on all images: chunks, workers, and the filter gradient's sum of the workers' parts. */
-static int run_job(const ConvGeom *g, int op, const float *a, const float *b, float *out) {
+static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out) {
   const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k;
   Job j;
   memset(&j, 0, sizeof j);
@@ -283,9 +284,9 @@ static int run_job(const ConvGeom *g, int op, const float *a, const float *b, fl
   for (int w = started; w < workers; w++) work(&args[w]);
   for (int w = 1; w < started; w++) pthread_join(tid[w], NULL);
   if (blas_threads != threads) openblas_set_num_threads(threads);
-  if (op == OP_FILTER && !atomic_load(&j.failed)) {
+  if (op == CONV_FILTER && !atomic_load(&j.failed)) {
     const double t0 = now();
-    const int64_t patch = j.chunk * per;
+    const int64_t patch = chunk_patch(&j);
     for (int w = 1; w < workers; w++) add_run(out, scratch[w] + patch, k * g->f);
     j.t[0].gemm += now() - t0;
   }
@@ -297,53 +298,22 @@ static int run_job(const ConvGeom *g, int op, const float *a, const float *b, fl
   return atomic_load(&j.failed) ? -1 : 0;
 }
 
-int conv2d_forward(const ConvGeom *g, const float *x, const float *filter, float *out) {
-  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
-  if (g->n * rows * f == 0) return 0;
-  if (k == 0) {
-    memset(out, 0, sizeof(float) * (size_t)(g->n * rows * f));
-    return 0;
-  }
-  if (patches_are_x(g)) {
-    const double t0 = now();
-    sgemm(0, 0, g->n * rows, f, k, x, k, filter, f, 0.0f, out, f);
-    times.gemm += now() - t0;
-    return 0;
-  }
-  return run_job(g, OP_FORWARD, x, filter, out);
-}
+static void depthwise(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out);
 
-int conv2d_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx) {
-  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
-  const int64_t size = g->n * g->h * g->w * g->c;
+int conv_run(const ConvGeom *g, ConvOp op, int depthwise_conv, const float *a, const float *b, float *out) {
+  const int64_t rows = g->n * g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
+  const int64_t oc = depthwise_conv ? g->c * f : f;
+  const int64_t size = op == CONV_FORWARD ? rows * oc : op == CONV_INPUT ? g->n * g->h * g->w * g->c : k * f;
   if (size == 0) return 0;
   if (rows * k * f == 0) {
-    memset(dx, 0, sizeof(float) * (size_t)size);
+    memset(out, 0, sizeof(float) * (size_t)size);
     return 0;
   }
-  if (patches_are_x(g)) {
-    const double t0 = now();
-    sgemm(0, 1, g->n * rows, k, f, dy, f, filter, f, 0.0f, dx, k);
-    times.gemm += now() - t0;
+  if (depthwise_conv) {
+    depthwise(g, op, a, b, out);
     return 0;
   }
-  return run_job(g, OP_INPUT, dy, filter, dx);
-}
-
-int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter) {
-  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
-  if (k * f == 0) return 0;
-  if (g->n * rows == 0) {
-    memset(dfilter, 0, sizeof(float) * (size_t)(k * f));
-    return 0;
-  }
-  if (patches_are_x(g)) {
-    const double t0 = now();
-    sgemm(1, 0, k, f, g->n * rows, x, k, dy, f, 0.0f, dfilter, f);
-    times.gemm += now() - t0;
-    return 0;
-  }
-  return run_job(g, OP_FILTER, x, dy, dfilter);
+  return run_job(g, op, a, b, out);
 }
 
 /* ---- Depthwise convolutions: filter [fh, fw, c, m] (m = g->f, the channel multiplier), output
@@ -386,10 +356,10 @@ static void dw_filter_tap(float *restrict dw, const float *restrict x, const flo
 
 /* Every (output position, filter tap) pair inside the input, in order, through the op's tap function.
    a, b, out as run_job's. */
-static void depthwise(const ConvGeom *g, int op, const float *a, const float *b, float *out) {
+static void depthwise(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out) {
   const double t0 = now();
   const int64_t c = g->c, m = g->f, oc = c * m;
-  const int64_t size = op == OP_FORWARD ? g->n * g->oh * g->ow * oc : op == OP_INPUT ? g->n * g->h * g->w * c : g->fh * g->fw * oc;
+  const int64_t size = op == CONV_FORWARD ? g->n * g->oh * g->ow * oc : op == CONV_INPUT ? g->n * g->h * g->w * c : g->fh * g->fw * oc;
   memset(out, 0, sizeof(float) * (size_t)size);
   for (int64_t i = 0; i < g->n; i++) {
     for (int64_t oh = 0; oh < g->oh; oh++) {
@@ -405,9 +375,9 @@ static void depthwise(const ConvGeom *g, int op, const float *a, const float *b,
           for (int64_t kw = lo; kw < hi; kw++) {
             const int64_t xo = ((i * g->h + ih) * g->w + iw0 + kw * g->dw) * c;
             const int64_t wo = (kh * g->fw + kw) * oc;
-            if (op == OP_FORWARD)
+            if (op == CONV_FORWARD)
               dw_forward_tap(out + yo, a + xo, b + wo, c, m);
-            else if (op == OP_INPUT)
+            else if (op == CONV_INPUT)
               dw_input_tap(out + xo, a + yo, b + wo, c, m);
             else
               dw_filter_tap(out + wo, a + xo, b + yo, c, m);
@@ -417,19 +387,4 @@ static void depthwise(const ConvGeom *g, int op, const float *a, const float *b,
     }
   }
   times.gemm += now() - t0;
-}
-
-int depthwise_forward(const ConvGeom *g, const float *x, const float *filter, float *out) {
-  depthwise(g, OP_FORWARD, x, filter, out);
-  return 0;
-}
-
-int depthwise_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx) {
-  depthwise(g, OP_INPUT, dy, filter, dx);
-  return 0;
-}
-
-int depthwise_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter) {
-  depthwise(g, OP_FILTER, x, dy, dfilter);
-  return 0;
 }

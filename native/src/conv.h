@@ -17,19 +17,16 @@ typedef struct {
 /* The number of ConvGeom fields, in the order above (the length of the geometry argument). */
 #define CONV_GEOM_FIELDS 15
 
-/* Each returns 0, or -1 when the scratch buffer for the patch matrix cannot be allocated. */
-/* out = conv2d(x, filter). */
-int conv2d_forward(const ConvGeom *g, const float *x, const float *filter, float *out);
-/* dx = the gradient of conv2d with respect to x, from dy [n, oh, ow, f] (also conv2dTranspose's forward). */
-int conv2d_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx);
-/* dfilter = the gradient of conv2d with respect to the filter, from x and dy. */
-int conv2d_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter);
+typedef enum { CONV_FORWARD, CONV_INPUT, CONV_FILTER } ConvOp;
 
-/* Depthwise: filter [fh, fw, c, f] with f the channel multiplier; y [n, oh, ow, c f] (output channel
-   ci f + q from input channel ci). */
-int depthwise_forward(const ConvGeom *g, const float *x, const float *filter, float *out);
-int depthwise_backprop_input(const ConvGeom *g, const float *dy, const float *filter, float *dx);
-int depthwise_backprop_filter(const ConvGeom *g, const float *x, const float *dy, float *dfilter);
+/* One convolution, or with depthwise set a depthwise one (filter [fh, fw, c, f] with f the channel
+   multiplier; y [n, oh, ow, c f], output channel ci f + q from input channel ci):
+     CONV_FORWARD  out = conv2d(a = x, b = filter)
+     CONV_INPUT    out = dx, the gradient with respect to x, from a = dy and b = filter (also
+                   conv2dTranspose's forward)
+     CONV_FILTER   out = dfilter, the gradient with respect to the filter, from a = x and b = dy
+   Returns 0, or -1 when a scratch buffer for the patch matrix cannot be allocated. */
+int conv_run(const ConvGeom *g, ConvOp op, int depthwise, const float *a, const float *b, float *out);
 
 /* CPU time spent in the convolutions' phases, summed over threads (seconds, since the last reset):
    im2col, the products (and the depthwise loops), col2im. For profiling: timing starts with the first call. */
