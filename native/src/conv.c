@@ -94,67 +94,45 @@ static void tap_range(const ConvGeom *g, int64_t iw0, int64_t *lo, int64_t *hi) 
   *hi = b;
 }
 
-/* Patch rows of images [n0, n1) of x into cols (row 0 is image n0's first output position). */
-static void im2col(const ConvGeom *g, const float *x, float *cols, int64_t n0, int64_t n1) {
-  const int64_t c = g->c, run = g->fw * c, k = g->fh * run;
-  float *row = cols;
-  for (int64_t i = n0; i < n1; i++) {
-    const float *xi = x + i * g->h * g->w * c;
-    for (int64_t oh = 0; oh < g->oh; oh++) {
-      const int64_t ih0 = oh * g->sh - g->pt;
-      for (int64_t ow = 0; ow < g->ow; ow++, row += k) {
-        const int64_t iw0 = ow * g->sw - g->pl;
-        int64_t lo, hi;
-        tap_range(g, iw0, &lo, &hi);
-        for (int64_t kh = 0; kh < g->fh; kh++) {
-          float *d = row + kh * run;
-          const int64_t ih = ih0 + kh * g->dh;
-          if (ih < 0 || ih >= g->h || hi == lo) {
-            memset(d, 0, sizeof(float) * (size_t)run);
-            continue;
-          }
-          if (lo > 0) memset(d, 0, sizeof(float) * (size_t)(lo * c));
-          const float *s = xi + (ih * g->w + iw0) * c;
-          if (g->dw == 1) {
-            memcpy(d + lo * c, s + lo * c, sizeof(float) * (size_t)((hi - lo) * c));
-          } else {
-            for (int64_t kw = lo; kw < hi; kw++) memcpy(d + kw * c, s + kw * g->dw * c, sizeof(float) * (size_t)c);
-          }
-          if (hi < g->fw) memset(d + hi * c, 0, sizeof(float) * (size_t)((g->fw - hi) * c));
-        }
-      }
-    }
-  }
-}
-
 VECTOR_CLONES
 static void add_run(float *restrict d, const float *restrict s, int64_t len) {
   for (int64_t j = 0; j < len; j++) d[j] += s[j];
 }
 
-/* Adds the patch rows of images [n0, n1) in cols back onto dx (zeroed first): the transpose of im2col. */
-static void col2im(const ConvGeom *g, const float *cols, float *dx, int64_t n0, int64_t n1) {
+/* im2col (x given, dx NULL): the patch rows of images [n0, n1) of x into cols (row 0 is image n0's
+   first output position), 0 in the padding. col2im (dx given, x NULL): its transpose, the rows of
+   cols added back onto the images of dx (zeroed first). */
+static void patch_rows(const ConvGeom *g, const float *x, float *dx, float *cols, int64_t n0, int64_t n1) {
   const int64_t c = g->c, run = g->fw * c, k = g->fh * run, image = g->h * g->w * c;
-  memset(dx + n0 * image, 0, sizeof(float) * (size_t)((n1 - n0) * image));
-  const float *row = cols;
+  if (dx) memset(dx + n0 * image, 0, sizeof(float) * (size_t)((n1 - n0) * image));
+  float *row = cols;
   for (int64_t i = n0; i < n1; i++) {
-    float *xi = dx + i * image;
     for (int64_t oh = 0; oh < g->oh; oh++) {
       const int64_t ih0 = oh * g->sh - g->pt;
       for (int64_t ow = 0; ow < g->ow; ow++, row += k) {
         const int64_t iw0 = ow * g->sw - g->pl;
         int64_t lo, hi;
         tap_range(g, iw0, &lo, &hi);
-        if (hi == lo) continue;
         for (int64_t kh = 0; kh < g->fh; kh++) {
+          float *r = row + kh * run;
           const int64_t ih = ih0 + kh * g->dh;
-          if (ih < 0 || ih >= g->h) continue;
-          const float *s = row + kh * run;
-          float *d = xi + (ih * g->w + iw0) * c;
-          if (g->dw == 1) {
-            add_run(d + lo * c, s + lo * c, (hi - lo) * c);
+          if (ih < 0 || ih >= g->h || hi == lo) {
+            if (x) memset(r, 0, sizeof(float) * (size_t)run);
+            continue;
+          }
+          /* The image values under taps lo..hi-1 of this filter row: one run when not dilated. */
+          const int64_t at = i * image + (ih * g->w + iw0) * c;
+          if (x) {
+            if (lo > 0) memset(r, 0, sizeof(float) * (size_t)(lo * c));
+            if (g->dw == 1)
+              memcpy(r + lo * c, x + at + lo * c, sizeof(float) * (size_t)((hi - lo) * c));
+            else
+              for (int64_t kw = lo; kw < hi; kw++) memcpy(r + kw * c, x + at + kw * g->dw * c, sizeof(float) * (size_t)c);
+            if (hi < g->fw) memset(r + hi * c, 0, sizeof(float) * (size_t)((g->fw - hi) * c));
+          } else if (g->dw == 1) {
+            add_run(dx + at + lo * c, r + lo * c, (hi - lo) * c);
           } else {
-            for (int64_t kw = lo; kw < hi; kw++) add_run(d + kw * g->dw * c, s + kw * c, c);
+            for (int64_t kw = lo; kw < hi; kw++) add_run(dx + at + kw * g->dw * c, r + kw * c, c);
           }
         }
       }
@@ -197,13 +175,13 @@ static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int fi
   if (j->op == CONV_INPUT) {
     sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, direct ? j->out + n0 * rows * k : cols, k);
     t1 = now();
-    if (!direct) col2im(g, cols, j->out, n0, n1);
+    if (!direct) patch_rows(g, NULL, j->out, cols, n0, n1);
     t->gemm += t1 - t0;
     t->col2im += now() - t1;
     return;
   }
   const float *patches = direct ? j->a + n0 * rows * k : cols;
-  if (!direct) im2col(g, j->a, cols, n0, n1);
+  if (!direct) patch_rows(g, j->a, NULL, cols, n0, n1);
   t1 = now();
   if (j->op == CONV_FORWARD)
     sgemm(0, 0, m, f, k, patches, k, j->b, f, 0.0f, j->out + n0 * rows * f, f);
@@ -321,14 +299,16 @@ int conv_run(const ConvGeom *g, ConvOp op, int depthwise_conv, const float *a, c
    element-wise product over the channels; there is no large product for OpenBLAS), on one thread,
    in a fixed order. */
 
+/* out[j m + q] += x[j] v[j m + q]: a forward tap (out = y, v = the filter's tap) and a filter
+   gradient tap (out = the filter gradient's tap, v = dy). */
 VECTOR_CLONES
-static void dw_forward_tap(float *restrict y, const float *restrict x, const float *restrict w, int64_t c, int64_t m) {
+static void dw_tap(float *restrict out, const float *restrict x, const float *restrict v, int64_t c, int64_t m) {
   if (m == 1) {
-    for (int64_t j = 0; j < c; j++) y[j] += x[j] * w[j];
+    for (int64_t j = 0; j < c; j++) out[j] += x[j] * v[j];
     return;
   }
   for (int64_t j = 0; j < c; j++)
-    for (int64_t q = 0; q < m; q++) y[j * m + q] += x[j] * w[j * m + q];
+    for (int64_t q = 0; q < m; q++) out[j * m + q] += x[j] * v[j * m + q];
 }
 
 VECTOR_CLONES
@@ -342,16 +322,6 @@ static void dw_input_tap(float *restrict dx, const float *restrict dy, const flo
     for (int64_t q = 0; q < m; q++) s += dy[j * m + q] * w[j * m + q];
     dx[j] += s;
   }
-}
-
-VECTOR_CLONES
-static void dw_filter_tap(float *restrict dw, const float *restrict x, const float *restrict dy, int64_t c, int64_t m) {
-  if (m == 1) {
-    for (int64_t j = 0; j < c; j++) dw[j] += x[j] * dy[j];
-    return;
-  }
-  for (int64_t j = 0; j < c; j++)
-    for (int64_t q = 0; q < m; q++) dw[j * m + q] += x[j] * dy[j * m + q];
 }
 
 /* Every (output position, filter tap) pair inside the input, in order, through the op's tap function.
@@ -376,11 +346,11 @@ static void depthwise(const ConvGeom *g, ConvOp op, const float *a, const float 
             const int64_t xo = ((i * g->h + ih) * g->w + iw0 + kw * g->dw) * c;
             const int64_t wo = (kh * g->fw + kw) * oc;
             if (op == CONV_FORWARD)
-              dw_forward_tap(out + yo, a + xo, b + wo, c, m);
+              dw_tap(out + yo, a + xo, b + wo, c, m);
             else if (op == CONV_INPUT)
               dw_input_tap(out + xo, a + yo, b + wo, c, m);
             else
-              dw_filter_tap(out + wo, a + xo, b + yo, c, m);
+              dw_tap(out + wo, a + xo, b + yo, c, m);
           }
         }
       }
