@@ -350,7 +350,9 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
       const conv = addon?.convTimes(true);
       if (conv && conv.im2col + conv.gemm + conv.col2im > 0) {
         const ms = (sec: number) => ((1000 * sec) / steps).toFixed(1);
-        console.log(`native convolutions, CPU time per step (all threads): im2col ${ms(conv.im2col)} ms, OpenBLAS products ${ms(conv.gemm)} ms, col2im ${ms(conv.col2im)} ms`);
+        console.log(
+          `native convolutions (products: ${addon!.convGemm()}), CPU time per step (all threads): im2col ${ms(conv.im2col)} ms, products ${ms(conv.gemm)} ms, col2im ${ms(conv.col2im)} ms`,
+        );
       }
     } finally {
       s.dispose();
@@ -372,7 +374,9 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  console.log(`OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`);
+  console.log(
+    `OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads; convolution products: ${addon.convGemm()}` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`,
+  );
   const data = loadMnist();
   const timings: Timing[] = [];
   const torch: TorchTiming[] = [];

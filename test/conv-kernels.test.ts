@@ -15,6 +15,21 @@ import { convAutoencoder, layersVariables } from '../bench/conv';
 const addon = loadNativeAddon().addon;
 const skipNative = addon ? false : `the aae-lab-native addon is not built (${loadNativeAddon().error}); install libopenblas-dev and run npm install`;
 
+/** The convolutions' product kernels this machine runs: the addon's AVX-512 one (its default where the CPU has AVX-512) and OpenBLAS. */
+function gemmKinds(): ('avx512' | 'openblas')[] {
+  if (!addon) return [];
+  const first = addon.convGemm();
+  try {
+    addon.convGemm('avx512');
+    return ['avx512', 'openblas'];
+  } catch {
+    return ['openblas'];
+  } finally {
+    addon.convGemm(first);
+  }
+}
+const GEMMS = gemmKinds();
+
 after(async () => {
   await initBackend({});
 });
@@ -138,10 +153,15 @@ async function compareCases(cases: ConvCase[], rng: Rng, depthwise = false): Pro
     await initBackend({ backend: 'cpu' });
     const ref = runCase(k, data, outShape, depthwise);
     await initBackend({ backend: 'wasm-blas' });
-    const got = runCase(k, data, outShape, depthwise);
-    assert.equal(got.length, ref.length);
-    got.forEach(([name, g], i) => assertClose(g, ref[i][1], `${name} of ${JSON.stringify(k)}`));
-    checked += got.length;
+    // Every product kernel (depthwise convolutions have none).
+    for (const gemm of depthwise ? [GEMMS[0]] : GEMMS) {
+      addon!.convGemm(gemm);
+      const got = runCase(k, data, outShape, depthwise);
+      assert.equal(got.length, ref.length);
+      got.forEach(([name, g], i) => assertClose(g, ref[i][1], `${name} (products: ${gemm}) of ${JSON.stringify(k)}`));
+      checked += got.length;
+    }
+    addon!.convGemm(GEMMS[0]);
   }
   return checked;
 }
@@ -149,7 +169,7 @@ async function compareCases(cases: ConvCase[], rng: Rng, depthwise = false): Pro
 test('conv kernels on wasm-blas equal the cpu backend: random shapes, strides 1 and 2, same/valid/numeric padding, forward and both gradients', { skip: skipNative }, async () => {
   const rng = new Rng(11);
   const checked = await compareCases(randomCases(rng, 32), rng);
-  assert.equal(checked, 32 * 7);
+  assert.equal(checked, 32 * 7 * GEMMS.length);
 });
 
 test('conv kernels: dilated forward, 1x1 filters (the patch matrix is x itself), filters as large as the input', { skip: skipNative }, async () => {
@@ -170,10 +190,10 @@ test('conv kernels: dilated forward, 1x1 filters (the patch matrix is x itself),
   );
 });
 
-test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), large enough to be split in chunks across workers, equal the cpu backend', { skip: skipNative }, async () => {
+test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), in several chunks, equal the cpu backend', { skip: skipNative }, async () => {
   const rng = new Rng(13);
   const k = { fh: 5, fw: 5, strides: [2, 2] as [number, number], pad: 'same' as Pad, dilations: [1, 1] as [number, number] };
-  // 3 and 26 images per chunk (native/src/conv.c, CHUNK_VALUES), several chunks, above SMALL_CONV.
+  // 3 and 26 images per chunk (native/src/conv.c, CHUNK_VALUES), 3 chunks each.
   await compareCases(
     [
       { ...k, batch: 8, h: 14, w: 14, c: 32, f: 16 },
@@ -182,6 +202,43 @@ test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), large
     rng,
   );
 });
+
+test(
+  'conv kernels: two workers (a bench-sized layer, above SMALL_CONV) give the one-worker results: the same values forward and dx, dfilter summed in another order',
+  { skip: skipNative },
+  async () => {
+    await initBackend({ backend: 'wasm-blas' });
+    const rng = new Rng(20);
+    const x = tf.tensor4d(uniform(100 * 14 * 14 * 32, rng), [100, 14, 14, 32]);
+    const w = tf.tensor4d(uniform(5 * 5 * 32 * 64, rng), [5, 5, 32, 64]);
+    const dy = tf.tensor4d(uniform(100 * 7 * 7 * 64, rng), [100, 7, 7, 64]);
+    const run = () => {
+      const out: Result[] = [];
+      tf.tidy(() => {
+        out.push(read(tf.conv2d(x, w, 2, 'same')), read(tf.conv2dTranspose(dy, w, [100, 14, 14, 32], 2, 'same')));
+        out.push(read(tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w)));
+      });
+      return out;
+    };
+    const threads = addon!.getThreads();
+    try {
+      for (const gemm of GEMMS) {
+        addon!.convGemm(gemm);
+        addon!.setThreads(1);
+        const one = run();
+        addon!.setThreads(2);
+        const two = run();
+        assert.deepEqual(two[0].values, one[0].values, `forward (products: ${gemm})`);
+        assert.deepEqual(two[1].values, one[1].values, `dx (products: ${gemm})`);
+        assertClose(two[2], one[2], `dfilter (products: ${gemm})`);
+      }
+    } finally {
+      addon!.setThreads(threads);
+      addon!.convGemm(GEMMS[0]);
+      tf.dispose([x, w, dy]);
+    }
+  },
+);
 
 test('depthwise conv kernels on wasm-blas (missing gradients of stock wasm) equal the cpu backend: channel multipliers 1 to 3, strides, paddings, dilation', { skip: skipNative }, async () => {
   const rng = new Rng(18);
@@ -241,9 +298,14 @@ test('conv kernels: bit-identical when repeated; refusals are one-line errors; t
         t.dataSync().slice(),
       ),
     );
-  const a = once();
-  const b = once();
-  a.forEach((v, i) => assert.deepEqual(b[i], v, `repeat ${i}`));
+  for (const gemm of GEMMS) {
+    addon!.convGemm(gemm);
+    const a = once();
+    const b = once();
+    a.forEach((v, i) => assert.deepEqual(b[i], v, `repeat ${i} (products: ${gemm})`));
+  }
+  addon!.convGemm(GEMMS[0]);
+  assert.throws(() => addon!.convGemm('sse' as 'avx512'), /^Error: aae-lab-native: convGemm: kind must be 'avx512' or 'openblas'$/);
 
   // NCHW is refused by name (the stock wasm Conv2D refuses it too).
   assert.throws(

@@ -34,6 +34,8 @@ export interface NativeAddon {
   depthwiseConv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
+  /** The convolutions' matrix products: 'avx512' (the addon's own, the default where the CPU has AVX-512) or 'openblas'; undefined keeps the choice. Returns the one in use. */
+  convGemm(kind?: 'avx512' | 'openblas'): 'avx512' | 'openblas';
   /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
   convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
@@ -62,6 +64,7 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'depthwiseConv2d',
   'depthwiseConv2dBackpropInput',
   'depthwiseConv2dBackpropFilter',
+  'convGemm',
   'convTimes',
   'setThreads',
   'getThreads',

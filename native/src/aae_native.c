@@ -16,6 +16,8 @@
  *   conv2d(x, filter, out, geom, bias, act, alpha), conv2dBackpropInput(dy, filter, dx, geom),
  *   conv2dBackpropFilter(x, dy, dfilter, geom), and the same three depthwise: NHWC convolutions and
  *       their gradients (conv.c; see ConvSpec and read_conv)
+ *   convGemm(kind)     the convolutions' products: 'avx512' (gemm512.c, the default where the CPU
+ *       has it) or 'openblas'; undefined keeps the choice; returns the one in use
  *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
@@ -502,6 +504,34 @@ static napi_value ConvJs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* convGemm(kind): the convolutions' products, 'avx512' or 'openblas' (see conv_gemm); chooses kind
+   unless it is undefined, and returns the one in use. */
+static napi_value ConvGemmJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc > 1) FAIL("convGemm takes at most 1 argument");
+  napi_valuetype t = napi_undefined;
+  if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_undefined) {
+    char kind[16] = {0};
+    size_t len = 0;
+    if (t != napi_string || napi_get_value_string_utf8(env, argv[0], kind, sizeof kind, &len) != napi_ok) FAIL("convGemm: kind must be 'avx512' or 'openblas'");
+    const int k = strcmp(kind, "avx512") == 0 ? CONV_GEMM_AVX512 : strcmp(kind, "openblas") == 0 ? CONV_GEMM_OPENBLAS : -2;
+    if (k == -2) FAIL("convGemm: kind must be 'avx512' or 'openblas'");
+    const char *why = conv_gemm(k);
+    if (why) {
+      char msg[120];
+      snprintf(msg, sizeof msg, "aae-lab-native: convGemm: %s", why);
+      napi_throw_error(env, NULL, msg);
+      return NULL;
+    }
+  }
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, conv_gemm_kind() == CONV_GEMM_AVX512 ? "avx512" : "openblas", NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
 /* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
 static napi_value ConvTimesJs(napi_env env, napi_callback_info info) {
   ARGS(1, "convTimes");
@@ -552,6 +582,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convGemm", NULL, ConvGemmJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -20,6 +20,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "conv.h"
+#include "gemm512.h"
 
 #include <cblas.h>
 #include <pthread.h>
@@ -39,8 +40,10 @@
 #ifndef CHUNK_VALUES
 #define CHUNK_VALUES ((int64_t)1 << 17)
 #endif
-/* Convolutions of at most this many multiply-adds run on one thread (a thread's start costs ~20 us). */
-#define SMALL_CONV 2000000
+/* Convolutions of at most this many multiply-adds (about a millisecond's work) run on one thread:
+   the caller waits for the slowest worker, and on a busy machine a worker the system delays costs
+   more than a short convolution gains from a second thread. */
+#define SMALL_CONV 64000000
 /* At most this many workers. */
 #define MAX_WORKERS 16
 
@@ -63,23 +66,43 @@ void conv_times(ConvTimes *out, int reset) {
   if (reset) memset(&times, 0, sizeof times);
 }
 
-/* Each worker's scratch buffer, kept between calls (grown, never shrunk). */
+/* Each worker's scratch buffer (64-byte aligned), kept between calls (grown, never shrunk). */
 static float *scratch[MAX_WORKERS];
 static int64_t scratch_len[MAX_WORKERS];
 
 static float *worker_scratch(int w, int64_t len) {
   if (len <= scratch_len[w]) return scratch[w];
-  float *p = (float *)malloc(sizeof(float) * (size_t)len);
-  if (!p) return NULL;
+  void *p = NULL;
+  if (posix_memalign(&p, 64, sizeof(float) * (size_t)len) != 0) return NULL;
   free(scratch[w]);
-  scratch[w] = p;
+  scratch[w] = (float *)p;
   scratch_len[w] = len;
-  return p;
+  return (float *)p;
 }
 
-/* Row-major C = op(A) op(B) + beta C, as cblas_sgemm. */
+/* The products' kernel: CONV_GEMM_AVX512 where the CPU has it, else OpenBLAS (-1: not chosen yet). */
+static int gemm_kind = -1;
+
+const char *conv_gemm(int kind) {
+  if (kind == CONV_GEMM_AVX512 && !gemm512_available()) return "this CPU has no AVX-512";
+  if (kind >= 0) gemm_kind = kind;
+  if (gemm_kind < 0) gemm_kind = gemm512_available() ? CONV_GEMM_AVX512 : CONV_GEMM_OPENBLAS;
+  return NULL;
+}
+
+int conv_gemm_kind(void) {
+  conv_gemm(-1);
+  return gemm_kind;
+}
+
+/* Row-major C = op(A) op(B) + beta C (beta 0 or 1), single-threaded, by gemm512 (with the workspace
+   ws) or OpenBLAS. */
 static void sgemm(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-                  int64_t ldc) {
+                  int64_t ldc, float *ws) {
+  if (gemm_kind == CONV_GEMM_AVX512) {
+    gemm512(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc, ws);
+    return;
+  }
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a, (int)lda, b, (int)ldb,
               beta, c, (int)ldc);
 }
@@ -163,7 +186,7 @@ typedef struct {
 } Worker;
 
 /* Chunk ci of the job: images [n0, n1) through im2col, product and col2im as its op needs. */
-static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int first) {
+static void run_chunk(Job *j, int w, float *ws, float *cols, int64_t ci, float *dst, int first) {
   const ConvGeom *g = j->g;
   const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
   const int64_t n0 = ci * j->chunk, n1 = n0 + j->chunk < g->n ? n0 + j->chunk : g->n;
@@ -173,7 +196,7 @@ static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int fi
   /* A 1x1 filter at stride 1 without padding: the patch rows are x's own, and dx is dy W^T. */
   const int direct = patches_are_x(g);
   if (j->op == CONV_INPUT) {
-    sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, direct ? j->out + n0 * rows * k : cols, k);
+    sgemm(0, 1, m, k, f, j->a + n0 * rows * f, f, j->b, f, 0.0f, direct ? j->out + n0 * rows * k : cols, k, ws);
     t1 = now();
     if (!direct) patch_rows(g, NULL, j->out, cols, n0, n1);
     t->gemm += t1 - t0;
@@ -184,17 +207,28 @@ static void run_chunk(Job *j, int w, float *cols, int64_t ci, float *dst, int fi
   if (!direct) patch_rows(g, j->a, NULL, cols, n0, n1);
   t1 = now();
   if (j->op == CONV_FORWARD)
-    sgemm(0, 0, m, f, k, patches, k, j->b, f, 0.0f, j->out + n0 * rows * f, f);
+    sgemm(0, 0, m, f, k, patches, k, j->b, f, 0.0f, j->out + n0 * rows * f, f, ws);
   else
-    sgemm(1, 0, k, f, m, patches, k, j->b + n0 * rows * f, f, first ? 0.0f : 1.0f, dst, f);
+    sgemm(1, 0, k, f, m, patches, k, j->b + n0 * rows * f, f, first ? 0.0f : 1.0f, dst, f, ws);
   t->im2col += t1 - t0;
   t->gemm += now() - t1;
 }
 
-/* The values of a chunk's patch matrix (none when it is x itself). */
-static int64_t chunk_patch(const Job *j) {
+/* A worker's scratch: the products' workspace, then a chunk's patch matrix (none when it is x itself),
+   then (filter gradient, workers after the first) the worker's sum. Offsets in floats, multiples of 16. */
+typedef struct {
+  int64_t patch, partial, total;
+} Layout;
+
+static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
+
+static Layout layout(const Job *j, int w) {
   const ConvGeom *g = j->g;
-  return patches_are_x(g) ? 0 : j->chunk * g->oh * g->ow * g->fh * g->fw * g->c;
+  const int64_t k = g->fh * g->fw * g->c;
+  const int64_t ws = gemm_kind == CONV_GEMM_AVX512 ? round16(gemm512_workspace(j->op == CONV_INPUT ? k : g->f)) : 0;
+  const int64_t patch = patches_are_x(g) ? 0 : round16(j->chunk * g->oh * g->ow * k);
+  const int64_t partial = j->op == CONV_FILTER && w > 0 ? k * g->f : 0;
+  return (Layout){ws, ws + patch, ws + patch + partial};
 }
 
 static void *work(void *arg) {
@@ -202,25 +236,24 @@ static void *work(void *arg) {
   Job *j = me->job;
   const int w = me->w;
   const ConvGeom *g = j->g;
-  const int64_t patch = chunk_patch(j);
-  /* The filter gradient's workers after the first sum into their scratch, after the patch rows. */
-  const int64_t need = patch + (j->op == CONV_FILTER && w > 0 ? g->fh * g->fw * g->c * g->f : 0);
-  float *cols = worker_scratch(w, need);
-  if (!cols && need > 0) {
+  const Layout l = layout(j, w);
+  float *ws = worker_scratch(w, l.total);
+  if (!ws && l.total > 0) {
     atomic_store(&j->failed, 1);
     return NULL;
   }
+  float *cols = ws + l.patch;
   if (j->op == CONV_FILTER) {
     const int64_t c0 = j->chunks * w / j->workers, c1 = j->chunks * (w + 1) / j->workers;
-    float *dst = w == 0 ? j->out : cols + patch;
+    float *dst = w == 0 ? j->out : ws + l.partial;
     if (c0 == c1) memset(dst, 0, sizeof(float) * (size_t)(g->fh * g->fw * g->c * g->f));
-    for (int64_t ci = c0; ci < c1; ci++) run_chunk(j, w, cols, ci, dst, ci == c0);
+    for (int64_t ci = c0; ci < c1; ci++) run_chunk(j, w, ws, cols, ci, dst, ci == c0);
     return NULL;
   }
   for (;;) {
     const int64_t ci = atomic_fetch_add(&j->next, 1);
     if (ci >= j->chunks) break;
-    run_chunk(j, w, cols, ci, NULL, 0);
+    run_chunk(j, w, ws, cols, ci, NULL, 0);
   }
   return NULL;
 }
@@ -228,6 +261,7 @@ static void *work(void *arg) {
 /* Runs op on all images: chunks, workers, and the filter gradient's sum of the workers' parts. */
 static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out) {
   const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k;
+  conv_gemm(-1);
   Job j;
   memset(&j, 0, sizeof j);
   j.g = g;
@@ -264,8 +298,7 @@ static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b,
   if (blas_threads != threads) openblas_set_num_threads(threads);
   if (op == CONV_FILTER && !atomic_load(&j.failed)) {
     const double t0 = now();
-    const int64_t patch = chunk_patch(&j);
-    for (int w = 1; w < workers; w++) add_run(out, scratch[w] + patch, k * g->f);
+    for (int w = 1; w < workers; w++) add_run(out, scratch[w] + layout(&j, w).partial, k * g->f);
     j.t[0].gemm += now() - t0;
   }
   for (int w = 0; w < workers; w++) {

@@ -28,6 +28,13 @@ typedef enum { CONV_FORWARD, CONV_INPUT, CONV_FILTER } ConvOp;
    Returns 0, or -1 when a scratch buffer for the patch matrix cannot be allocated. */
 int conv_run(const ConvGeom *g, ConvOp op, int depthwise, const float *a, const float *b, float *out);
 
+/* The convolutions' matrix products: CONV_GEMM_AVX512 (gemm512.c; the default where the CPU has
+   AVX-512) or CONV_GEMM_OPENBLAS. conv_gemm(kind) chooses one (-1: the default); it returns NULL,
+   or why the kind cannot run here. conv_gemm_kind() gives the one in use. */
+enum { CONV_GEMM_OPENBLAS = 0, CONV_GEMM_AVX512 = 1 };
+const char *conv_gemm(int kind);
+int conv_gemm_kind(void);
+
 /* CPU time spent in the convolutions' phases, summed over threads (seconds, since the last reset):
    im2col, the products (and the depthwise loops), col2im. For profiling: timing starts with the first call. */
 typedef struct {
