@@ -410,7 +410,7 @@ static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- Convolutions (conv.c): NHWC float32, im2col/col2im and OpenBLAS products. */
+/* ---- Convolutions (conv.c): NHWC float32, im2col/col2im and matrix products. */
 
 /* The geometry argument: an array of CONV_GEOM_FIELDS whole numbers in ConvGeom's order, checked
    against the arrays' lengths (x [n, h, w, c], filter [fh, fw, c, f], y [n, oh, ow, f], or

@@ -1,5 +1,6 @@
 /*
- * 2-D convolutions of NHWC float32 tensors (see conv.h) as im2col/col2im and OpenBLAS products.
+ * 2-D convolutions of NHWC float32 tensors (see conv.h) as im2col/col2im and matrix products (the
+ * addon's AVX-512 sgemm, gemm512.c, where the CPU has AVX-512, else OpenBLAS; see conv_gemm).
  *
  * With the filter [fh, fw, c, f] read as a (fh fw c) x f matrix W, and the patch matrix P of x
  * (one row per output position (image, oh, ow), one column per (kh, kw, ci): the input value under
@@ -13,8 +14,8 @@
  * Images are processed in chunks whose patch matrix stays in a core's cache (CHUNK_VALUES) between
  * im2col and the product (or the product and col2im), by as many workers as OpenBLAS has threads,
  * each running single-threaded products on its own chunks. Forward and input gradient: workers take
- * the next chunk as they finish one (a worker the system delays holds up no other); a chunk's result
- * does not depend on the worker that computed it. Filter gradient: worker w sums the products of
+ * the next chunk as they finish one (a worker the system delays holds up no other once it has
+ * finished its chunk); a chunk's result does not depend on the worker that computed it. Filter gradient: worker w sums the products of
  * a fixed, contiguous range of chunks, and the workers' sums are added in worker order. So results
  * depend only on the shapes and the thread count, and repeat exactly.
  */

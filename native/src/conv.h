@@ -1,5 +1,5 @@
 /*
- * 2-D convolution kernels for NHWC float32 tensors as im2col/col2im and OpenBLAS products
+ * 2-D convolution kernels for NHWC float32 tensors as im2col/col2im and matrix products
  * (conv.c). The N-API wrappers (aae_native.c) check the arguments before calling these.
  */
 #ifndef AAE_CONV_H
