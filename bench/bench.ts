@@ -351,7 +351,7 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
       if (conv && conv.im2col + conv.gemm + conv.col2im > 0) {
         const ms = (sec: number) => ((1000 * sec) / steps).toFixed(1);
         console.log(
-          `native convolutions (products: ${addon!.convGemm()}), CPU time per step (all threads): im2col ${ms(conv.im2col)} ms, products ${ms(conv.gemm)} ms, col2im ${ms(conv.col2im)} ms`,
+          `native convolutions (products: ${addon!.convConfig().gemm}), CPU time per step (all threads): im2col ${ms(conv.im2col)} ms, products ${ms(conv.gemm)} ms, col2im ${ms(conv.col2im)} ms`,
         );
       }
     } finally {
@@ -375,7 +375,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(
-    `OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads; convolution products: ${addon.convGemm()}` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`,
+    `OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads; convolution products: ${addon.convConfig().gemm}, workers: ${addon.convConfig().workers}` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`,
   );
   const data = loadMnist();
   const timings: Timing[] = [];

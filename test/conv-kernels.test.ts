@@ -18,14 +18,14 @@ const skipNative = addon ? false : `the aae-lab-native addon is not built (${loa
 /** The convolutions' product kernels this machine runs: the addon's AVX-512 one (its default where the CPU has AVX-512) and OpenBLAS. */
 function gemmKinds(): ('avx512' | 'openblas')[] {
   if (!addon) return [];
-  const first = addon.convGemm();
+  const first = addon.convConfig().gemm;
   try {
-    addon.convGemm('avx512');
+    addon.convConfig({ gemm: 'avx512' });
     return ['avx512', 'openblas'];
   } catch {
     return ['openblas'];
   } finally {
-    addon.convGemm(first);
+    addon.convConfig({ gemm: first });
   }
 }
 const GEMMS = gemmKinds();
@@ -155,13 +155,13 @@ async function compareCases(cases: ConvCase[], rng: Rng, depthwise = false): Pro
     await initBackend({ backend: 'wasm-blas' });
     // Every product kernel (depthwise convolutions have none).
     for (const gemm of depthwise ? [GEMMS[0]] : GEMMS) {
-      addon!.convGemm(gemm);
+      addon!.convConfig({ gemm });
       const got = runCase(k, data, outShape, depthwise);
       assert.equal(got.length, ref.length);
       got.forEach(([name, g], i) => assertClose(g, ref[i][1], `${name} (products: ${gemm}) of ${JSON.stringify(k)}`));
       checked += got.length;
     }
-    addon!.convGemm(GEMMS[0]);
+    addon!.convConfig({ gemm: GEMMS[0] });
   }
   return checked;
 }
@@ -203,42 +203,36 @@ test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), in se
   );
 });
 
-test(
-  'conv kernels: two workers (a bench-sized layer, above SMALL_CONV) give the one-worker results: the same values forward and dx, dfilter summed in another order',
-  { skip: skipNative },
-  async () => {
-    await initBackend({ backend: 'wasm-blas' });
-    const rng = new Rng(20);
-    const x = tf.tensor4d(uniform(100 * 14 * 14 * 32, rng), [100, 14, 14, 32]);
-    const w = tf.tensor4d(uniform(5 * 5 * 32 * 64, rng), [5, 5, 32, 64]);
-    const dy = tf.tensor4d(uniform(100 * 7 * 7 * 64, rng), [100, 7, 7, 64]);
-    const run = () => {
-      const out: Result[] = [];
-      tf.tidy(() => {
-        out.push(read(tf.conv2d(x, w, 2, 'same')), read(tf.conv2dTranspose(dy, w, [100, 14, 14, 32], 2, 'same')));
-        out.push(read(tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w)));
-      });
-      return out;
-    };
-    const threads = addon!.getThreads();
-    try {
-      for (const gemm of GEMMS) {
-        addon!.convGemm(gemm);
-        addon!.setThreads(1);
-        const one = run();
-        addon!.setThreads(2);
-        const two = run();
-        assert.deepEqual(two[0].values, one[0].values, `forward (products: ${gemm})`);
-        assert.deepEqual(two[1].values, one[1].values, `dx (products: ${gemm})`);
-        assertClose(two[2], one[2], `dfilter (products: ${gemm})`);
-      }
-    } finally {
-      addon!.setThreads(threads);
-      addon!.convGemm(GEMMS[0]);
-      tf.dispose([x, w, dy]);
+test('conv kernels: one worker or two (a bench-sized layer, above SMALL_CONV) give the same values, forward and both gradients', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const rng = new Rng(20);
+  const x = tf.tensor4d(uniform(100 * 14 * 14 * 32, rng), [100, 14, 14, 32]);
+  const w = tf.tensor4d(uniform(5 * 5 * 32 * 64, rng), [5, 5, 32, 64]);
+  const dy = tf.tensor4d(uniform(100 * 7 * 7 * 64, rng), [100, 7, 7, 64]);
+  const run = () => {
+    const out: Float32Array[] = [];
+    tf.tidy(() => {
+      out.push(read(tf.conv2d(x, w, 2, 'same')).values, read(tf.conv2dTranspose(dy, w, [100, 14, 14, 32], 2, 'same')).values);
+      out.push(read(tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w)).values);
+    });
+    return out;
+  };
+  const threads = addon!.getThreads();
+  try {
+    addon!.setThreads(2);
+    for (const gemm of GEMMS) {
+      addon!.convConfig({ gemm, workers: 'one' });
+      const one = run();
+      addon!.convConfig({ workers: 'all' });
+      const two = run();
+      ['forward', 'dx', 'dfilter'].forEach((name, i) => assert.deepEqual(two[i], one[i], `${name} (products: ${gemm})`));
     }
-  },
-);
+  } finally {
+    addon!.setThreads(threads);
+    addon!.convConfig({ gemm: GEMMS[0], workers: 'load' });
+    tf.dispose([x, w, dy]);
+  }
+});
 
 test('depthwise conv kernels on wasm-blas (missing gradients of stock wasm) equal the cpu backend: channel multipliers 1 to 3, strides, paddings, dilation', { skip: skipNative }, async () => {
   const rng = new Rng(18);
@@ -299,13 +293,14 @@ test('conv kernels: bit-identical when repeated; refusals are one-line errors; t
       ),
     );
   for (const gemm of GEMMS) {
-    addon!.convGemm(gemm);
+    addon!.convConfig({ gemm });
     const a = once();
     const b = once();
     a.forEach((v, i) => assert.deepEqual(b[i], v, `repeat ${i} (products: ${gemm})`));
   }
-  addon!.convGemm(GEMMS[0]);
-  assert.throws(() => addon!.convGemm('sse' as 'avx512'), /^Error: aae-lab-native: convGemm: kind must be 'avx512' or 'openblas'$/);
+  addon!.convConfig({ gemm: GEMMS[0] });
+  assert.throws(() => addon!.convConfig({ gemm: 'sse' as 'avx512' }), /^Error: aae-lab-native: convConfig: gemm must be 'avx512' or 'openblas'$/);
+  assert.throws(() => addon!.convConfig({ workers: 2 as unknown as 'all' }), /^Error: aae-lab-native: convConfig: workers must be 'load', 'all' or 'one'$/);
 
   // NCHW is refused by name (the stock wasm Conv2D refuses it too).
   assert.throws(

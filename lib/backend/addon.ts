@@ -4,6 +4,11 @@
  */
 import * as path from 'node:path';
 
+export interface ConvConfig {
+  gemm: 'avx512' | 'openblas';
+  workers: 'load' | 'all' | 'one';
+}
+
 /** The addon's functions (native/src/aae_native.c documents each). */
 export interface NativeAddon {
   fusedMatMul(
@@ -34,8 +39,12 @@ export interface NativeAddon {
   depthwiseConv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
   depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
-  /** The convolutions' matrix products: 'avx512' (the addon's own, the default where the CPU has AVX-512) or 'openblas'; undefined keeps the choice. Returns the one in use. */
-  convGemm(kind?: 'avx512' | 'openblas'): 'avx512' | 'openblas';
+  /**
+   * The convolutions' settings, changed by the options given; returns those in use. gemm: the products, 'avx512' (the addon's own, the
+   * default where the CPU has AVX-512) or 'openblas'. workers: 'load' (the default: up to the BLAS thread count, fewer when the load
+   * average says other jobs occupy the cores), 'all' or 'one'; results do not depend on it.
+   */
+  convConfig(options?: Partial<ConvConfig>): ConvConfig;
   /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
   convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
@@ -64,7 +73,7 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'depthwiseConv2d',
   'depthwiseConv2dBackpropInput',
   'depthwiseConv2dBackpropFilter',
-  'convGemm',
+  'convConfig',
   'convTimes',
   'setThreads',
   'getThreads',

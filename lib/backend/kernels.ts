@@ -149,7 +149,7 @@ function share(args: KernelArgs): tf.TensorInfo {
  * Convolutions (NHWC float32): Conv2D and FusedConv2D, Conv2DBackpropInput (also conv2dTranspose's
  * forward) and Conv2DBackpropFilter (which the stock wasm backend lacks, so that no conv net trains
  * on stock wasm) as im2col/col2im and matrix products (native/src/conv.c: the addon's own AVX-512
- * sgemm where the CPU has AVX-512, else OpenBLAS; addon.convGemm chooses); the depthwise ones
+ * sgemm where the CPU has AVX-512, else OpenBLAS; addon.convConfig chooses); the depthwise ones
  * (DepthwiseConv2dNative, FusedDepthwiseConv2D, and their two gradients, also missing from stock
  * wasm: depthwiseConv2d and separableConv2d layers) as direct loops. The geometry is tfjs's own
  * computeConv2DInfo, so every stride, 'same', 'valid', explicit and numeric padding,

@@ -16,8 +16,7 @@
  *   conv2d(x, filter, out, geom, bias, act, alpha), conv2dBackpropInput(dy, filter, dx, geom),
  *   conv2dBackpropFilter(x, dy, dfilter, geom), and the same three depthwise: NHWC convolutions and
  *       their gradients (conv.c; see ConvSpec and read_conv)
- *   convGemm(kind)     the convolutions' products: 'avx512' (gemm512.c, the default where the CPU
- *       has it) or 'openblas'; undefined keeps the choice; returns the one in use
+ *   convConfig(options)   the convolutions' settings {gemm, workers} (see ConvConfigJs)
  *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
@@ -504,31 +503,61 @@ static napi_value ConvJs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* convGemm(kind): the convolutions' products, 'avx512' or 'openblas' (see conv_gemm); chooses kind
-   unless it is undefined, and returns the one in use. */
-static napi_value ConvGemmJs(napi_env env, napi_callback_info info) {
+/* The convolution settings' names, in their enums' order. */
+static const char *const GEMM_NAMES[] = {"openblas", "avx512"};
+static const char *const WORKER_NAMES[] = {"load", "all", "one"};
+
+/* options[key]: the index of its string value in names (n of them), -1 when absent or undefined,
+   -2 when it is not one of them. */
+static int option(napi_env env, napi_value options, const char *key, const char *const *names, int n) {
+  bool has = false;
+  napi_value v;
+  napi_valuetype t;
+  if (napi_has_named_property(env, options, key, &has) != napi_ok || !has) return -1;
+  if (napi_get_named_property(env, options, key, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return -2;
+  if (t == napi_undefined) return -1;
+  char s[16] = {0};
+  size_t len = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, v, s, sizeof s, &len) != napi_ok) return -2;
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, names[i]) == 0) return i;
+  return -2;
+}
+
+static int worker_setting = CONV_WORKERS_LOAD;
+
+/* convConfig(options): the convolutions' settings; options (optional) may set gemm ('avx512': the
+   addon's own AVX-512 products, the default where the CPU has AVX-512; 'openblas') and workers
+   ('load': up to the BLAS thread count, fewer when the load average says the cores are busy, the
+   default; 'all'; 'one'). Returns the settings in use, {gemm, workers}. */
+static napi_value ConvConfigJs(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc > 1) FAIL("convGemm takes at most 1 argument");
+  if (argc > 1) FAIL("convConfig takes at most 1 argument");
   napi_valuetype t = napi_undefined;
   if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
   if (t != napi_undefined) {
-    char kind[16] = {0};
-    size_t len = 0;
-    if (t != napi_string || napi_get_value_string_utf8(env, argv[0], kind, sizeof kind, &len) != napi_ok) FAIL("convGemm: kind must be 'avx512' or 'openblas'");
-    const int k = strcmp(kind, "avx512") == 0 ? CONV_GEMM_AVX512 : strcmp(kind, "openblas") == 0 ? CONV_GEMM_OPENBLAS : -2;
-    if (k == -2) FAIL("convGemm: kind must be 'avx512' or 'openblas'");
-    const char *why = conv_gemm(k);
+    if (t != napi_object) FAIL("convConfig: options must be an object {gemm, workers}");
+    const int gemm = option(env, argv[0], "gemm", GEMM_NAMES, 2);
+    const int workers = option(env, argv[0], "workers", WORKER_NAMES, 3);
+    if (gemm == -2) FAIL("convConfig: gemm must be 'avx512' or 'openblas'");
+    if (workers == -2) FAIL("convConfig: workers must be 'load', 'all' or 'one'");
+    const char *why = gemm >= 0 ? conv_gemm(gemm) : NULL;
     if (why) {
       char msg[120];
-      snprintf(msg, sizeof msg, "aae-lab-native: convGemm: %s", why);
+      snprintf(msg, sizeof msg, "aae-lab-native: convConfig: gemm 'avx512': %s", why);
       napi_throw_error(env, NULL, msg);
       return NULL;
     }
+    if (workers >= 0) conv_workers(worker_setting = workers);
   }
-  napi_value out;
-  CHECK(napi_create_string_utf8(env, conv_gemm_kind() == CONV_GEMM_AVX512 ? "avx512" : "openblas", NAPI_AUTO_LENGTH, &out));
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, GEMM_NAMES[conv_gemm_kind()], NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, out, "gemm", v));
+  CHECK(napi_create_string_utf8(env, WORKER_NAMES[worker_setting], NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, out, "workers", v));
   return out;
 }
 
@@ -582,7 +611,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"convGemm", NULL, ConvGemmJs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convConfig", NULL, ConvConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

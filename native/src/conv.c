@@ -12,13 +12,17 @@
  * im2col and col2im copy or add whole runs.
  *
  * Images are processed in chunks whose patch matrix stays in a core's cache (CHUNK_VALUES) between
- * im2col and the product (or the product and col2im), by as many workers as OpenBLAS has threads,
- * each running single-threaded products on its own chunks. Forward and input gradient: workers take
- * the next chunk as they finish one (a worker the system delays holds up no other once it has
- * finished its chunk); a chunk's result does not depend on the worker that computed it. Filter gradient: worker w sums the products of
- * a fixed, contiguous range of chunks, and the workers' sums are added in worker order. So results
- * depend only on the shapes and the thread count, and repeat exactly.
+ * im2col and the product (or the product and col2im), by up to as many workers as OpenBLAS has
+ * threads, each running single-threaded products on its own chunks. Forward and input gradient:
+ * workers take the next chunk as they finish one; a chunk's result does not depend on the worker
+ * that computed it. Filter gradient: the chunks are split into as many parts as OpenBLAS has
+ * threads (contiguous ranges), workers take the next part as they finish one, and the parts' sums
+ * are added in order. So results depend only on the shapes and the thread count, not on how many
+ * workers run, and repeat exactly. Fewer workers run when a convolution is short (SMALL_CONV) or
+ * when the load average says other jobs occupy the cores: the caller waits for the slowest worker
+ * at the end of each convolution, and a worker the system delays would hold it up.
  */
+#define _DEFAULT_SOURCE /* getloadavg */
 #define _POSIX_C_SOURCE 200809L
 #include "conv.h"
 #include "gemm512.h"
@@ -29,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
@@ -175,8 +180,11 @@ typedef struct {
   const float *a, *b; /* forward: x, filter; input gradient: dy, filter; filter gradient: x, dy */
   float *out;         /* out, dx or dfilter */
   int64_t chunk, chunks;
-  int workers;
-  atomic_llong next; /* the next chunk to take (forward, input gradient) */
+  /* Filter gradient: part p sums chunks [chunks p / parts, chunks (p + 1) / parts) into out (p = 0)
+     or partial + (p - 1) k f; the parts are added in order at the end. */
+  int64_t parts;
+  float *partial;
+  atomic_llong next; /* the next chunk (forward, input gradient) or part (filter gradient) to take */
   atomic_int failed; /* a worker could not allocate its scratch */
   ConvTimes t[MAX_WORKERS];
 } Job;
@@ -215,21 +223,13 @@ static void run_chunk(Job *j, int w, float *ws, float *cols, int64_t ci, float *
   t->gemm += now() - t1;
 }
 
-/* A worker's scratch: the products' workspace, then a chunk's patch matrix (none when it is x itself),
-   then (filter gradient, workers after the first) the worker's sum. Offsets in floats, multiples of 16. */
-typedef struct {
-  int64_t patch, partial, total;
-} Layout;
-
-static int64_t round16(int64_t n) { return (n + 15) / 16 * 16; }
-
-static Layout layout(const Job *j, int w) {
+/* A worker's scratch: the products' workspace (its first ws floats, a multiple of 16), then a
+   chunk's patch matrix (none when it is x itself); total floats in all. */
+static void layout(const Job *j, int64_t *ws, int64_t *total) {
   const ConvGeom *g = j->g;
   const int64_t k = g->fh * g->fw * g->c;
-  const int64_t ws = gemm_kind == CONV_GEMM_AVX512 ? round16(gemm512_workspace(j->op == CONV_INPUT ? k : g->f)) : 0;
-  const int64_t patch = patches_are_x(g) ? 0 : round16(j->chunk * g->oh * g->ow * k);
-  const int64_t partial = j->op == CONV_FILTER && w > 0 ? k * g->f : 0;
-  return (Layout){ws, ws + patch, ws + patch + partial};
+  *ws = gemm_kind == CONV_GEMM_AVX512 ? (gemm512_workspace(j->op == CONV_INPUT ? k : g->f) + 15) / 16 * 16 : 0;
+  *total = *ws + (patches_are_x(g) ? 0 : j->chunk * g->oh * g->ow * k);
 }
 
 static void *work(void *arg) {
@@ -237,18 +237,23 @@ static void *work(void *arg) {
   Job *j = me->job;
   const int w = me->w;
   const ConvGeom *g = j->g;
-  const Layout l = layout(j, w);
-  float *ws = worker_scratch(w, l.total);
-  if (!ws && l.total > 0) {
+  int64_t lws, total;
+  layout(j, &lws, &total);
+  float *ws = worker_scratch(w, total);
+  if (!ws && total > 0) {
     atomic_store(&j->failed, 1);
     return NULL;
   }
-  float *cols = ws + l.patch;
+  float *cols = ws + lws;
   if (j->op == CONV_FILTER) {
-    const int64_t c0 = j->chunks * w / j->workers, c1 = j->chunks * (w + 1) / j->workers;
-    float *dst = w == 0 ? j->out : ws + l.partial;
-    if (c0 == c1) memset(dst, 0, sizeof(float) * (size_t)(g->fh * g->fw * g->c * g->f));
-    for (int64_t ci = c0; ci < c1; ci++) run_chunk(j, w, ws, cols, ci, dst, ci == c0);
+    const int64_t kf = g->fh * g->fw * g->c * g->f;
+    for (;;) {
+      const int64_t p = atomic_fetch_add(&j->next, 1);
+      if (p >= j->parts) break;
+      const int64_t c0 = j->chunks * p / j->parts, c1 = j->chunks * (p + 1) / j->parts;
+      float *dst = p == 0 ? j->out : j->partial + (p - 1) * kf;
+      for (int64_t ci = c0; ci < c1; ci++) run_chunk(j, w, ws, cols, ci, dst, ci == c0);
+    }
     return NULL;
   }
   for (;;) {
@@ -259,9 +264,35 @@ static void *work(void *arg) {
   return NULL;
 }
 
-/* Runs op on all images: chunks, workers, and the filter gradient's sum of the workers' parts. */
+static int worker_mode = CONV_WORKERS_LOAD;
+
+void conv_workers(int mode) { worker_mode = mode; }
+
+/* Cores the load average leaves to this process, counting the thread that calls (as libgomp's
+   OMP_DYNAMIC): online cores - the 1-minute load average + 1, at least 1; read once a second. */
+static int free_cores(void) {
+  static double checked = -10;
+  static int cores = 1;
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  const double at = (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+  if (at - checked >= 1.0) {
+    checked = at;
+    double load;
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    cores = getloadavg(&load, 1) == 1 && online > 0 ? (int)(online - (long)load + 1) : MAX_WORKERS;
+    if (cores < 1) cores = 1;
+  }
+  return cores;
+}
+
+/* The filter gradient's part sums after the first (grown, never shrunk). */
+static float *partials = NULL;
+static int64_t partials_len = 0;
+
+/* Runs op on all images: chunks, workers, and the filter gradient's sum of its parts. */
 static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out) {
-  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k;
+  const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k, kf = k * g->f;
   conv_gemm(-1);
   Job j;
   memset(&j, 0, sizeof j);
@@ -276,12 +307,26 @@ static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b,
   atomic_init(&j.next, 0);
   atomic_init(&j.failed, 0);
   const int threads = openblas_get_num_threads();
-  int workers = threads < MAX_WORKERS ? threads : MAX_WORKERS;
-  if (workers > j.chunks) workers = (int)j.chunks;
-  if (g->n * per * g->f <= SMALL_CONV) workers = 1;
+  const int64_t most = threads < MAX_WORKERS ? threads : MAX_WORKERS;
+  /* The filter gradient's parts follow from the shapes and the thread count only, never from how
+     many workers run, so its sums are the same whatever the load. */
+  if (op == CONV_FILTER) {
+    j.parts = most < j.chunks ? most : j.chunks;
+    if ((j.parts - 1) * kf > partials_len) {
+      void *p = NULL;
+      if (posix_memalign(&p, 64, sizeof(float) * (size_t)((j.parts - 1) * kf)) != 0) return -1;
+      free(partials);
+      partials = (float *)p;
+      partials_len = (j.parts - 1) * kf;
+    }
+    j.partial = partials;
+  }
+  const int64_t tasks = op == CONV_FILTER ? j.parts : j.chunks;
+  int workers = (int)(most < tasks ? most : tasks);
+  if (g->n * per * g->f <= SMALL_CONV || worker_mode == CONV_WORKERS_ONE) workers = 1;
+  if (worker_mode == CONV_WORKERS_LOAD && workers > free_cores()) workers = free_cores();
   /* One chunk and several threads (one large image): OpenBLAS splits the products instead. */
-  const int blas_threads = workers == 1 && j.chunks == 1 && g->n * per * g->f > SMALL_CONV ? threads : 1;
-  j.workers = workers;
+  const int blas_threads = j.chunks == 1 && g->n * per * g->f > SMALL_CONV ? threads : 1;
   if (blas_threads != threads) openblas_set_num_threads(blas_threads);
   pthread_t tid[MAX_WORKERS];
   Worker args[MAX_WORKERS];
@@ -291,15 +336,13 @@ static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b,
     if (pthread_create(&tid[w], NULL, work, &args[w]) != 0) break;
     started++;
   }
-  /* This thread is worker 0, and any worker that could not start (the filter gradient needs each
-     one's range; elsewhere it finds no chunk left). */
+  /* This thread is worker 0; workers that could not start leave their tasks to it. */
   work(&args[0]);
-  for (int w = started; w < workers; w++) work(&args[w]);
   for (int w = 1; w < started; w++) pthread_join(tid[w], NULL);
   if (blas_threads != threads) openblas_set_num_threads(threads);
   if (op == CONV_FILTER && !atomic_load(&j.failed)) {
     const double t0 = now();
-    for (int w = 1; w < workers; w++) add_run(out, scratch[w] + layout(&j, w).partial, k * g->f);
+    for (int64_t p = 1; p < j.parts; p++) add_run(out, partials + (p - 1) * kf, kf);
     j.t[0].gemm += now() - t0;
   }
   for (int w = 0; w < workers; w++) {

@@ -35,6 +35,12 @@ enum { CONV_GEMM_OPENBLAS = 0, CONV_GEMM_AVX512 = 1 };
 const char *conv_gemm(int kind);
 int conv_gemm_kind(void);
 
+/* How many workers a convolution runs (at most the OpenBLAS thread count; results do not depend
+   on it): CONV_WORKERS_LOAD (the default) fewer when the load average says other jobs occupy the
+   cores, CONV_WORKERS_ALL always the thread count, CONV_WORKERS_ONE one. */
+enum { CONV_WORKERS_LOAD = 0, CONV_WORKERS_ALL = 1, CONV_WORKERS_ONE = 2 };
+void conv_workers(int mode);
+
 /* CPU time spent in the convolutions' phases, summed over threads (seconds, since the last reset):
    im2col, the products (and the depthwise loops), col2im. For profiling: timing starts with the first call. */
 typedef struct {
