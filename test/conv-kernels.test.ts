@@ -203,13 +203,13 @@ test('conv kernels: the bench layers (28x28x1 and 14x14x32, 5x5 stride 2), in se
   );
 });
 
-test('conv kernels: one worker or two (a bench-sized layer, above SMALL_CONV) give the same values, forward and both gradients', { skip: skipNative }, async () => {
-  await initBackend({ backend: 'wasm-blas' });
-  const rng = new Rng(20);
+/** The bench's second layer (x [100, 14, 14, 32], filter 5x5x32x64, stride 2) on random values, and run(): its forward, dx (as conv2dTranspose of dy) and dfilter values. */
+function benchLayer(seed: number) {
+  const rng = new Rng(seed);
   const x = tf.tensor4d(uniform(100 * 14 * 14 * 32, rng), [100, 14, 14, 32]);
   const w = tf.tensor4d(uniform(5 * 5 * 32 * 64, rng), [5, 5, 32, 64]);
   const dy = tf.tensor4d(uniform(100 * 7 * 7 * 64, rng), [100, 7, 7, 64]);
-  const run = () => {
+  const run = (): Float32Array[] => {
     const out: Float32Array[] = [];
     tf.tidy(() => {
       out.push(read(tf.conv2d(x, w, 2, 'same')).values, read(tf.conv2dTranspose(dy, w, [100, 14, 14, 32], 2, 'same')).values);
@@ -217,20 +217,26 @@ test('conv kernels: one worker or two (a bench-sized layer, above SMALL_CONV) gi
     });
     return out;
   };
+  return { x, w, dy, run, dispose: () => tf.dispose([x, w, dy]) };
+}
+
+test('conv kernels: one worker or two (a bench-sized layer, above SMALL_CONV) give the same values, forward and both gradients', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const layer = benchLayer(20);
   const threads = addon!.getThreads();
   try {
     addon!.setThreads(2);
     for (const gemm of GEMMS) {
       addon!.convConfig({ gemm, workers: 'one' });
-      const one = run();
+      const one = layer.run();
       addon!.convConfig({ workers: 'all' });
-      const two = run();
+      const two = layer.run();
       ['forward', 'dx', 'dfilter'].forEach((name, i) => assert.deepEqual(two[i], one[i], `${name} (products: ${gemm})`));
     }
   } finally {
     addon!.setThreads(threads);
     addon!.convConfig({ gemm: GEMMS[0], workers: 'load' });
-    tf.dispose([x, w, dy]);
+    layer.dispose();
   }
 });
 
@@ -282,20 +288,12 @@ test('fused conv2d on wasm-blas: every activation, with and without bias, equals
 
 test('conv kernels: bit-identical when repeated; refusals are one-line errors; the stock wasm backend is restored', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm-blas' });
-  const rng = new Rng(15);
-  const x = tf.tensor4d(uniform(100 * 14 * 14 * 32, rng), [100, 14, 14, 32]);
-  const w = tf.tensor4d(uniform(5 * 5 * 32 * 64, rng), [5, 5, 32, 64]);
-  const dy = tf.tensor4d(uniform(100 * 7 * 7 * 64, rng), [100, 7, 7, 64]);
-  const once = () =>
-    tf.tidy(() =>
-      [tf.conv2d(x, w, 2, 'same'), tf.conv2dTranspose(dy, w, [100, 14, 14, 32], 2, 'same'), tf.grad((ww: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, ww as tf.Tensor4D, 2, 'same'), dy)))(w)].map((t) =>
-        t.dataSync().slice(),
-      ),
-    );
+  const layer = benchLayer(15);
+  const { x, dy } = layer;
   for (const gemm of GEMMS) {
     addon!.convConfig({ gemm });
-    const a = once();
-    const b = once();
+    const a = layer.run();
+    const b = layer.run();
     a.forEach((v, i) => assert.deepEqual(b[i], v, `repeat ${i} (products: ${gemm})`));
   }
   addon!.convConfig({ gemm: GEMMS[0] });
@@ -318,7 +316,7 @@ test('conv kernels: bit-identical when repeated; refusals are one-line errors; t
   assert.throws(() => n.conv2d(new Float32Array(3), new Float32Array(1), new Float32Array(4), [1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0], null, 0, 0), /an array is too small/);
   assert.throws(() => n.conv2dBackpropFilter(new Float32Array(4), new Float32Array(4), new Float32Array(1), [1, 2, 2, 1, 2, 2, 1, 1, 1, 0, 1, 1, 1, 0, 0]), /strides and dilations must be at least 1/);
   assert.throws(() => n.conv2dBackpropInput(new Float32Array(4), new Float32Array(1), new Float32Array(4), [1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, -1, 0]), /integers from 0/);
-  tf.dispose([x, w, dy]);
+  layer.dispose();
 
   assert.ok(tf.getKernel('Conv2DBackpropFilter', 'wasm'));
   await initBackend({ backend: 'wasm' });
