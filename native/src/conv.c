@@ -53,6 +53,11 @@
 /* At most this many workers. */
 #define MAX_WORKERS 16
 
+/* The static state below (times, scratch buffers, settings, the load check) is shared by every
+   caller in the process (Node worker threads included): the public functions hold this lock, so one
+   convolution runs at a time. */
+static pthread_mutex_t conv_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static ConvTimes times;
 /* Timing starts with the first conv_times call (profiling); until then now() costs nothing. */
 static atomic_int timing;
@@ -67,9 +72,11 @@ static double now(void) {
 }
 
 void conv_times(ConvTimes *out, int reset) {
+  pthread_mutex_lock(&conv_lock);
   atomic_store(&timing, 1);
   *out = times;
   if (reset) memset(&times, 0, sizeof times);
+  pthread_mutex_unlock(&conv_lock);
 }
 
 /* Each worker's scratch buffer (64-byte aligned), kept between calls (grown, never shrunk). */
@@ -89,16 +96,26 @@ static float *worker_scratch(int w, int64_t len) {
 /* The products' kernel: CONV_GEMM_AVX512 where the CPU has it, else OpenBLAS (-1: not chosen yet). */
 static int gemm_kind = -1;
 
+/* The default kind once (with conv_lock held). */
+static void choose_gemm(void) {
+  if (gemm_kind < 0) gemm_kind = gemm512_available() ? CONV_GEMM_AVX512 : CONV_GEMM_OPENBLAS;
+}
+
 const char *conv_gemm(int kind) {
   if (kind == CONV_GEMM_AVX512 && !gemm512_available()) return "this CPU has no AVX-512";
+  pthread_mutex_lock(&conv_lock);
   if (kind >= 0) gemm_kind = kind;
-  if (gemm_kind < 0) gemm_kind = gemm512_available() ? CONV_GEMM_AVX512 : CONV_GEMM_OPENBLAS;
+  choose_gemm();
+  pthread_mutex_unlock(&conv_lock);
   return NULL;
 }
 
 int conv_gemm_kind(void) {
-  conv_gemm(-1);
-  return gemm_kind;
+  pthread_mutex_lock(&conv_lock);
+  choose_gemm();
+  const int kind = gemm_kind;
+  pthread_mutex_unlock(&conv_lock);
+  return kind;
 }
 
 /* Row-major C = op(A) op(B) + beta C (beta 0 or 1), single-threaded, by gemm512 (with the workspace
@@ -266,7 +283,11 @@ static void *work(void *arg) {
 
 static int worker_mode = CONV_WORKERS_LOAD;
 
-void conv_workers(int mode) { worker_mode = mode; }
+void conv_workers(int mode) {
+  pthread_mutex_lock(&conv_lock);
+  worker_mode = mode;
+  pthread_mutex_unlock(&conv_lock);
+}
 
 /* Cores the load average leaves to this process, counting the thread that calls (as libgomp's
    OMP_DYNAMIC): online cores - the 1-minute load average + 1, at least 1; read once a second. */
@@ -293,7 +314,7 @@ static int64_t partials_len = 0;
 /* Runs op on all images: chunks, workers, and the filter gradient's sum of its parts. */
 static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out) {
   const int64_t rows = g->oh * g->ow, k = g->fh * g->fw * g->c, per = rows * k, kf = k * g->f;
-  conv_gemm(-1);
+  choose_gemm();
   Job j;
   memset(&j, 0, sizeof j);
   j.g = g;
@@ -355,7 +376,16 @@ static int run_job(const ConvGeom *g, ConvOp op, const float *a, const float *b,
 
 static void depthwise(const ConvGeom *g, ConvOp op, const float *a, const float *b, float *out);
 
+static int conv_run_locked(const ConvGeom *g, ConvOp op, int depthwise_conv, const float *a, const float *b, float *out);
+
 int conv_run(const ConvGeom *g, ConvOp op, int depthwise_conv, const float *a, const float *b, float *out) {
+  pthread_mutex_lock(&conv_lock);
+  const int r = conv_run_locked(g, op, depthwise_conv, a, b, out);
+  pthread_mutex_unlock(&conv_lock);
+  return r;
+}
+
+static int conv_run_locked(const ConvGeom *g, ConvOp op, int depthwise_conv, const float *a, const float *b, float *out) {
   const int64_t rows = g->n * g->oh * g->ow, k = g->fh * g->fw * g->c, f = g->f;
   const int64_t oc = depthwise_conv ? g->c * f : f;
   const int64_t size = op == CONV_FORWARD ? rows * oc : op == CONV_INPUT ? g->n * g->h * g->w * g->c : k * f;
