@@ -5,7 +5,9 @@
  *     after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
  *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100, with the
  *     built-in MLP (`ae`) and as tfjs-layers models trained by the same Adam (`ae-layers`); the supervised
- *     AAE with the shipped conv networks (`sup-conv`, --networks conv; where the backend can train convolutions);
+ *     AAE with the shipped conv networks (`sup-conv`, --networks conv); the convolutional autoencoder
+ *     of ./conv (tfjs-layers conv and conv2dTranspose layers, `conv`) at batch 100, and the same step in
+ *     PyTorch (./torch_conv.py) right after it, when PyTorch is installed;
  *   - the speed-up over the stock wasm backend and the seconds per epoch (55,000 images);
  *   - memory over many steps (tensor count, wasm heap, RSS), which must stay flat;
  *   - the figure-rendering benchmark (./figures).
@@ -13,8 +15,9 @@
  * Options: --quick (fewer repetitions, no stock-wasm run at the original's sizes, 200 memory
  * steps), --backends a,b (default: every available one), --cases a,b (default: all; ids below),
  * --memory-steps N (0 skips),
- * --no-figures, --json FILE (the results as JSON), --profile (a per-kernel breakdown of a step of
- * each chosen case on the first chosen backend, instead of the benchmark).
+ * --no-figures, --no-torch (no PyTorch comparison), --json FILE (the results as JSON), --profile (a
+ * per-kernel breakdown of a step of each chosen case on the first chosen backend, and of the native
+ * convolutions' time into im2col, products and col2im, instead of the benchmark).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -32,6 +35,7 @@ import { meanSquaredError } from '../lib/nn/losses';
 import { Rng } from '../lib/random';
 import { benchFigures } from './figures';
 import { ADAM_BYTES_PER_PARAMETER, floorMs, matmulFlops, memoryBandwidth } from './floor';
+import { convStepper, torchConvStep, type TorchTiming } from './conv';
 
 const EPOCH_IMAGES = 55000;
 
@@ -145,6 +149,13 @@ const CASES: Case[] = [
     large: true,
     make: (d) => aaeStepper(makeConfig({ model: 'supervised', networks: 'conv', nHidden: 1000, nZ: 2, batchSize: 100 }), d),
   },
+  {
+    id: 'conv',
+    label: 'conv autoencoder (tfjs-layers): conv 5x5/2 32, conv 5x5/2 64, dense 2, mirrored with conv2dTranspose; MSE, Adam, batch 100',
+    batchSize: 100,
+    large: false,
+    make: (d) => convStepper(d, 100),
+  },
 ];
 
 interface Options {
@@ -156,10 +167,12 @@ interface Options {
   json: string | null;
   /** --profile: print a per-kernel breakdown of these cases' steps instead of the benchmark. */
   profile: boolean;
+  /** Time the conv case in PyTorch too (unless --no-torch). */
+  torch: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, cases: CASES, backends: availableBackends(), memorySteps: 1000, figures: true, json: null, profile: false };
+  const o: Options = { quick: false, cases: CASES, backends: availableBackends(), memorySteps: 1000, figures: true, json: null, profile: false, torch: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -168,6 +181,7 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === '--quick') o.quick = true;
     else if (a === '--no-figures') o.figures = false;
+    else if (a === '--no-torch') o.torch = false;
     else if (a === '--memory-steps') o.memorySteps = Number(value());
     else if (a === '--json') o.json = value();
     else if (a === '--profile') o.profile = true;
@@ -187,7 +201,7 @@ function parseArgs(argv: string[]): Options {
         if (!availableBackends().includes(n as BackendName)) throw new Error(`backend "${n}" is not available here (available: ${availableBackends().join(', ')})`);
       }
       o.backends = names as BackendName[];
-    } else throw new Error(`unknown option ${a}; options: --quick, --backends a,b, --cases a,b, --memory-steps N, --no-figures, --json FILE, --profile`);
+    } else throw new Error(`unknown option ${a}; options: --quick, --backends a,b, --cases a,b, --memory-steps N, --no-figures, --no-torch, --json FILE, --profile`);
   }
   if (o.quick && !argv.includes('--memory-steps')) o.memorySteps = 200;
   if (!Number.isInteger(o.memorySteps) || o.memorySteps < 0) throw new Error('--memory-steps must be a whole number');
@@ -197,8 +211,9 @@ function parseArgs(argv: string[]): Options {
 /** Warm-up and timed steps for a case on a backend, or a reason to skip it. */
 function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; reps: number } | string {
   if (c.id === 'sup-conv' && missingConvKernels().length) return `${backend}: sup-conv not timed, the backend lacks ${missingConvKernels().join(', ')} (conv networks cannot train on it)`;
+  if (c.id === 'conv' && backend === 'wasm') return "stock wasm: the conv case cannot train (tfjs 4.22's wasm backend has no Conv2DBackpropFilter kernel; wasm-blas adds it)";
   if (backend === 'cpu') {
-    if (c.id !== 'ae') return 'cpu: only the fixed autoencoder is timed (an AAE step takes many seconds in plain JavaScript)';
+    if (c.id !== 'ae') return 'cpu: only the fixed autoencoder is timed (an AAE or conv step takes many seconds in plain JavaScript)';
     return quick ? 'cpu skipped with --quick' : { warm: 1, reps: 2 };
   }
   if (backend === 'wasm') {
@@ -250,6 +265,23 @@ function timeCase(backend: BackendName, c: Case, data: Mnist, warm: number, reps
   } finally {
     s.dispose();
   }
+}
+
+/** The conv case in PyTorch, at 1 and 2 threads (right after ours, so both see the same load on the machine); a reason in notes if it cannot run. */
+function timeTorch(warm: number, reps: number, notes: string[]): TorchTiming[] {
+  const out: TorchTiming[] = [];
+  for (const threads of [1, 2]) {
+    const t = torchConvStep({ threads, warmup: warm, steps: reps });
+    if (typeof t === 'string') {
+      notes.push(`conv in PyTorch not timed: ${t}`);
+      return out;
+    }
+    console.log(
+      `  the same conv step in PyTorch ${t.torch}, ${t.threads} thread${t.threads === 1 ? '' : 's'}: ${t.ms.toFixed(1)} ms/step, median of ${t.steps.length} after ${warm} warm-up (cpu ${t.cpuMs.toFixed(0)} ms; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`,
+    );
+    out.push(t);
+  }
+  return out;
 }
 
 /** GFLOP/s of one 512x784 by 784x1000 product (median of 5), a gauge of the machine's matmul speed right now. */
@@ -335,6 +367,7 @@ function table(header: string[], rows: string[][]): string {
 async function profileCases(o: Options, data: Mnist): Promise<void> {
   const backend = o.backends[0];
   const info = await initBackend({ backend });
+  const addon = info.name === 'wasm-blas' ? loadNativeAddon().addon : null;
   console.log(`profile on ${info.description}`);
   for (const c of o.cases) {
     const s = c.make(data);
@@ -344,6 +377,7 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
       for (let i = 0; i < warm; i++) s.step(i);
       const byKernel = new Map<string, { ms: number; calls: number }>();
       let wall = 0;
+      addon?.convTimes(true);
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
         const p = await tf.profile(() => s.step(warm + i));
@@ -369,6 +403,13 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
         ),
       );
       if (rows.length > 25) console.log(`(${rows.length - 25} smaller kernel kinds left out)`);
+      const conv = addon?.convTimes(true);
+      if (conv && conv.im2col + conv.gemm + conv.col2im > 0) {
+        const ms = (sec: number) => ((1000 * sec) / steps).toFixed(1);
+        console.log(
+          `native convolutions (products: ${addon!.convConfig().gemm}), CPU time per step (all threads): im2col ${ms(conv.im2col)} ms, products ${ms(conv.gemm)} ms, col2im ${ms(conv.col2im)} ms`,
+        );
+      }
     } finally {
       s.dispose();
     }
@@ -389,9 +430,12 @@ async function main(): Promise<void> {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  console.log(`OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`);
+  console.log(
+    `OpenBLAS: ${addon ? `${addon.config()}, ${addon.getThreads()} threads; convolution products: ${addon.convConfig().gemm}, workers: ${addon.convConfig().workers}` : 'not built'}; backends: ${o.backends.join(', ')}${o.quick ? ' (--quick)' : ''}`,
+  );
   const data = loadMnist();
   const timings: Timing[] = [];
+  const torch: TorchTiming[] = [];
   const gflops: Record<string, number> = {};
   const notes: string[] = [];
   const bandwidth = memoryBandwidth();
@@ -402,8 +446,8 @@ async function main(): Promise<void> {
     gflops[backend] = matmulGflops();
     console.log(`\n${info.description}: matmul 512x784x1000 at ${gflops[backend].toFixed(1)} GFLOP/s`);
     // FLOPs and bytes do not depend on the backend: counted once, on the first fast one.
-    // sup-conv has no floor: its convolutions' FLOPs are not matrix products (matmulFlops counts 0 for them), and it cannot step where conv gradients are missing.
-    if (backend !== 'cpu' && backend !== 'wasm') for (const c of o.cases) if (!work.has(c.id) && c.id !== 'sup-conv') work.set(c.id, await measureWork(c, data));
+    // sup-conv and conv have no floor: their convolutions' FLOPs are not matrix products (matmulFlops counts 0 for them), and it cannot step where conv gradients are missing.
+    if (backend !== 'cpu' && backend !== 'wasm') for (const c of o.cases) if (!work.has(c.id) && c.id !== 'sup-conv' && c.id !== 'conv') work.set(c.id, await measureWork(c, data));
     for (const c of o.cases) {
       const p = plan(backend, c, o.quick);
       if (typeof p === 'string') {
@@ -416,6 +460,7 @@ async function main(): Promise<void> {
       console.log(
         `  ${c.label}: ${t.ms.toFixed(1)} ms/step, median of ${t.steps.length} after ${p.warm} warm-up (cpu ${t.cpuMs.toFixed(0)} ms${spreadNote}; steps ${t.steps.map((x) => x.toFixed(0)).join(' ')})`,
       );
+      if (c.id === 'conv' && o.torch && torch.length === 0) torch.push(...timeTorch(p.warm, p.reps, notes));
     }
   }
 
@@ -442,12 +487,31 @@ async function main(): Promise<void> {
       ]);
     }
   }
+  for (const t of torch)
+    rows.push([
+      `conv pytorch ${t.torch}, ${t.threads} thread${t.threads === 1 ? '' : 's'}`,
+      t.ms.toFixed(1),
+      t.cpuMs.toFixed(0),
+      '-',
+      ((t.ms * batchesPerEpoch(EPOCH_IMAGES, 100)) / 1000).toFixed(1),
+      '-',
+      '-',
+      '-',
+      '-',
+    ]);
   console.log('\nCases: ' + o.cases.map((c) => `${c.id} = ${c.label}`).join('; '));
   console.log(
     `Floor: the step's matrix-product FLOPs (counted in one profiled step) at the backend's matmul rate above, plus the bytes its Adam updates move (${ADAM_BYTES_PER_PARAMETER} per parameter) at the memory copy rate.`,
   );
   console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)', 'GFLOP/step', 'Adam MB/step', 'floor ms', 'step/floor'], rows));
   for (const n of notes) console.log(`note: ${n}`);
+  const ours = timings.find((t) => t.caseId === 'conv' && t.backend === 'wasm-blas');
+  if (ours && torch.length) {
+    const best = torch.reduce((a, b) => (b.ms < a.ms ? b : a));
+    console.log(
+      `conv: wasm-blas ${ours.ms.toFixed(1)} ms/step, PyTorch ${best.ms.toFixed(1)} ms/step (${best.threads} thread${best.threads === 1 ? '' : 's'}, its faster setting): ${(ours.ms / best.ms).toFixed(2)}x PyTorch's time`,
+    );
+  }
 
   let memory: MemoryCheck | null = null;
   if (o.memorySteps > 0) {
@@ -471,7 +535,7 @@ async function main(): Promise<void> {
       .join(' ')}; bench took ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
   if (o.json) {
-    fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, bandwidth, floors, timings, memory, notes }, null, 2));
+    fs.writeFileSync(o.json, JSON.stringify({ date: new Date().toISOString(), loadavg: os.loadavg(), gflops, bandwidth, floors, timings, torch, memory, notes }, null, 2));
     console.log(`results written to ${o.json}`);
   }
   if (o.figures) {

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "aae_native",
-      "sources": ["src/aae_native.c"],
+      "sources": ["src/aae_native.c", "src/conv.c", "src/gemm512.c"],
       "include_dirs": [
         "/usr/include/x86_64-linux-gnu/openblas-pthread",
         "/usr/include/aarch64-linux-gnu/openblas-pthread",

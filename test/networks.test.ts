@@ -237,13 +237,21 @@ test('networks: conv builds the shipped conv encoder and transposed-conv decoder
     const again = createModel(cfg);
     assert.deepEqual(values(again), values(model));
     again.dispose();
-    if (missingConvKernels().length) {
-      // tfjs 4.22's wasm backend has no Conv2DBackpropFilter: training refuses at the start, naming it.
+    // The active backend trains convolutions when it has the kernels (wasm-blas: the native ones).
+    if (missingConvKernels().length === 0) model.checkBackend();
+    else assert.throws(() => model.checkBackend(), /lacks the kernel/);
+    // tfjs 4.22's stock wasm backend has no Conv2DBackpropFilter: training refuses at the start, naming it.
+    const active = (await initBackend()).name;
+    await initBackend({ backend: 'wasm' });
+    try {
+      assert.deepEqual(missingConvKernels(), ['Conv2DBackpropFilter']);
       assert.throws(
         () => model.checkBackend(),
-        (e: Error) => e instanceof ConfigError && /encoder: .*lacks the kernel.*Conv2DBackpropFilter.*--backend cpu/.test(e.message),
+        (e: Error) => e instanceof ConfigError && /encoder: .*wasm backend, which lacks the kernel Conv2DBackpropFilter; train it on wasm-blas .* or cpu/.test(e.message),
       );
-    } else model.checkBackend();
+    } finally {
+      await initBackend({ backend: active });
+    }
   } finally {
     model.dispose();
   }
@@ -387,14 +395,17 @@ test('aae --hidden 500,250 trains those sizes; bad --hidden values exit 2 with o
     assert.ok(!fs.existsSync(never));
   }
   // --networks conv where the backend cannot train convolutions: one line naming the kernel, nothing written.
-  if (missingConvKernels().length) {
-    const c = await capture(() => main([...args, '--networks', 'conv', '--out', never]));
+  const active = (await initBackend()).name;
+  try {
+    const c = await capture(() => main([...args, '--backend', 'wasm', '--networks', 'conv', '--out', never]));
     assert.equal(c.code, 2, c.err);
     assert.deepEqual(
       c.lines.slice(-1),
       c.lines.filter((l) => !l.startsWith('backend:')),
     );
-    assert.match(c.lines.at(-1)!, /--networks conv: the \S+ backend cannot train convolutions \(it lacks Conv2DBackpropFilter\); give --backend cpu/);
+    assert.match(c.lines.at(-1)!, /--networks conv: the wasm backend cannot train convolutions \(it lacks Conv2DBackpropFilter\); give --backend wasm-blas .* or cpu/);
     assert.ok(!fs.existsSync(never));
+  } finally {
+    await initBackend({ backend: active });
   }
 });

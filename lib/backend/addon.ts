@@ -4,6 +4,11 @@
  */
 import * as path from 'node:path';
 
+export interface ConvConfig {
+  gemm: 'avx512' | 'openblas';
+  workers: 'load' | 'all' | 'one';
+}
+
 /** The addon's functions (native/src/aae_native.c documents each). */
 export interface NativeAddon {
   fusedMatMul(
@@ -26,6 +31,22 @@ export interface NativeAddon {
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
+  /** geom: [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (NHWC x, HWIO filter); bias, act, alpha as fusedMatMul's. */
+  conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
+  /** The same for depthwise convolutions: geom's f is the channel multiplier, the output has c f channels. */
+  depthwiseConv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
+  depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
+  depthwiseConv2dBackpropFilter(x: Float32Array, dy: Float32Array, dfilter: Float32Array, geom: number[]): void;
+  /**
+   * The convolutions' settings, changed by the options given; returns those in use. gemm: the products, 'avx512' (the addon's own, the
+   * default where the CPU has AVX-512) or 'openblas'. workers: 'load' (the default: up to the BLAS thread count, fewer when the load
+   * average says other jobs occupy the cores), 'all' or 'one'; results do not depend on it.
+   */
+  convConfig(options?: Partial<ConvConfig>): ConvConfig;
+  /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
+  convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
   getThreads(): number;
   config(): string;
@@ -40,7 +61,24 @@ export interface AddonLoad {
 let loaded: AddonLoad | null = null;
 
 /** Every function the library calls: a build from older sources lacks some and is not used. */
-const ADDON_FUNCTIONS: (keyof NativeAddon)[] = ['fusedMatMul', 'adam', 'biasGrad', 'dropoutApply', 'activationGrad', 'setThreads', 'getThreads', 'config'];
+const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
+  'fusedMatMul',
+  'adam',
+  'biasGrad',
+  'dropoutApply',
+  'activationGrad',
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'depthwiseConv2d',
+  'depthwiseConv2dBackpropInput',
+  'depthwiseConv2dBackpropFilter',
+  'convConfig',
+  'convTimes',
+  'setThreads',
+  'getThreads',
+  'config',
+];
 
 /**
  * Loads the addon once: the installed optional dependency `aae-lab-native`, else the copy built in

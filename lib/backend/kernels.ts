@@ -1,8 +1,10 @@
 /**
  * The native fast path of the wasm backend ('wasm-blas'). The optional addon `aae-lab-native`
  * (native/, built against OpenBLAS at install) takes over these wasm kernels: the matrix products
- * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients, and
- * Identity and same-dtype Cast (shared buffers, not copies). It also runs the Adam update of each
+ * (BatchMatMul; _FusedMatMul with bias and activation), the leading-axes Sum of bias gradients,
+ * Identity and same-dtype Cast (shared buffers, not copies), and the 2-D convolutions, plain and
+ * depthwise, with their gradients (Conv2DBackpropFilter and the depthwise gradients are missing
+ * from stock wasm). It also runs the Adam update of each
  * variable as one native loop, and adds a kernel of its own, AaeDense (a dense
  * layer's product, bias, activation and dropout in one kernel, with its gradient), which the layers
  * use on this backend. Every native kernel works in place on the
@@ -86,16 +88,19 @@ function makeFusedMatMul(addon: NativeAddon, stock: Kernel): Kernel {
     if (s.batch * s.m * s.n === 0) return out;
     const alpha = Number(args.attrs.leakyreluAlpha ?? 0.2);
     addon.fusedMatMul(heap(backend, a), heap(backend, b), heap(backend, out), s.batch, s.m, s.n, s.k, transA, transB, s.strideA, s.strideB, bias ? heap(backend, bias) : null, act, alpha);
-    if (!after) return out;
-    // elu / prelu: the product with its bias is native, the activation is the wasm backend's own kernel.
-    const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
-    const inputs: KernelArgs['inputs'] = after === 'Prelu' ? { x: out, alpha: preluActivationWeights } : { x: out };
-    try {
-      return kernel({ inputs, backend, attrs: {} });
-    } finally {
-      backend.disposeData(out.dataId);
-    }
+    return after ? activateAfter(after, out, backend, preluActivationWeights) : out;
   };
+}
+
+/** elu / prelu after a native product with its bias: the wasm backend's own activation kernel on out (which it disposes). */
+function activateAfter(after: string, out: tf.TensorInfo, backend: BackendWasm, preluActivationWeights: tf.TensorInfo | undefined): tf.TensorInfo {
+  const kernel = tf.getKernel(after, 'wasm')!.kernelFunc as unknown as Kernel;
+  const inputs: KernelArgs['inputs'] = after === 'Prelu' ? { x: out, alpha: preluActivationWeights! } : { x: out };
+  try {
+    return kernel({ inputs, backend, attrs: {} });
+  } finally {
+    backend.disposeData(out.dataId);
+  }
 }
 
 /** Sum over leading axes (the bias gradient of a dense layer: rows summed in order); other sums are stock. */
@@ -138,6 +143,142 @@ function share(args: KernelArgs): tf.TensorInfo {
   const { x } = args.inputs;
   args.backend.incRef(x.dataId);
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
+ * Convolutions (NHWC float32): Conv2D and FusedConv2D, Conv2DBackpropInput (also conv2dTranspose's
+ * forward) and Conv2DBackpropFilter (which the stock wasm backend lacks, so that no conv net trains
+ * on stock wasm) as im2col/col2im and matrix products (native/src/conv.c: the addon's own AVX-512
+ * sgemm where the CPU has AVX-512, else OpenBLAS; addon.convConfig chooses); the depthwise ones
+ * (DepthwiseConv2dNative, FusedDepthwiseConv2D, and their two gradients, also missing from stock
+ * wasm: depthwiseConv2d and separableConv2d layers) as direct loops. The geometry is tfjs's own
+ * computeConv2DInfo, so every stride, 'same', 'valid', explicit and numeric padding,
+ * dimRoundingMode and dilation is as on the other backends. The stock wasm conv kernels could not
+ * stay in any case: XNNPACK packs a filter once per tensor and keeps it, so they do not see the
+ * native Adam's in-place updates of a conv layer's weights; and stock Conv2D gives wrong values for
+ * numeric padding (e.g. pad 1 with a 1x3 filter).
+ */
+interface ConvKind {
+  /** The forward kernel's name, for errors. */
+  name: string;
+  depthwise: boolean;
+}
+
+const CONV: ConvKind = { name: 'Conv2D', depthwise: false };
+const DEPTHWISE: ConvKind = { name: 'DepthwiseConv2dNative', depthwise: true };
+
+/** The addon's geometry [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (f: the channel multiplier when depthwise) and tfjs's conv info. */
+function convGeometry(kernel: string, depthwise: boolean, xShape: number[], filterShape: number[], attrs: Record<string, unknown>) {
+  const format = String(attrs.dataFormat ?? 'NHWC');
+  if (format !== 'NHWC' && format !== 'channelsLast') throw new Error(`wasm-blas ${kernel}: only dataFormat 'NHWC' (channels last) is supported, not '${format}'`);
+  if (xShape.length !== 4 || filterShape.length !== 4 || xShape[3] !== filterShape[2]) {
+    throw new Error(`wasm-blas ${kernel}: input [${xShape}] and filter [${filterShape}] do not fit (rank 4, the input's channels = the filter's third dimension)`);
+  }
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides as number | [number, number],
+    (attrs.dilations as number | [number, number] | undefined) ?? 1,
+    attrs.pad as 'same' | 'valid' | number,
+    attrs.dimRoundingMode as 'floor' | 'round' | 'ceil' | undefined,
+    depthwise,
+    'channelsLast',
+  );
+  const p = info.padInfo;
+  if (p.top < 0 || p.left < 0 || p.bottom < 0 || p.right < 0) throw new Error(`wasm-blas ${kernel}: negative padding (${p.top}, ${p.right}, ${p.bottom}, ${p.left}) is not supported`);
+  const geom = [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    filterShape[3],
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    p.top,
+    p.left,
+  ];
+  return { info, geom };
+}
+
+function assertFloat32(kernel: string, inputs: KernelArgs['inputs']): void {
+  for (const [name, t] of Object.entries(inputs)) {
+    if (t && t.dtype !== 'float32') throw new Error(`wasm-blas ${kernel}: ${name} is ${t.dtype}, float32 expected`);
+  }
+}
+
+/** Conv2D or DepthwiseConv2dNative. */
+function makeConvForward(kind: ConvKind): (addon: NativeAddon) => Kernel {
+  return (addon) =>
+    ({ inputs, backend, attrs }) => {
+      const { x, filter } = inputs;
+      assertFloat32(kind.name, { x, filter });
+      const { info, geom } = convGeometry(kind.name, kind.depthwise, x.shape, filter.shape, attrs);
+      const out = backend.makeOutput(info.outShape, 'float32');
+      if (tf.util.sizeFromShape(info.outShape) === 0) return out;
+      const run = kind.depthwise ? addon.depthwiseConv2d : addon.conv2d;
+      run(heap(backend, x), heap(backend, filter), heap(backend, out), geom, null, ACTIVATIONS.linear, 0);
+      return out;
+    };
+}
+
+/** FusedConv2D or FusedDepthwiseConv2D: the convolution with its bias and activation in one native pass (elu / prelu after it, as _FusedMatMul). */
+function makeConvFused(kind: ConvKind): (addon: NativeAddon, stock: Kernel) => Kernel {
+  const name = `Fused${kind.name}`;
+  return (addon, stock) => (args) => {
+    const { inputs, backend, attrs } = args;
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const activation = String(attrs.activation ?? 'linear');
+    const after = AFTER[activation];
+    const act = after ? ACTIVATIONS.linear : ACTIVATIONS[activation];
+    const outChannels = kind.depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3];
+    // Other activations and biases of other shapes: the stock kernel (which takes the same ones or refuses them).
+    if (act === undefined || (bias && (bias.shape.length !== 1 || (bias.shape[0] !== outChannels && bias.shape[0] !== 1)))) return stock(args);
+    assertFloat32(name, { x, filter, bias });
+    const { info, geom } = convGeometry(name, kind.depthwise, x.shape, filter.shape, attrs);
+    const out = backend.makeOutput(info.outShape, 'float32');
+    if (tf.util.sizeFromShape(info.outShape) === 0) return out;
+    const alpha = Number(attrs.leakyreluAlpha ?? 0.2);
+    const run = kind.depthwise ? addon.depthwiseConv2d : addon.conv2d;
+    run(heap(backend, x), heap(backend, filter), heap(backend, out), geom, bias ? heap(backend, bias) : null, act, alpha);
+    return after ? activateAfter(after, out, backend, preluActivationWeights) : out;
+  };
+}
+
+/**
+ * The gradients: Conv2DBackpropInput (dx of shape attrs.inputShape from dy and the filter;
+ * conv2dTranspose(x, filter) is this with dy = x) and Conv2DBackpropFilter (the filter gradient of
+ * shape attrs.filterShape from x and dy), or their depthwise twins.
+ */
+function makeConvBackprop(kind: ConvKind, of: 'Input' | 'Filter'): (addon: NativeAddon) => Kernel {
+  const name = kind.depthwise ? `DepthwiseConv2dNativeBackprop${of}` : `Conv2DBackprop${of}`;
+  return (addon) =>
+    ({ inputs, backend, attrs }) => {
+      const { x, dy, filter } = inputs;
+      const input = of === 'Input';
+      assertFloat32(name, input ? { dy, filter } : { x, dy });
+      const xShape = input ? (attrs.inputShape as number[]) : x.shape;
+      const filterShape = input ? filter.shape : (attrs.filterShape as number[]);
+      const { info, geom } = convGeometry(name, kind.depthwise, xShape, filterShape, attrs);
+      if (!tf.util.arraysEqual(dy.shape, info.outShape)) {
+        throw new Error(`wasm-blas ${name}: dy has shape [${dy.shape}], the convolution of [${xShape}] by [${filterShape}] gives [${info.outShape}]`);
+      }
+      const out = backend.makeOutput(input ? xShape : filterShape, 'float32');
+      if (tf.util.sizeFromShape(out.shape) === 0) return out;
+      if (input) {
+        const run = kind.depthwise ? addon.depthwiseConv2dBackpropInput : addon.conv2dBackpropInput;
+        run(heap(backend, dy), heap(backend, filter), heap(backend, out), geom);
+      } else {
+        const run = kind.depthwise ? addon.depthwiseConv2dBackpropFilter : addon.conv2dBackpropFilter;
+        run(heap(backend, x), heap(backend, dy), heap(backend, out), geom);
+      }
+      return out;
+    };
 }
 
 /**
@@ -270,6 +411,18 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['Sum', makeSum],
   ['Identity', makeIdentity],
   ['Cast', makeCast],
+  ['Conv2D', makeConvForward(CONV)],
+  ['FusedConv2D', makeConvFused(CONV)],
+  ['Conv2DBackpropInput', makeConvBackprop(CONV, 'Input')],
+  ['DepthwiseConv2dNative', makeConvForward(DEPTHWISE)],
+  ['FusedDepthwiseConv2D', makeConvFused(DEPTHWISE)],
+];
+
+/** tfjs kernels the stock wasm backend lacks, added with the native kernels (a stock one, in a later tfjs, is replaced and restored). */
+const ADDED_KERNELS: [string, (addon: NativeAddon) => Kernel][] = [
+  ['Conv2DBackpropFilter', makeConvBackprop(CONV, 'Filter')],
+  ['DepthwiseConv2dNativeBackpropInput', makeConvBackprop(DEPTHWISE, 'Input')],
+  ['DepthwiseConv2dNativeBackpropFilter', makeConvBackprop(DEPTHWISE, 'Filter')],
 ];
 
 /** Stock wasm kernel configs replaced by installNativeKernels, to restore them. */
@@ -290,6 +443,14 @@ export function installNativeKernels(addon: NativeAddon): void {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon, stock.kernelFunc as unknown as Kernel) as unknown as tf.KernelFunc });
   }
+  for (const [name, make] of ADDED_KERNELS) {
+    const stock = tf.getKernel(name, 'wasm');
+    if (stock) {
+      saved.push(stock);
+      tf.unregisterKernel(name, 'wasm');
+    }
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
+  }
   for (const [name, make] of OWN_KERNELS) {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
   }
@@ -299,11 +460,11 @@ export function installNativeKernels(addon: NativeAddon): void {
 /** Puts the stock wasm kernels back (for side-by-side comparisons in one process). */
 export function uninstallNativeKernels(): void {
   if (!stockConfigs) return;
+  for (const [name] of [...OWN_KERNELS, ...ADDED_KERNELS]) tf.unregisterKernel(name, 'wasm');
   for (const config of stockConfigs) {
-    tf.unregisterKernel(config.kernelName, 'wasm');
+    if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
-  for (const [name] of OWN_KERNELS) tf.unregisterKernel(name, 'wasm');
   stockConfigs = null;
 }
 

@@ -218,7 +218,9 @@ export async function startBackend(name: string | undefined, networks?: string):
   if (info.hint) console.error(`hint: ${info.hint}`);
   const missing = networks === 'conv' ? missingConvKernels() : [];
   if (missing.length) {
-    throw new UsageError(`--networks conv: the ${info.name} backend cannot train convolutions (it lacks ${missing.join(', ')}); give --backend cpu (slow) or --networks mlp`);
+    throw new UsageError(
+      `--networks conv: the ${info.name} backend cannot train convolutions (it lacks ${missing.join(', ')}); give --backend wasm-blas (its native convolution kernels) or cpu (slow), or --networks mlp`,
+    );
   }
   return info.name;
 }

@@ -134,7 +134,7 @@ export abstract class AAEBase {
       const missing = net instanceof LayersNetwork ? net.missingKernels() : [];
       if (missing.length) {
         throw new ConfigError(
-          `${role}: its convolutions cannot be trained on the ${tf.getBackend()} backend, which lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; train it on the cpu backend (--backend cpu; slow)`,
+          `${role}: its convolutions cannot be trained on the ${tf.getBackend()} backend, which lacks the kernel${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; train it on wasm-blas (the native convolution kernels) or cpu (slow)`,
         );
       }
     }

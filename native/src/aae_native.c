@@ -13,6 +13,12 @@
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
  *   dropoutApply(x, seed, keepProb)    dropout in place with a counter-based mask (see DropoutApply)
  *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
+ *   conv2d(x, filter, out, geom, bias, act, alpha), conv2dBackpropInput(dy, filter, dx, geom),
+ *   conv2dBackpropFilter(x, dy, dfilter, geom), and the same three depthwise: NHWC convolutions and
+ *       their gradients (conv.c; see ConvSpec and read_conv)
+ *   convConfig(options)   the convolutions' settings {gemm, workers} (see ConvConfigJs)
+ *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
+ *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
  * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
@@ -25,7 +31,10 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "conv.h"
 
 /* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
    time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
@@ -187,39 +196,45 @@ static void run_gemm_threads(const GemmArgs *g) {
 
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3, ACT_SIGMOID = 4 };
 
-static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
-  ARGS(14, "fusedMatMul");
-  GemmArgs g;
-  const char *err = read_gemm(env, argv, &g);
-  if (err) {
-    napi_throw_error(env, NULL, err);
-    return NULL;
-  }
-  float *bias = NULL;
-  size_t lbias = 0;
-  napi_valuetype bt;
-  CHECK(napi_typeof(env, argv[11], &bt));
-  if (bt != napi_null && bt != napi_undefined) {
-    if (!get_f32(env, argv[11], &bias, &lbias)) FAIL("bias must be a Float32Array or null");
-    if (lbias != (size_t)g.n && lbias != 1) FAIL("bias must have n values or one");
-  }
+/* A product's epilogue: a bias (null, or n or 1 values) and an activation code with its alpha. */
+typedef struct {
+  float *bias;
+  size_t lbias;
   int64_t act;
+  float alpha;
+} Epilogue;
+
+/* Reads the epilogue arguments argv[0..2] (bias, act, alpha) for rows of n values; NULL or the error. */
+static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epilogue *e) {
+  e->bias = NULL;
+  e->lbias = 0;
+  napi_valuetype bt;
+  if (napi_typeof(env, argv[0], &bt) != napi_ok) return "aae-lab-native: N-API call failed";
+  if (bt != napi_null && bt != napi_undefined) {
+    if (!get_f32(env, argv[0], &e->bias, &e->lbias)) return "aae-lab-native: bias must be a Float32Array or null";
+    if (e->lbias != (size_t)n && e->lbias != 1) return "aae-lab-native: bias must have n values or one";
+  }
   double alpha;
-  if (!get_i64(env, argv[12], &act) || !get_f64(env, argv[13], &alpha)) FAIL("act and alpha must be numbers");
-  if (act < ACT_LINEAR || act > ACT_SIGMOID) FAIL("unknown activation code");
-  run_gemm(&g);
-  if (!bias && act == ACT_LINEAR) return NULL;
-  const size_t rows = (size_t)(g.batch * g.m), n = (size_t)g.n;
-  const float al = (float)alpha;
+  if (!get_i64(env, argv[1], &e->act) || !get_f64(env, argv[2], &alpha)) return "aae-lab-native: act and alpha must be numbers";
+  if (e->act < ACT_LINEAR || e->act > ACT_SIGMOID) return "aae-lab-native: unknown activation code";
+  e->alpha = (float)alpha;
+  return NULL;
+}
+
+/* out (rows x n, row-major) = act(out + bias), in place. */
+static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) {
+  const float *bias = e->bias;
+  const float al = e->alpha;
+  if (!bias && e->act == ACT_LINEAR) return;
   for (size_t r = 0; r < rows; r++) {
-    float *o = g.out + r * n;
+    float *o = out + r * n;
     if (bias) {
-      if (lbias == 1)
+      if (e->lbias == 1)
         for (size_t j = 0; j < n; j++) o[j] += bias[0];
       else
         for (size_t j = 0; j < n; j++) o[j] += bias[j];
     }
-    switch (act) {
+    switch (e->act) {
       case ACT_RELU:
         for (size_t j = 0; j < n; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
         break;
@@ -236,6 +251,20 @@ static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
         break;
     }
   }
+}
+
+static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
+  ARGS(14, "fusedMatMul");
+  GemmArgs g;
+  Epilogue e;
+  const char *err = read_gemm(env, argv, &g);
+  if (!err) err = read_epilogue(env, argv + 11, g.n, &e);
+  if (err) {
+    napi_throw_error(env, NULL, err);
+    return NULL;
+  }
+  run_gemm(&g);
+  apply_epilogue(&e, g.out, (size_t)(g.batch * g.m), (size_t)g.n);
   return NULL;
 }
 
@@ -380,6 +409,176 @@ static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Convolutions (conv.c): NHWC float32, im2col/col2im and matrix products. */
+
+/* The geometry argument: an array of CONV_GEOM_FIELDS whole numbers in ConvGeom's order, checked
+   against the arrays' lengths (x [n, h, w, c], filter [fh, fw, c, f], y [n, oh, ow, f], or
+   [n, oh, ow, c f] when depthwise). NULL on success, else the error. Any padding and output size is
+   safe: the kernels read and write only positions inside the input. */
+static const char *read_conv(napi_env env, napi_value geom, ConvGeom *g, size_t lx, size_t lfilter, size_t ly, int depthwise) {
+  bool is_array = false;
+  uint32_t len = 0;
+  if (napi_is_array(env, geom, &is_array) != napi_ok || !is_array || napi_get_array_length(env, geom, &len) != napi_ok || len != CONV_GEOM_FIELDS)
+    return "aae-lab-native: the convolution geometry must be an array of 15 numbers [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, pt, pl]";
+  int64_t v[CONV_GEOM_FIELDS];
+  for (uint32_t i = 0; i < CONV_GEOM_FIELDS; i++) {
+    napi_value e;
+    if (napi_get_element(env, geom, i, &e) != napi_ok || !get_size(env, e, &v[i]))
+      return "aae-lab-native: the convolution geometry's values must be integers from 0 to 2147483647 (INT_MAX)";
+  }
+  *g = (ConvGeom){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
+  if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1) return "aae-lab-native: convolution strides and dilations must be at least 1";
+  int64_t hw, hwc, nx, fhw, k, kf, ohw, rows, ny, yc;
+  if (!mul_ok(g->h, g->w, &hw) || !mul_ok(hw, g->c, &hwc) || !mul_ok(g->n, hwc, &nx) || !mul_ok(g->fh, g->fw, &fhw) || !mul_ok(fhw, g->c, &k) ||
+      !mul_ok(k, g->f, &kf) || !mul_ok(g->oh, g->ow, &ohw) || !mul_ok(g->n, ohw, &rows) || !mul_ok(depthwise ? g->c : 1, g->f, &yc) ||
+      !mul_ok(rows, yc, &ny))
+    return "aae-lab-native: the convolution's sizes overflow";
+  if ((uint64_t)nx > (uint64_t)lx || (uint64_t)kf > (uint64_t)lfilter || (uint64_t)ny > (uint64_t)ly)
+    return "aae-lab-native: an array is too small for the convolution geometry";
+  if (rows > INT_MAX || k > INT_MAX) return "aae-lab-native: the convolution's patch matrix exceeds 2147483647 (INT_MAX) rows or columns";
+  return NULL;
+}
+
+/* The six convolution functions, all with the body of ConvJs:
+     conv2d(x, filter, out, geom, bias, act, alpha)        out = act(conv2d(x, filter) + bias)
+     conv2dBackpropInput(dy, filter, dx, geom)             dx (also conv2dTranspose's forward)
+     conv2dBackpropFilter(x, dy, dfilter, geom)            dfilter
+     depthwiseConv2d(x, filter, out, geom, bias, act, alpha), depthwiseConv2dBackpropInput(dy, filter, dx, geom),
+     depthwiseConv2dBackpropFilter(x, dy, dfilter, geom)   the same, depthwise (geom's f: the channel multiplier)
+   bias, act and alpha as fusedMatMul's. */
+typedef struct {
+  const char *name, *arrays;
+  ConvOp op;
+  int depthwise;
+} ConvSpec;
+
+static const ConvSpec CONV_SPECS[] = {
+    {"conv2d", "x, filter and out", CONV_FORWARD, 0},
+    {"conv2dBackpropInput", "dy, filter and dx", CONV_INPUT, 0},
+    {"conv2dBackpropFilter", "x, dy and dfilter", CONV_FILTER, 0},
+    {"depthwiseConv2d", "x, filter and out", CONV_FORWARD, 1},
+    {"depthwiseConv2dBackpropInput", "dy, filter and dx", CONV_INPUT, 1},
+    {"depthwiseConv2dBackpropFilter", "x, dy and dfilter", CONV_FILTER, 1},
+};
+
+/* For each op, which of the three array arguments holds x, the filter and y (for the length checks). */
+static const int CONV_ROLES[3][3] = {{0, 1, 2}, {2, 1, 0}, {0, 2, 1}};
+
+static napi_value ConvJs(napi_env env, napi_callback_info info) {
+  char msg[240];
+  size_t argc = 7;
+  napi_value argv[7];
+  void *data = NULL;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  const ConvSpec *spec = (const ConvSpec *)data;
+  const int epilogue = spec->op == CONV_FORWARD;
+  const size_t want = epilogue ? 7 : 4;
+  if (argc != want) {
+    snprintf(msg, sizeof msg, "aae-lab-native: %s takes %zu arguments", spec->name, want);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  float *p[3];
+  size_t len[3];
+  for (int i = 0; i < 3; i++) {
+    if (!get_f32(env, argv[i], &p[i], &len[i])) {
+      snprintf(msg, sizeof msg, "aae-lab-native: %s: %s must be Float32Arrays", spec->name, spec->arrays);
+      napi_throw_error(env, NULL, msg);
+      return NULL;
+    }
+  }
+  const int *roles = CONV_ROLES[spec->op];
+  ConvGeom g;
+  Epilogue e = {NULL, 0, ACT_LINEAR, 0.0f};
+  const char *err = read_conv(env, argv[3], &g, len[roles[0]], len[roles[1]], len[roles[2]], spec->depthwise);
+  const int64_t channels = spec->depthwise ? g.c * g.f : g.f;
+  if (!err && epilogue) err = read_epilogue(env, argv + 4, channels, &e);
+  if (!err && conv_run(&g, spec->op, spec->depthwise, p[0], p[1], p[2]) != 0) err = "aae-lab-native: out of memory for a convolution's patch matrix";
+  if (err) {
+    snprintf(msg, sizeof msg, "%s (%s)", err, spec->name);
+    napi_throw_error(env, NULL, msg);
+    return NULL;
+  }
+  if (epilogue) apply_epilogue(&e, p[2], (size_t)(g.n * g.oh * g.ow), (size_t)channels);
+  return NULL;
+}
+
+/* The convolution settings' names, in their enums' order. */
+static const char *const GEMM_NAMES[] = {"openblas", "avx512"};
+static const char *const WORKER_NAMES[] = {"load", "all", "one"};
+
+/* options[key]: the index of its string value in names (n of them), -1 when absent or undefined,
+   -2 when it is not one of them. */
+static int option(napi_env env, napi_value options, const char *key, const char *const *names, int n) {
+  bool has = false;
+  napi_value v;
+  napi_valuetype t;
+  if (napi_has_named_property(env, options, key, &has) != napi_ok || !has) return -1;
+  if (napi_get_named_property(env, options, key, &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok) return -2;
+  if (t == napi_undefined) return -1;
+  char s[16] = {0};
+  size_t len = 0;
+  if (t != napi_string || napi_get_value_string_utf8(env, v, s, sizeof s, &len) != napi_ok) return -2;
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, names[i]) == 0) return i;
+  return -2;
+}
+
+static int worker_setting = CONV_WORKERS_LOAD;
+
+/* convConfig(options): the convolutions' settings; options (optional) may set gemm ('avx512': the
+   addon's own AVX-512 products, the default where the CPU has AVX-512; 'openblas') and workers
+   ('load': up to the BLAS thread count, fewer when the load average says the cores are busy, the
+   default; 'all'; 'one'). Returns the settings in use, {gemm, workers}. */
+static napi_value ConvConfigJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc > 1) FAIL("convConfig takes at most 1 argument");
+  napi_valuetype t = napi_undefined;
+  if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_undefined) {
+    if (t != napi_object) FAIL("convConfig: options must be an object {gemm, workers}");
+    const int gemm = option(env, argv[0], "gemm", GEMM_NAMES, 2);
+    const int workers = option(env, argv[0], "workers", WORKER_NAMES, 3);
+    if (gemm == -2) FAIL("convConfig: gemm must be 'avx512' or 'openblas'");
+    if (workers == -2) FAIL("convConfig: workers must be 'load', 'all' or 'one'");
+    const char *why = gemm >= 0 ? conv_gemm(gemm) : NULL;
+    if (why) {
+      char msg[120];
+      snprintf(msg, sizeof msg, "aae-lab-native: convConfig: gemm 'avx512': %s", why);
+      napi_throw_error(env, NULL, msg);
+      return NULL;
+    }
+    if (workers >= 0) conv_workers(worker_setting = workers);
+  }
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, GEMM_NAMES[conv_gemm_kind()], NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, out, "gemm", v));
+  CHECK(napi_create_string_utf8(env, WORKER_NAMES[worker_setting], NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, out, "workers", v));
+  return out;
+}
+
+/* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
+static napi_value ConvTimesJs(napi_env env, napi_callback_info info) {
+  ARGS(1, "convTimes");
+  int reset;
+  if (!get_bool(env, argv[0], &reset)) FAIL("convTimes: reset must be a boolean");
+  ConvTimes t;
+  conv_times(&t, reset);
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_double(env, t.im2col, &v));
+  CHECK(napi_set_named_property(env, out, "im2col", v));
+  CHECK(napi_create_double(env, t.gemm, &v));
+  CHECK(napi_set_named_property(env, out, "gemm", v));
+  CHECK(napi_create_double(env, t.col2im, &v));
+  CHECK(napi_set_named_property(env, out, "col2im", v));
+  return out;
+}
+
 static napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -412,11 +611,17 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convConfig", NULL, ConvConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+  for (size_t i = 0; i < sizeof(CONV_SPECS) / sizeof(CONV_SPECS[0]); i++) {
+    napi_property_descriptor d = {CONV_SPECS[i].name, NULL, ConvJs, NULL, NULL, NULL, napi_enumerable, (void *)&CONV_SPECS[i]};
+    if (napi_define_properties(env, exports, 1, &d) != napi_ok) return NULL;
+  }
   return exports;
 }
 

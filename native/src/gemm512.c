@@ -1,0 +1,166 @@
+/*
+ * Single-threaded AVX-512 sgemm (see gemm512.h), blocked as GotoBLAS does: for each block of KC
+ * rows of op(B), op(B) is packed into strips of NR = 32 columns (zero-padded), then for each block
+ * of MC rows of op(A), op(A) is packed into panels of MR = 8 rows (zero-padded), and an 8 x 32
+ * micro-kernel (16 accumulators of 16 floats) runs over every panel and strip: per k, two loads of
+ * B, eight broadcasts of A and sixteen FMAs. Column tails are stored with masks, row tails row by
+ * row. A packed strip (KC x 32) stays in L1, a packed A block (MC x KC) in L2.
+ */
+#include "gemm512.h"
+
+#include <string.h>
+
+#define MR 8
+#define NR 32
+#define KC 256
+#define MC 128
+
+int64_t gemm512_workspace(int64_t n) {
+  const int64_t strips = (n + NR - 1) / NR;
+  return (int64_t)KC * NR * strips + (int64_t)MC * KC;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+int gemm512_available(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") != 0;
+}
+
+/* Packs rows [i0, i0 + mc) and columns [k0, k0 + kc) of op(A) into panels of MR rows: panel p holds,
+   for each kk, the MR values of rows i0 + p MR + r (0 past m). */
+static void pack_a(int ta, const float *a, int64_t lda, int64_t m, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float *ap) {
+  for (int64_t p = 0; p < mc; p += MR) {
+    float *dst = ap + p * kc;
+    const int64_t rows = i0 + p + MR <= m ? MR : m - (i0 + p);
+    if (ta) {
+      for (int64_t kk = 0; kk < kc; kk++) {
+        const float *src = a + (k0 + kk) * lda + i0 + p;
+        for (int64_t r = 0; r < MR; r++) dst[kk * MR + r] = r < rows ? src[r] : 0.0f;
+      }
+    } else {
+      for (int64_t r = 0; r < MR; r++) {
+        if (r >= rows) {
+          for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = 0.0f;
+          continue;
+        }
+        const float *src = a + (i0 + p + r) * lda + k0;
+        for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = src[kk];
+      }
+    }
+  }
+}
+
+/* Packs rows [k0, k0 + kc) of op(B) into strips of NR columns: strip s holds, for each kk, the NR
+   values of columns s NR + j (0 past n). */
+static void pack_b(int tb, const float *b, int64_t ldb, int64_t n, int64_t k0, int64_t kc, float *bp) {
+  for (int64_t j0 = 0; j0 < n; j0 += NR) {
+    float *dst = bp + (j0 / NR) * kc * NR;
+    const int64_t cols = j0 + NR <= n ? NR : n - j0;
+    if (tb) {
+      for (int64_t j = 0; j < NR; j++) {
+        if (j >= cols) {
+          for (int64_t kk = 0; kk < kc; kk++) dst[kk * NR + j] = 0.0f;
+          continue;
+        }
+        const float *src = b + (j0 + j) * ldb + k0;
+        for (int64_t kk = 0; kk < kc; kk++) dst[kk * NR + j] = src[kk];
+      }
+    } else {
+      for (int64_t kk = 0; kk < kc; kk++) {
+        const float *src = b + (k0 + kk) * ldb + j0;
+        memcpy(dst + kk * NR, src, sizeof(float) * (size_t)cols);
+        if (cols < NR) memset(dst + kk * NR + cols, 0, sizeof(float) * (size_t)(NR - cols));
+      }
+    }
+  }
+}
+
+#define FMA_ROW(r)                                        \
+  {                                                       \
+    const __m512 ar = _mm512_set1_ps(ap[kk * MR + (r)]);  \
+    c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);           \
+    c##r##1 = _mm512_fmadd_ps(ar, b1, c##r##1);           \
+  }
+
+#define STORE_ROW(r)                                                                                         \
+  if ((r) < rows) {                                                                                          \
+    float *cr = c + (r) * ldc;                                                                               \
+    if (accumulate) {                                                                                        \
+      c##r##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), c##r##0);                                       \
+      c##r##1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), c##r##1);                                  \
+    }                                                                                                        \
+    _mm512_mask_storeu_ps(cr, m0, c##r##0);                                                                  \
+    _mm512_mask_storeu_ps(cr + 16, m1, c##r##1);                                                             \
+  }
+
+/* C[rows x cols] (+)= the product of an MR-row panel and an NR-column strip over kc. */
+__attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, int64_t rows, int64_t cols,
+                                                      int accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+  for (int64_t kk = 0; kk < kc; kk++) {
+    const __m512 b0 = _mm512_loadu_ps(bp + kk * NR);
+    const __m512 b1 = _mm512_loadu_ps(bp + kk * NR + 16);
+    FMA_ROW(0)
+    FMA_ROW(1)
+    FMA_ROW(2)
+    FMA_ROW(3)
+    FMA_ROW(4)
+    FMA_ROW(5)
+    FMA_ROW(6)
+    FMA_ROW(7)
+  }
+  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
+  const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1u) : (__mmask16)0;
+  STORE_ROW(0)
+  STORE_ROW(1)
+  STORE_ROW(2)
+  STORE_ROW(3)
+  STORE_ROW(4)
+  STORE_ROW(5)
+  STORE_ROW(6)
+  STORE_ROW(7)
+}
+
+void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+             float *ws) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f)
+      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+    return;
+  }
+  const int64_t strips = (n + NR - 1) / NR;
+  float *bp = ws;
+  float *ap = ws + (int64_t)KC * NR * strips;
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    const int64_t kc = k0 + KC <= k ? KC : k - k0;
+    const int accumulate = k0 > 0 || beta != 0.0f;
+    pack_b(tb, b, ldb, n, k0, kc, bp);
+    for (int64_t i0 = 0; i0 < m; i0 += MC) {
+      const int64_t mc = i0 + MC <= m ? MC : m - i0;
+      pack_a(ta, a, lda, m, i0, mc, k0, kc, ap);
+      for (int64_t s = 0; s < strips; s++) {
+        const int64_t cols = n - s * NR < NR ? n - s * NR : NR;
+        for (int64_t p = 0; p < mc; p += MR) {
+          const int64_t rows = mc - p < MR ? mc - p : MR;
+          kernel(kc, ap + p * kc, bp + s * kc * NR, c + (i0 + p) * ldc + s * NR, ldc, rows, cols, accumulate);
+        }
+      }
+    }
+  }
+}
+
+#else
+
+int gemm512_available(void) { return 0; }
+
+/* Never called: gemm512_available() is 0 here. */
+void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+             float *ws) {
+  (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc, (void)ws;
+}
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * A single-threaded AVX-512 matrix product for the convolutions' products (gemm512.c), used where
+ * the CPU has AVX-512: the OpenBLAS that distributions ship picks its AVX2 (Haswell) kernels on
+ * CPUs it does not know, such as AMD Zen 5, which run the convolutions' products at about half the
+ * speed. The dense layers' products stay with OpenBLAS (their results must not change).
+ */
+#ifndef AAE_GEMM512_H
+#define AAE_GEMM512_H
+
+#include <stdint.h>
+
+/* 1 when this CPU (and compiler) can run gemm512. */
+int gemm512_available(void);
+
+/* The workspace gemm512 needs for products with n columns, in floats. */
+int64_t gemm512_workspace(int64_t n);
+
+/* Row-major C (m x n, ldc) = op(A) op(B) + beta C with beta 0 or 1, where op(A) is m x k (A stored
+   k x m when ta) and op(B) is k x n (B stored n x k when tb); ws holds gemm512_workspace(n) floats,
+   64-byte aligned. Deterministic: the order of the sums depends only on the sizes. */
+void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
+             float *ws);
+
+#endif
