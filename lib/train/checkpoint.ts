@@ -16,7 +16,7 @@ import { Rng } from '../random';
 import { isPriorName, priorChoices, registerPrior, type Prior, type PriorName } from '../priors';
 import { writeFileAtomic } from '../atomic-write';
 
-export { writeFileAtomic, removeStaleTemporaries, setAtomicWriteHook, WriteError, type WriteHook } from '../atomic-write';
+export { writeFileAtomic, removeStaleTemporaries, WriteError } from '../atomic-write';
 import { ConfigError } from '../errors';
 
 const MAGIC = Buffer.from('AAECKPT1', 'latin1');
