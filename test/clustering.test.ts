@@ -10,7 +10,7 @@ import { makeConfig, SemiSupervisedAAE, type AAEConfig } from '../lib/models';
 import { loadMnist, subset } from '../lib/data/mnist';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
-import { readResults, resultsMarkdown, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
+import { classificationTable, readResults, resultsMarkdown, summarizeClassification, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
 import { resultsMain } from '../lib/cli/aae-results';
 import { main as aaeMain } from '../lib/cli/aae';
 import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
@@ -294,6 +294,12 @@ test('targets table: per target the setup with the most seeds, then chosen on va
     const best = targetRows({ ...read, classification: order })[0].best!;
     assert.ok(Math.abs(best.error.mean - 0.03) < 1e-12, `the lower validation error is shown: ${best.setup}`);
   }
+  // the head's regularisers are part of the setup shown, and a row of their own in the table of every setup
+  const reg = [0, 1, 2].map((seed) => run(seed, 0.028, { chosenOn: 'validation', history: hist(0.01), config: { ...noisy, headBalance: 10, headConsistency: 10, seed } }));
+  assert.match(targetRows({ ...read, classification: [...a, ...reg] })[0].best!.setup, /labeled batches noise 0\.5, head balance 10, consistency 10$/);
+  const table = classificationTable(summarizeClassification([...a, ...reg]));
+  assert.match(table, /\| noise 0\.5 \| balance 10, consistency 10 \| 3 \| 2\.80 ± /);
+  assert.match(table, /\| noise 0\.5 \| - \| 3 \| 3\.00 ± /);
   // a setup chosen by test error (older files) does not displace one chosen on validation with as many seeds
   const old = [0, 1, 2].map((seed) => run(seed, 0.001, { config: { ...cfg, labeledShift: 1, seed } }));
   assert.ok(Math.abs(targetRows({ ...read, classification: [...old, ...a] })[0].best!.error.mean - 0.03) < 1e-12);

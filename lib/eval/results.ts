@@ -96,6 +96,12 @@ export function classifyResultName(labels: number, epochs: number, seed: number,
 export { runVariant };
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
+/** The categorical head's regularisers as a table cell: 'balance 10, consistency 10', or '-' (none: the paper's model). */
+export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' | 'headConsistency'>>): string {
+  const parts = [cfg.headBalance ? `balance ${cfg.headBalance}` : '', cfg.headConsistency ? `consistency ${cfg.headConsistency}` : ''].filter(Boolean);
+  return parts.length ? parts.join(', ') : '-';
+}
+
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
   const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : ''].filter(Boolean);
   return parts.length ? parts.join(', ') : 'clean';
@@ -223,6 +229,9 @@ export interface ClassificationRow {
   labeledNoise: number;
   /** Largest random translation of the labeled batches, pixels (0: unmoved, as the original). */
   labeledShift: number;
+  /** The categorical head's regularisers (0: off, the paper's model). */
+  headBalance: number;
+  headConsistency: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -249,6 +258,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       nHidden: g[0].config.nHidden,
       labeledNoise: g[0].config.labeledNoiseStd ?? 0,
       labeledShift: g[0].config.labeledShift ?? 0,
+      headBalance: g[0].config.headBalance ?? 0,
+      headConsistency: g[0].config.headConsistency ?? 0,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
@@ -261,7 +272,9 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
         String(a.preset).localeCompare(String(b.preset)) ||
         a.epochs - b.epochs ||
         a.labeledNoise - b.labeledNoise ||
-        a.labeledShift - b.labeledShift,
+        a.labeledShift - b.labeledShift ||
+        a.headBalance - b.headBalance ||
+        a.headConsistency - b.headConsistency,
     );
 }
 
@@ -330,13 +343,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | lr drop after epoch | hidden | labeled batches | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | labeled batches | head regularisers | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift })} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
@@ -485,7 +498,9 @@ export function targetRows(read: ReadResults): TargetRow[] {
         `${Number(n) === 55000 ? 'all' : Number(n).toLocaleString('en-US')} labels`,
         paper,
         bestGroup(cls.filter((g) => g[0].labels === Number(n))),
-        (r) => `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}`,
+        (r) =>
+          `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` +
+          (headRegularisersText(r.config) === '-' ? '' : `, head ${headRegularisersText(r.config)}`),
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
