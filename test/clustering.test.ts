@@ -303,6 +303,16 @@ test('targets table: per target the setup with the most seeds, then chosen on va
   // a setup chosen by test error (older files) does not displace one chosen on validation with as many seeds
   const old = [0, 1, 2].map((seed) => run(seed, 0.001, { config: { ...cfg, labeledShift: 1, seed } }));
   assert.ok(Math.abs(targetRows({ ...read, classification: [...old, ...a] })[0].best!.error.mean - 0.03) < 1e-12);
+  // a clustering setup's text names the head's regularisers too
+  const ccfg = makeConfig({ model: 'clustering', clusters: 16, nZ: 5, headBalance: 10, headConsistency: 10 }, 'paper');
+  const clu: ClusterResult = {
+    ...run(0, 0.17, { chosenOn: 'validation', history: hist(0.16) }),
+    kind: 'clustering',
+    clusters: 16,
+    config: ccfg,
+    clusterLabels: [],
+  } as unknown as ClusterResult;
+  assert.match(targetRows({ ...read, clustering: [clu] })[3].best!.setup, /^paper, style n_z 5, 25 epochs, head balance 10, consistency 10$/);
 });
 
 test('`aae --model clustering --clusters K` trains and writes the clusters figure; --clusters and label options belong to their models', async () => {

@@ -491,6 +491,7 @@ export function targetRows(read: ReadResults): TargetRow[] {
   const trained = read.classification.filter((r) => sourceOf(r) === 'trained');
   const cls = groupBy(trained, (r) => setupKey(r, r.labels));
   const clu = groupBy(read.clustering, (r) => setupKey(r, r.clusters));
+  const headText = (c: AAEConfig) => (headRegularisersText(c) === '-' ? '' : `, head ${headRegularisersText(c)}`);
   const lrText = (c: AAEConfig, epochs: number) => `${epochs} epochs${lrDropOf(c, epochs) !== null ? ` (lr drop after ${lrDropOf(c, epochs)})` : ''}`;
   return [
     ...Object.entries(PAPER_ERRORS).map(([n, paper]) =>
@@ -498,13 +499,16 @@ export function targetRows(read: ReadResults): TargetRow[] {
         `${Number(n) === 55000 ? 'all' : Number(n).toLocaleString('en-US')} labels`,
         paper,
         bestGroup(cls.filter((g) => g[0].labels === Number(n))),
-        (r) =>
-          `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` +
-          (headRegularisersText(r.config) === '-' ? '' : `, head ${headRegularisersText(r.config)}`),
+        (r) => `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` + headText(r.config),
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
-      targetRow(`${k} clusters`, paper, bestGroup(clu.filter((g) => g[0].clusters === Number(k))), (r) => `${r.preset ?? '-'}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}`),
+      targetRow(
+        `${k} clusters`,
+        paper,
+        bestGroup(clu.filter((g) => g[0].clusters === Number(k))),
+        (r) => `${r.preset ?? '-'}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}`,
+      ),
     ),
   ];
 }
