@@ -1,7 +1,8 @@
 // ESLint (flat config): typescript-eslint's recommended rules, and the layers of lib/ pointing one
 // way. Each layer may import only the layers below it (ARCHITECTURE.md):
 //   base (errors, random, atomic-write, lock, backend) -> data -> nn, priors -> models -> train
-//   -> settings (the table of run settings) -> eval, figures -> display -> notebook (lib/notebook-runs.ts) -> cli
+//   -> settings (the table of run settings) -> eval, figures -> display -> notebook (lib/notebook-runs.ts)
+//   -> api (lib/api/: experiment() and load(), the namespaces' curated parts) -> cli
 // lib/index.ts re-exports them all; bench/ and test/ sit outside and may import any of them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -16,9 +17,10 @@ const LAYER_PATHS = {
   eval: 'eval|figures',
   display: 'display',
   notebook: 'notebook-runs',
+  api: 'api',
   cli: 'cli',
 };
-const ORDER = ['base', 'data', 'nn', 'models', 'train', 'settings', 'eval', 'display', 'notebook', 'cli'];
+const ORDER = ['base', 'data', 'nn', 'models', 'train', 'settings', 'eval', 'display', 'notebook', 'api', 'cli'];
 const FILES = {
   base: ['lib/errors.ts', 'lib/random.ts', 'lib/atomic-write.ts', 'lib/lock.ts', 'lib/backend/**/*.ts'],
   data: ['lib/data/**/*.ts'],
@@ -29,6 +31,7 @@ const FILES = {
   eval: ['lib/eval/**/*.ts', 'lib/figures/**/*.ts'],
   display: ['lib/display/**/*.ts'],
   notebook: ['lib/notebook-runs.ts'],
+  api: ['lib/api/**/*.ts'],
   cli: ['lib/cli/**/*.ts'],
 };
 

@@ -387,6 +387,17 @@ test('--eval-every 2 over 3 epochs: validation and test metrics for epochs 2 and
     for (const h of history) assert.ok(h.train_reconstruction > 0, `epoch ${h.epoch + 1} has its train losses`);
     assert.ok(history[1].test_reconstruction > 0 && history[2].test_reconstruction > 0);
   }
+  // Where the time went, before the summary: steps (the epochs' own clock), evaluation (only
+  // epochs 2 and 3 evaluate), checkpoints, figures, and the share that is not steps.
+  const line = r.out.split('\n').find((l) => l.startsWith('time: '));
+  assert.ok(line, r.out);
+  const secs = (what: string) => Number(line.match(new RegExp(`${what} ([\\d.]+) s`))![1]);
+  const [steps, evaluation, checkpoints, figures] = ['steps', 'evaluation', 'checkpoints', 'figures'].map(secs);
+  const stepSum = metrics.history.reduce((a: number, h: Record<string, number>) => a + h.seconds, 0);
+  assert.ok(steps > 0 && evaluation > 0 && checkpoints >= 0 && figures > 0, line);
+  assert.ok(Math.abs(steps + evaluation - stepSum) < 0.02, `steps + evaluation = the epochs' seconds (${stepSum}): ${line}`);
+  const pct = Number(line.match(/figures ([\d.]+)% of ([\d.]+) s$/)![1]);
+  assert.ok(Math.abs(pct - (100 * (evaluation + checkpoints + figures)) / (steps + evaluation + checkpoints + figures)) < 0.3, line);
 });
 
 test('--resume with other settings or a damaged checkpoint: a clear error, nothing written', async () => {

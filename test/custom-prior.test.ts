@@ -176,7 +176,12 @@ test('a custom prior: its checkpoint resumes when the same prior is passed again
   // in a fresh process, where nothing registered "ring_ck": loading without it names the prior and how to pass it
   const script = path.join(dir, 'load.ts');
   const setup = path.resolve(__dirname, '../lib/train/setup');
-  fs.writeFileSync(script, `import { resumeExperiment } from ${JSON.stringify(setup)};\ntry { resumeExperiment(${JSON.stringify(file)}); } catch (e) { console.log((e as Error).message); }\n`);
+  const backend = path.resolve(__dirname, '../lib/backend');
+  fs.writeFileSync(
+    script,
+    `import { resumeExperiment } from ${JSON.stringify(setup)};\nimport { initBackend } from ${JSON.stringify(backend)};\n` +
+      `(async () => { await initBackend(); try { resumeExperiment(${JSON.stringify(file)}); } catch (e) { console.log((e as Error).message); } })();\n`,
+  );
   const out = execFileSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', cwd: path.resolve(__dirname, '..') });
   assert.match(out, /checkpoint .*checkpoint\.aae was trained with the prior "ring_ck", which is not known here: pass that prior again \(expect \{ prior \}/);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -16,7 +16,7 @@ import * as schedule from '../lib/train/schedule';
 import { makeConfig, createModel } from '../lib/models';
 import * as mnistLib from '../lib/data/mnist';
 import * as batches from '../lib/data/batches';
-import * as ckptLib from '../lib/train/checkpoint';
+import { setAtomicWriteHook, type WriteHook } from '../lib/atomic-write';
 import { loadCheckpoint, readCheckpoint, writeFileAtomic, CheckpointError } from '../lib/train/checkpoint';
 import { resumeExperiment } from '../lib/train/setup';
 import * as evalResults from '../lib/eval/results';
@@ -39,8 +39,7 @@ after(() => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-type WriteHook = (file: string, fd: number, data: Uint8Array, offset: number, length: number) => number;
-const setHook = (f: WriteHook | null) => (ckptLib as unknown as { setAtomicWriteHook: (f: WriteHook | null) => void }).setAtomicWriteHook(f);
+const setHook = (f: WriteHook | null) => setAtomicWriteHook(f);
 const enospc = (code = 'ENOSPC', text = 'no space left on device') => Object.assign(new Error(`${code}: ${text}, write`), { code, syscall: 'write' });
 
 const aae = (args: string[]) => capture(() => main(args));

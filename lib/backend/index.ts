@@ -15,6 +15,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadNativeAddon, type NativeAddon } from './addon';
 import { DENSE, MSE, SIGMOID_XENT, type DenseAttrs } from './gradients';
 import { installNativeKernels, nativeAdamUpdate, uninstallNativeKernels } from './kernels';
+import { ConfigError } from '../errors';
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm-blas' | 'wasm' | 'cpu';
 
@@ -95,7 +96,7 @@ let addon: NativeAddon | null = null;
  * Chooses and initialises the backend: opts.backend, else AAE_BACKEND, else the fastest available.
  * Calling it again with another name switches backend (the native kernels are installed or removed).
  */
-export async function initBackend(opts: { backend?: string; quiet?: boolean } = {}): Promise<BackendInfo> {
+export async function initBackend(opts: { backend?: string } = {}): Promise<BackendInfo> {
   const fromEnv = !opts.backend && !!process.env.AAE_BACKEND;
   const want = (opts.backend || process.env.AAE_BACKEND || '').trim();
   const named = `backend "${want}"${fromEnv ? ' (from AAE_BACKEND)' : ''}`;
@@ -141,6 +142,33 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
       return { name, tfBackend: 'cpu', native: false, description: 'cpu (tfjs pure JavaScript; slow)', hint: fastMissing };
   }
+}
+
+/** The backend initBackend made active, or null before its first call. */
+export function activeBackend(): BackendInfo | null {
+  return info;
+}
+
+let reported = false;
+
+/**
+ * The active backend; on first use, initBackend() (the fastest available), reported once on stderr
+ * (with the hint when the fast path is missing). The library's async entry points call it, so a
+ * user who never calls initBackend still gets the fast path.
+ */
+export async function ensureBackend(): Promise<BackendInfo> {
+  if (info) return info;
+  const i = await initBackend();
+  if (!reported) {
+    reported = true;
+    process.stderr.write(`aae-lab: backend ${i.description}\n${i.hint ? `aae-lab: hint: ${i.hint}\n` : ''}`);
+  }
+  return i;
+}
+
+/** Throws a ConfigError naming `what` when no backend was initialised (initBackend or ensureBackend). */
+export function requireBackend(what: string): void {
+  if (!info) throw new ConfigError(`${what}: no backend yet; call \`await initBackend()\` first (the async \`experiment()\` and \`load()\` do it for you)`);
 }
 
 /** The native Adam update when the wasm-blas backend is active, else null (Adam then uses tfjs ops). */

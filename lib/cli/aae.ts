@@ -24,7 +24,7 @@ import { removeStaleTemporaries } from '../atomic-write';
 import { ConfigError } from '../errors';
 import { LOCK_FILE } from '../lock';
 import { UsageError, addSettings, givenOptions, rejectRepeatedOptions } from './common';
-import { RunContext, drive, fmt, versions, makeDirs, removeDirs, runCommand, startBackend, summaryLine } from './run';
+import { RunContext, drive, fmt, newRunTimes, timesLine, versions, makeDirs, removeDirs, runCommand, startBackend, summaryLine } from './run';
 import { resolveConfig, resumeConfig } from './run-config';
 import { runFigureFiles, writeRunFigures } from './figure-files';
 import type { SettingValues } from '../settings/table';
@@ -248,18 +248,23 @@ export async function main(argv: string[]): Promise<number> {
           ) + '\n',
         );
 
+      const times = newRunTimes();
       const outcome = await drive(run, exp, ckptFile, {
         epochs: total,
         evalSize: o.evalSize,
         progress: o.progress,
         meta: () => ({ backend: backendName, argv }),
         afterSave: writeMetrics,
+        times,
       });
       if (outcome !== 'completed') return outcome;
       writeMetrics();
+      const t0 = performance.now();
       const figures = await writeRunFigures(exp, out, { pmlr: o.PMLR, parr: o.PARR });
+      times.figures = (performance.now() - t0) / 1000;
       for (const f of figures) console.log(`wrote ${f}`);
       console.log(`wrote ${metricsFile}, ${ckptFile}`);
+      console.log(timesLine(times));
       console.log(summaryLine(`trained the ${modelText(exp.config)}`, keyMetric(exp), (Date.now() - started) / 1000, out));
       return 0;
     } finally {

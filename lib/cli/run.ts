@@ -234,6 +234,27 @@ export interface DriveOptions {
   meta: () => Record<string, unknown>;
   /** After every checkpoint (the result or metrics file is rewritten). */
   afterSave: () => void;
+  /** Filled in as the run goes: where its time went. */
+  times?: RunTimes;
+}
+
+/** Where a run's time went, in seconds: the training steps, the per-epoch evaluation, the checkpoints (with metrics files), the figures. */
+export interface RunTimes {
+  steps: number;
+  evaluation: number;
+  checkpoints: number;
+  figures: number;
+}
+
+export const newRunTimes = (): RunTimes => ({ steps: 0, evaluation: 0, checkpoints: 0, figures: 0 });
+
+/** The line that says where the time went and what share of it was not training steps. */
+export function timesLine(t: RunTimes): string {
+  const other = t.evaluation + t.checkpoints + t.figures;
+  const all = t.steps + other;
+  const pct = all > 0 ? ((100 * other) / all).toFixed(1) : '0.0';
+  const sec = (x: number) => (x < 120 ? `${x.toFixed(2)} s` : wallText(x));
+  return `time: steps ${sec(t.steps)}, evaluation ${sec(t.evaluation)}, checkpoints ${sec(t.checkpoints)}, figures ${sec(t.figures)}: evaluation, checkpoints and figures ${pct}% of ${sec(all)}`;
 }
 
 /**
@@ -249,9 +270,22 @@ export async function drive(run: RunContext, exp: CheckpointedRun, ckptFile: str
       epochs: o.epochs,
       signal: run.signal,
       evalSize: o.evalSize,
-      callbacks: [progressCallbacks(o.epochs, o.progress, !!process.stderr.isTTY)],
+      callbacks: [
+        progressCallbacks(o.epochs, o.progress, !!process.stderr.isTTY),
+        {
+          onEpochEnd: (m, t) => {
+            if (!o.times) return;
+            // the trainer's own clock: the epoch's steps, then its evaluation (m.seconds holds both)
+            o.times.steps += t.state.epochSeconds;
+            o.times.evaluation += m.seconds - t.state.epochSeconds;
+          },
+        },
+      ],
       meta: o.meta,
       afterSave: o.afterSave,
+      onSaveTime: (s) => {
+        if (o.times) o.times.checkpoints += s;
+      },
     });
     if (outcome === 'interrupted') {
       console.error(`interrupted by ${run.signalName}: checkpoint saved to ${ckptFile}; continue with the same command plus --resume`);

@@ -16,7 +16,7 @@ import { Rng } from '../random';
 import { isPriorName, priorChoices, registerPrior, type Prior, type PriorName } from '../priors';
 import { writeFileAtomic } from '../atomic-write';
 
-export { writeFileAtomic, removeStaleTemporaries, setAtomicWriteHook, WriteError, type WriteHook } from '../atomic-write';
+export { writeFileAtomic, removeStaleTemporaries, WriteError } from '../atomic-write';
 import { ConfigError } from '../errors';
 
 const MAGIC = Buffer.from('AAECKPT1', 'latin1');
@@ -310,6 +310,8 @@ export interface FolderTrainOptions {
   meta?: () => Record<string, unknown>;
   /** Called after every checkpoint (the CLI writes metrics.json). */
   afterSave?: () => void;
+  /** Called with the seconds each checkpoint (and afterSave) took. */
+  onSaveTime?: (seconds: number) => void;
 }
 
 /**
@@ -319,8 +321,10 @@ export interface FolderTrainOptions {
  */
 export async function trainWithCheckpoints(exp: CheckpointedRun, ckptFile: string, opts: FolderTrainOptions): Promise<TrainOutcome> {
   const save = () => {
+    const t0 = performance.now();
     saveCheckpoint(ckptFile, exp.model, exp.trainer.snapshot(), opts.meta?.() ?? {});
     opts.afterSave?.();
+    opts.onSaveTime?.((performance.now() - t0) / 1000);
   };
   const outcome = await exp.trainer.run({
     epochs: opts.epochs,

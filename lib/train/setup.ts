@@ -12,6 +12,7 @@ import { Rng } from '../random';
 import { Trainer, type TrainData } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { ConfigError } from '../errors';
+import { requireBackend } from '../backend';
 import { checkPriorModes } from '../priors';
 
 /** Data sets already checked in full (checkDataset reads every value once per data set). */
@@ -167,6 +168,7 @@ function experimentOptions(v: Mnist | Dataset | ExperimentOptions | undefined, d
  * mnist), when already made (the CLI checks it first).
  */
 export function createExperiment(cfg: AAEConfig, options?: Mnist | Dataset | ExperimentOptions, data?: TrainData): Experiment {
+  requireBackend('createExperiment');
   validateConfig(cfg);
   const o = experimentOptions(options, data);
   let d = o.data;
@@ -186,6 +188,7 @@ export function createExperiment(cfg: AAEConfig, options?: Mnist | Dataset | Exp
  * the same networks again.
  */
 export function resumeExperiment(file: string, expect: Parameters<typeof loadCheckpoint>[1] = {}, options?: Mnist | Dataset | ExperimentOptions, epochs?: number, data?: TrainData): Experiment {
+  requireBackend('resumeExperiment');
   const o = experimentOptions(options, data);
   if (epochs !== undefined && (!Number.isInteger(epochs) || epochs < 1)) {
     throw new ConfigError(`resumeExperiment: epochs must be a positive integer (the new total), got ${String(epochs)}`);
