@@ -13,6 +13,7 @@ import { configForData, createExperiment, resumeExperiment, type Experiment } fr
 import { loadDataset } from './data/sources';
 import { CHECKPOINT_FILE, CheckpointError, readCheckpoint, trainWithCheckpoints } from './train/checkpoint';
 import type { EpochMetrics, TrainCallbacks } from './train/trainer';
+import type { NetworkSet } from './models';
 import { settleDisplays } from './display/jupyter';
 
 /** True when the environment asks for quick mode (AAE_QUICK=1, true or yes). */
@@ -110,6 +111,12 @@ export interface TrainOrLoadOptions {
   evalSize?: number;
   /** The loaded data set (MNIST or another) to share between runs of one notebook (default: the config's, loaded here). */
   mnist?: Mnist | Dataset;
+  /**
+   * Networks by role (any tfjs-layers model or Network), as createExperiment's `networks`; the roles
+   * left out get the config's built-in networks. A checkpoint of networks passed by value is loaded
+   * or continued only with the same networks passed again.
+   */
+  networks?: NetworkSet;
   /** Stops training after the current batch; the checkpoint then holds the exact position. */
   signal?: AbortSignal;
   /**
@@ -145,7 +152,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     if (identity(header.config) === identity(cfg)) {
       const done = header.trainer?.epoch ?? 0;
       const midEpoch = (header.trainer?.batch ?? 0) > 0;
-      exp = resumeExperiment(file, {}, data, cfg.epochs);
+      exp = resumeExperiment(file, {}, { mnist: data, networks: opts.networks }, cfg.epochs);
       if (done >= cfg.epochs && !midEpoch) {
         source = 'loaded';
         log(`loaded ${shown} (${done} epoch${done === 1 ? '' : 's'} trained)`);
@@ -160,7 +167,7 @@ export async function trainOrLoad(cfg: AAEConfig, dir: string, opts: TrainOrLoad
     }
   }
   if (!exp) {
-    exp = createExperiment(cfg, data);
+    exp = createExperiment(cfg, { mnist: data, networks: opts.networks });
     // two lines: a notebook's output area wraps long lines mid-word
     log(`training ${cfg.model} AAE (prior ${cfg.prior}, n_z ${cfg.nZ}, ${cfg.epochs} epoch${cfg.epochs === 1 ? '' : 's'})\n  into ${shown}`);
   }

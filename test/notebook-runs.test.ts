@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { initBackend } from '../lib/backend';
 import { loadMnist, subset, type Mnist } from '../lib/data/mnist';
 import { makeConfig, SemiSupervisedAAE } from '../lib/models';
-import { CheckpointError, CHECKPOINT_FILE } from '../lib/train/checkpoint';
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError, CHECKPOINT_FILE, readCheckpoint } from '../lib/train/checkpoint';
 import { isQuickMode, notebookParams, runDir, trainOrLoad, configDifferences, QUICK_SETTINGS } from '../lib/notebook-runs';
 import { entropyBits, mutualInformationBits, quantileBins, knnAccuracy, swapLabels, styleLabelInformation } from '../lib/eval/separation';
 import { createExperiment } from '../lib/train/setup';
@@ -89,6 +90,38 @@ test('trainOrLoad trains, then loads, then continues to more epochs, and refuses
   assert.equal(retrained.source, 'trained');
   assert.deepEqual(configDifferences(cfg, other), ['nHidden: 16 → 8']);
   for (const r of [first, again, longer, straight, retrained]) r.experiment.model.dispose();
+});
+
+test('trainOrLoad takes networks by value: trains them, loads and continues them when passed again', async () => {
+  const dir = tmp();
+  const small: Mnist = { ...mnist, test: subset(mnist.test, 0, 200) };
+  const cfg = makeConfig({ model: 'supervised', prior: 'gaussian_mixture', nZ: 2, nHidden: 16, epochs: 1, trainSize: 200, seed: 4 });
+  const encoder = () =>
+    tf.sequential({
+      layers: [
+        tf.layers.dense({ inputShape: [784], units: 8, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }),
+        tf.layers.dense({ units: 2, kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }),
+      ],
+    });
+  const first = await trainOrLoad(cfg, dir, { mnist: small, log: silent, networks: { encoder: encoder() } });
+  assert.equal(first.source, 'trained');
+  // the checkpoint holds the given encoder's weights, not the built-in MLP's
+  const { header } = readCheckpoint(path.join(dir, CHECKPOINT_FILE));
+  assert.equal(header.networks?.encoder?.given, true);
+  assert.ok(
+    header.weights.some((w) => w.name === 'encoder/dense_1/kernel'),
+    header.weights.map((w) => w.name).join(', '),
+  );
+  const codes = first.experiment.model.encode(small.test.images.subarray(0, 784 * 5));
+  const again = await trainOrLoad(cfg, dir, { mnist: small, log: silent, networks: { encoder: encoder() } });
+  assert.equal(again.source, 'loaded');
+  assert.deepEqual(again.experiment.model.encode(small.test.images.subarray(0, 784 * 5)), codes);
+  const longer = await trainOrLoad({ ...cfg, epochs: 2 }, dir, { mnist: small, log: silent, networks: { encoder: encoder() } });
+  assert.equal(longer.source, 'resumed');
+  assert.equal(longer.history.length, 2);
+  // without the networks the checkpoint is refused, naming the network it needs
+  await assert.rejects(trainOrLoad(cfg, dir, { mnist: small, log: silent }), /encoder/);
+  for (const r of [first, again, longer]) r.experiment.model.dispose();
 });
 
 test('entropy and mutual information in bits', () => {
