@@ -480,3 +480,74 @@ test('AAE training steps on wasm-blas follow the stock wasm ones (both models, d
     tf.dispose([...stock.w, ...native.w]);
   }
 });
+
+test(
+  'dense products: each engine (the AVX-512 sgemm where the CPU has it, OpenBLAS) equals stock wasm; the AVX-512 one is bit-identical on 1, 2 and 3 threads; AAE_GEMM chooses',
+  { skip: skipNative },
+  async () => {
+    const first = addon!.denseConfig().gemm;
+    const threads = addon!.getThreads();
+    const engines = [...new Set([first, 'openblas' as const])];
+    const rng = new Rng(11);
+    // odd sizes (column tails of the 32-column strips, row tails of the 8-row panels); the last ones are
+    // large enough to be split over threads
+    const cases: [number[], number[], boolean, boolean][] = [
+      [[37, 67], [67, 101], false, false],
+      [[2, 67, 37], [2, 67, 101], true, false],
+      [[3, 37, 67], [101, 67], false, true],
+      [[300, 200], [300, 1000], true, false],
+      [[200, 1000], [784, 1000], false, true],
+      [[4, 100, 300], [300, 700], false, false],
+      // more rows than the strip-at-a-time variant takes (its packed rows would not fit in L2)
+      [[1000, 600], [1000, 300], true, false],
+      [[600, 1000], [300, 1000], false, true],
+    ];
+    try {
+      for (const gemm of engines) {
+        assert.deepEqual(addon!.denseConfig({ gemm }), { gemm });
+        for (const [sa, sb, ta, tb] of cases) {
+          const a = randn(sa, rng);
+          const b = randn(sb, rng);
+          const { stock, native } = await stockAndNative(() => tf.matMul(a, b, ta, tb));
+          assertClose(native[0], stock[0], `${gemm}: matMul ${sa} x ${sb} transposeA=${ta} transposeB=${tb}`);
+          if (gemm === 'avx512') {
+            const once = native[0].dataSync().slice();
+            for (const n of [1, 3, 2]) {
+              addon!.setThreads(n);
+              const again = tf.matMul(a, b, ta, tb);
+              assert.ok(
+                again.dataSync().every((v, i) => Object.is(v, once[i])),
+                `avx512 on ${n} thread(s) gives the same bits as on ${threads}: ${sa} x ${sb}`,
+              );
+              again.dispose();
+            }
+            addon!.setThreads(threads);
+          }
+          tf.dispose([a, b, ...stock, ...native]);
+        }
+      }
+      assert.throws(() => addon!.denseConfig({ gemm: 'mkl' as 'openblas' }), /gemm must be 'avx512' or 'openblas'/);
+      // AAE_GEMM at backend start: both engines of the products, and a clear error for an unknown name
+      const saved = process.env.AAE_GEMM;
+      try {
+        process.env.AAE_GEMM = 'openblas';
+        await initBackend({ backend: 'wasm' });
+        const info = await initBackend({ backend: 'wasm-blas' });
+        assert.deepEqual(addon!.denseConfig(), { gemm: 'openblas' });
+        assert.equal(addon!.convConfig().gemm, 'openblas');
+        assert.match(info.description, /OpenBLAS matmul/);
+        process.env.AAE_GEMM = 'mkl';
+        await initBackend({ backend: 'wasm' });
+        await assert.rejects(initBackend({ backend: 'wasm-blas' }), /unknown AAE_GEMM "mkl"; valid choices: avx512, openblas/);
+      } finally {
+        if (saved === undefined) delete process.env.AAE_GEMM;
+        else process.env.AAE_GEMM = saved;
+      }
+    } finally {
+      addon!.setThreads(threads);
+      addon!.denseConfig({ gemm: first });
+      addon!.convConfig({ gemm: first });
+      await initBackend({ backend: 'wasm-blas' });
+    }
+  },
+);

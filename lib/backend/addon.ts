@@ -45,6 +45,11 @@ export interface NativeAddon {
    * average says other jobs occupy the cores), 'all' or 'one'; results do not depend on it.
    */
   convConfig(options?: Partial<ConvConfig>): ConvConfig;
+  /**
+   * The dense products' settings, changed by the options given; returns those in use. gemm: 'avx512' (the addon's own sgemm on a pool of
+   * as many threads as OpenBLAS has, the default where the CPU has AVX-512; its results do not depend on the thread count) or 'openblas'.
+   */
+  denseConfig(options?: { gemm?: 'avx512' | 'openblas' }): { gemm: 'avx512' | 'openblas' };
   /** CPU seconds (summed over threads) in the convolutions' im2col, products and col2im since the last reset; timing starts with the first call. */
   convTimes(reset: boolean): { im2col: number; gemm: number; col2im: number };
   setThreads(n: number): void;
@@ -73,6 +78,7 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'depthwiseConv2d',
   'depthwiseConv2dBackpropInput',
   'depthwiseConv2dBackpropFilter',
+  'denseConfig',
   'convConfig',
   'convTimes',
   'setThreads',

@@ -125,12 +125,15 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     case 'wasm-blas': {
       await useWasm();
       addon = loadNativeAddon().addon!;
+      chooseGemm(addon);
       installNativeKernels(addon);
+      const threads = addon.getThreads();
+      const products = addon.denseConfig().gemm === 'avx512' ? 'AVX-512' : 'OpenBLAS';
       return {
         name,
         tfBackend: 'wasm',
         native: true,
-        description: `wasm-blas (tfjs wasm + native OpenBLAS matmul/Adam kernels, ${addon.getThreads()} BLAS thread${addon.getThreads() === 1 ? '' : 's'})`,
+        description: `wasm-blas (tfjs wasm + native kernels: ${products} matmul, Adam; ${threads} thread${threads === 1 ? '' : 's'})`,
       };
     }
     case 'wasm':
@@ -141,6 +144,28 @@ async function activate(name: BackendName): Promise<BackendInfo> {
     case 'cpu':
       if (!(await tf.setBackend('cpu'))) throw new Error('the tfjs cpu backend failed to initialise');
       return { name, tfBackend: 'cpu', native: false, description: 'cpu (tfjs pure JavaScript; slow)', hint: fastMissing };
+  }
+}
+
+/** The products' engines the environment variable AAE_GEMM may name (both the dense and the convolution products). */
+export const GEMM_NAMES = ['avx512', 'openblas'] as const;
+
+/**
+ * AAE_GEMM=avx512|openblas chooses the native matrix products: the addon's own AVX-512 sgemm (the
+ * default where the CPU has AVX-512) or OpenBLAS's (the products of aae-lab before 2026-12-03; a run
+ * made then repeats exactly only with it). Unset: the addon's default.
+ */
+function chooseGemm(a: NativeAddon): void {
+  const want = (process.env.AAE_GEMM ?? '').trim();
+  if (!want) return;
+  if (!(GEMM_NAMES as readonly string[]).includes(want)) {
+    throw new ConfigError(`unknown AAE_GEMM "${want}"; valid choices: ${GEMM_NAMES.join(', ')}`);
+  }
+  try {
+    a.denseConfig({ gemm: want as (typeof GEMM_NAMES)[number] });
+    a.convConfig({ gemm: want as (typeof GEMM_NAMES)[number] });
+  } catch (e) {
+    throw new ConfigError(`AAE_GEMM=${want}: ${(e as Error).message.replace(/^aae-lab-native: /, '')}`);
   }
 }
 

@@ -7,7 +7,8 @@
  *       cblas_sgemm. op(a[i]) is m x k (a[i] stored k x m when transA), op(b[i]) is k x n (stored
  *       n x k when transB); strideA/strideB are the element offsets between batch entries (0
  *       broadcasts a batch of one). bias is null or has n or 1 values; act 0 linear, 1 relu,
- *       2 relu6, 3 leakyrelu (slope alpha), 4 sigmoid.
+ *       2 relu6, 3 leakyrelu (slope alpha), 4 sigmoid. The product: the addon's AVX-512 sgemm
+ *       (gemm512.c) on a pool of threads where the CPU has AVX-512, else OpenBLAS (denseConfig).
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
@@ -16,13 +17,15 @@
  *   conv2d(x, filter, out, geom, bias, act, alpha), conv2dBackpropInput(dy, filter, dx, geom),
  *   conv2dBackpropFilter(x, dy, dfilter, geom), and the same three depthwise: NHWC convolutions and
  *       their gradients (conv.c; see ConvSpec and read_conv)
+ *   denseConfig(options)   the dense products' settings {gemm} (see DenseConfigJs)
  *   convConfig(options)   the convolutions' settings {gemm, workers} (see ConvConfigJs)
  *   convTimes(reset)   CPU seconds (all threads) in the convolutions' im2col, products and col2im since
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
- * Element-wise loops run on one thread in a fixed order; OpenBLAS sgemm is deterministic for a
- * fixed thread count, so results repeat exactly for the same inputs and settings.
+ * Element-wise loops run on one thread in a fixed order; gemm512's results do not depend on the
+ * thread count, OpenBLAS sgemm's are deterministic for a fixed one, so results repeat exactly for the
+ * same inputs and settings.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -35,6 +38,8 @@
 #include <string.h>
 
 #include "conv.h"
+#include "gemm512.h"
+#include <stdlib.h>
 
 /* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
    time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
@@ -157,26 +162,169 @@ static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
    two threads than on one). The choice depends on the shape only, so results stay deterministic. */
 #define SMALL_GEMM 4000000
 
+/* The dense products' engine: the addon's own AVX-512 sgemm (gemm512.c) where the CPU has AVX-512,
+   else OpenBLAS; denseConfig({gemm}) chooses. gemm512 runs on a small pool of threads, each taking a
+   contiguous range of whole 32-column strips of the output, so every output value is summed in the
+   same order whatever the thread count: its results do not depend on the threads. */
+enum { DENSE_GEMM_OPENBLAS = 0, DENSE_GEMM_AVX512 = 1 };
+static int dense_gemm = -1;
+#define POOL_MAX 8
+#define STRIP 32
+
+static int dense_gemm_kind(void) {
+  if (dense_gemm < 0) dense_gemm = gemm512_available() ? DENSE_GEMM_AVX512 : DENSE_GEMM_OPENBLAS;
+  return dense_gemm;
+}
+
+/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry. */
+typedef struct {
+  const GemmArgs *g;
+  int64_t cols[POOL_MAX + 1];
+} DenseJob;
+
+static float *pool_ws[POOL_MAX];
+static int64_t pool_ws_len[POOL_MAX];
+
+static void dense_part(const DenseJob *j, int p) {
+  const GemmArgs *g = j->g;
+  const int64_t m = g->m, n = g->n, k = g->k, n0 = j->cols[p], n1 = j->cols[p + 1];
+  if (n1 <= n0) return;
+  const int64_t lda = g->ta ? m : k, ldb = g->tb ? k : n;
+  const int64_t boff = g->tb ? n0 * ldb : n0;
+  /* One right-hand matrix for a contiguous batch of untransposed left ones: one (batch*m)-row product. */
+  const int collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == m * k;
+  const int64_t rows = collapse ? g->batch * m : m;
+  void (*product)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *) =
+      gemm512_stream_fits(rows, k) ? gemm512_stream : gemm512;
+  if (collapse) {
+    product(0, g->tb, rows, n1 - n0, k, g->a, lda, g->b + boff, ldb, 0.0f, g->out + n0, n, pool_ws[p]);
+    return;
+  }
+  for (int64_t i = 0; i < g->batch; i++)
+    product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
+            pool_ws[p]);
+}
+
+/* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part, and report. */
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_go = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
+static pthread_mutex_t dense_lock = PTHREAD_MUTEX_INITIALIZER; /* one product at a time */
+static int pool_started = 1; /* threads running, the caller counted */
+static uint64_t pool_gen = 0;
+static int pool_parts = 0, pool_pending = 0;
+static const DenseJob *pool_job = NULL;
+
+static uint64_t pool_start_gen[POOL_MAX]; /* the generation a worker was started in */
+
+static void *pool_worker(void *arg) {
+  const int p = (int)(intptr_t)arg;
+  pthread_mutex_lock(&pool_mu);
+  uint64_t seen = pool_start_gen[p];
+  for (;;) {
+    while (pool_gen == seen) pthread_cond_wait(&pool_go, &pool_mu);
+    seen = pool_gen;
+    if (p >= pool_parts) continue;
+    const DenseJob *j = pool_job;
+    pthread_mutex_unlock(&pool_mu);
+    dense_part(j, p);
+    pthread_mutex_lock(&pool_mu);
+    if (--pool_pending == 0) pthread_cond_signal(&pool_done);
+  }
+  return NULL;
+}
+
+/* The product on `parts` threads; 0 on success, -1 when a workspace cannot be allocated. */
+static int dense_run(const GemmArgs *g, int parts) {
+  const int64_t strips = (g->n + STRIP - 1) / STRIP;
+  if (parts > strips) parts = (int)strips;
+  if (parts < 1) parts = 1;
+  DenseJob j;
+  j.g = g;
+  for (int p = 0; p <= parts; p++) {
+    const int64_t c = (strips * p / parts) * STRIP;
+    j.cols[p] = c < g->n ? c : g->n;
+  }
+  const int collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == g->m * g->k;
+  const int64_t rows = collapse ? g->batch * g->m : g->m;
+  const int64_t plain = gemm512_workspace(STRIP * ((strips + parts - 1) / parts) + STRIP);
+  const int64_t need = gemm512_stream_fits(rows, g->k) && gemm512_stream_workspace(rows) > plain ? gemm512_stream_workspace(rows) : plain;
+  pthread_mutex_lock(&dense_lock);
+  while (pool_started < parts) {
+    pthread_t t;
+    pthread_mutex_lock(&pool_mu);
+    const int p = pool_started;
+    pool_start_gen[p] = pool_gen;
+    pthread_mutex_unlock(&pool_mu);
+    if (pthread_create(&t, NULL, pool_worker, (void *)(intptr_t)p) != 0) break;
+    pthread_detach(t);
+    pthread_mutex_lock(&pool_mu);
+    pool_started++;
+    pthread_mutex_unlock(&pool_mu);
+  }
+  if (parts > pool_started) { /* a thread could not be started: split over those there are */
+    parts = pool_started;
+    for (int p = 0; p <= parts; p++) {
+      const int64_t c = (strips * p / parts) * STRIP;
+      j.cols[p] = c < g->n ? c : g->n;
+    }
+  }
+  for (int p = 0; p < parts; p++) {
+    if (pool_ws_len[p] < need) {
+      free(pool_ws[p]);
+      pool_ws[p] = aligned_alloc(64, (size_t)(((need * sizeof(float)) + 63) / 64 * 64));
+      pool_ws_len[p] = pool_ws[p] ? need : 0;
+      if (!pool_ws[p]) {
+        pthread_mutex_unlock(&dense_lock);
+        return -1;
+      }
+    }
+  }
+  if (parts > 1) {
+    pthread_mutex_lock(&pool_mu);
+    pool_job = &j;
+    pool_parts = parts;
+    pool_pending = parts - 1;
+    pool_gen++;
+    pthread_cond_broadcast(&pool_go);
+    pthread_mutex_unlock(&pool_mu);
+  }
+  dense_part(&j, 0);
+  if (parts > 1) {
+    pthread_mutex_lock(&pool_mu);
+    while (pool_pending > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    pthread_mutex_unlock(&pool_mu);
+  }
+  pthread_mutex_unlock(&dense_lock);
+  return 0;
+}
+
 static void run_gemm_threads(const GemmArgs *g);
 
-static void run_gemm(const GemmArgs *g) {
+/* 0 on success, -1 when out of memory (the AVX-512 path's workspace). */
+static int run_gemm(const GemmArgs *g) {
   const int threads = openblas_get_num_threads();
-  if (threads > 1 && g->batch * g->m * g->n * g->k <= SMALL_GEMM) {
+  const int small = g->batch * g->m * g->n * g->k <= SMALL_GEMM;
+  if (g->batch == 0 || g->m == 0 || g->n == 0) return 0;
+  if (g->k == 0) {
+    memset(g->out, 0, sizeof(float) * (size_t)(g->batch * g->m * g->n));
+    return 0;
+  }
+  if (dense_gemm_kind() == DENSE_GEMM_AVX512) {
+    const int parts = small ? 1 : (threads < POOL_MAX ? threads : POOL_MAX);
+    return dense_run(g, parts);
+  }
+  if (threads > 1 && small) {
     openblas_set_num_threads(1);
     run_gemm_threads(g);
     openblas_set_num_threads(threads);
-    return;
+    return 0;
   }
   run_gemm_threads(g);
+  return 0;
 }
 
 static void run_gemm_threads(const GemmArgs *g) {
   const int64_t m = g->m, n = g->n, k = g->k;
-  if (g->batch == 0 || m == 0 || n == 0) return;
-  if (k == 0) {
-    memset(g->out, 0, sizeof(float) * (size_t)(g->batch * m * n));
-    return;
-  }
   const enum CBLAS_TRANSPOSE ta = g->ta ? CblasTrans : CblasNoTrans;
   const enum CBLAS_TRANSPOSE tb = g->tb ? CblasTrans : CblasNoTrans;
   const int lda = g->ta ? (int)m : (int)k;
@@ -263,7 +411,7 @@ static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, err);
     return NULL;
   }
-  run_gemm(&g);
+  if (run_gemm(&g) != 0) FAIL("out of memory for a matrix product's workspace");
   apply_epilogue(&e, g.out, (size_t)(g.batch * g.m), (size_t)g.n);
   return NULL;
 }
@@ -561,6 +709,35 @@ static napi_value ConvConfigJs(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* denseConfig(options): the dense products' settings; options (optional) may set gemm ('avx512':
+   the addon's own AVX-512 sgemm on a pool of as many threads as OpenBLAS has, the default where the
+   CPU has AVX-512; 'openblas': OpenBLAS's sgemm, which gives the results of aae-lab before 2026-12).
+   Returns the settings in use, {gemm}. */
+static napi_value DenseConfigJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc > 1) FAIL("denseConfig takes at most 1 argument");
+  napi_valuetype t = napi_undefined;
+  if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
+  if (t != napi_undefined) {
+    if (t != napi_object) FAIL("denseConfig: options must be an object {gemm}");
+    const int gemm = option(env, argv[0], "gemm", GEMM_NAMES, 2);
+    if (gemm == -2) FAIL("denseConfig: gemm must be 'avx512' or 'openblas'");
+    if (gemm == DENSE_GEMM_AVX512 && !gemm512_available()) FAIL("denseConfig: gemm 'avx512': this CPU has no AVX-512");
+    if (gemm >= 0) {
+      pthread_mutex_lock(&dense_lock);
+      dense_gemm = gemm;
+      pthread_mutex_unlock(&dense_lock);
+    }
+  }
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_string_utf8(env, GEMM_NAMES[dense_gemm_kind()], NAPI_AUTO_LENGTH, &v));
+  CHECK(napi_set_named_property(env, out, "gemm", v));
+  return out;
+}
+
 /* convTimes(reset): CPU seconds in the convolutions' phases since the last reset, {im2col, gemm, col2im}. */
 static napi_value ConvTimesJs(napi_env env, napi_callback_info info) {
   ARGS(1, "convTimes");
@@ -612,6 +789,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convConfig", NULL, ConvConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"denseConfig", NULL, DenseConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setThreads", NULL, SetThreads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getThreads", NULL, GetThreads, NULL, NULL, NULL, napi_enumerable, NULL},

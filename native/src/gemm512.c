@@ -4,7 +4,8 @@
  * of MC rows of op(A), op(A) is packed into panels of MR = 8 rows (zero-padded), and an 8 x 32
  * micro-kernel (16 accumulators of 16 floats) runs over every panel and strip: per k, two loads of
  * B, eight broadcasts of A and sixteen FMAs. Column tails are stored with masks, row tails row by
- * row. A packed strip (KC x 32) stays in L1, a packed A block (MC x KC) in L2.
+ * row. A packed strip (KC x 32) stays in L1, a packed A block (MC x KC) in L2. A transposed op(B)
+ * is packed by 16 x 16 register transposes. gemm512_stream packs op(B) one strip at a time instead.
  */
 #include "gemm512.h"
 
@@ -14,6 +15,13 @@
 #define NR 32
 #define KC 256
 #define MC 128
+
+int64_t gemm512_stream_workspace(int64_t m) { return (int64_t)KC * NR + ((m + MR - 1) / MR) * MR * KC; }
+
+int gemm512_stream_fits(int64_t m, int64_t k) {
+  const int64_t kc = k < KC ? k : KC;
+  return ((m + MR - 1) / MR) * MR * kc * (int64_t)sizeof(float) <= 512 * 1024;
+}
 
 int64_t gemm512_workspace(int64_t n) {
   const int64_t strips = (n + NR - 1) / NR;
@@ -52,13 +60,56 @@ static void pack_a(int ta, const float *a, int64_t lda, int64_t m, int64_t i0, i
   }
 }
 
+
+/* r[0..15] (16 rows of 16 floats) transposed in place. */
+__attribute__((target("avx512f"))) static inline void transpose16(__m512 *r) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; i++) {
+    t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+    t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; i++) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+  }
+}
+
+/* pack_b's transposed case for a full strip (NR columns = NR rows of B), 16 x 16 blocks at a time. */
+__attribute__((target("avx512f"))) static void pack_b_t_strip(const float *b, int64_t ldb, int64_t k0, int64_t kc, float *dst) {
+  int64_t kk = 0;
+  for (; kk + 16 <= kc; kk += 16) {
+    for (int h = 0; h < NR; h += 16) {
+      __m512 r[16];
+      for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(b + (h + i) * ldb + k0 + kk);
+      transpose16(r);
+      for (int i = 0; i < 16; i++) _mm512_storeu_ps(dst + (kk + i) * NR + h, r[i]);
+    }
+  }
+  for (; kk < kc; kk++)
+    for (int64_t j = 0; j < NR; j++) dst[kk * NR + j] = b[j * ldb + k0 + kk];
+}
+
 /* Packs rows [k0, k0 + kc) of op(B) into strips of NR columns: strip s holds, for each kk, the NR
    values of columns s NR + j (0 past n). */
 static void pack_b(int tb, const float *b, int64_t ldb, int64_t n, int64_t k0, int64_t kc, float *bp) {
   for (int64_t j0 = 0; j0 < n; j0 += NR) {
     float *dst = bp + (j0 / NR) * kc * NR;
     const int64_t cols = j0 + NR <= n ? NR : n - j0;
-    if (tb) {
+    if (tb && cols == NR) {
+      pack_b_t_strip(b + j0 * ldb, ldb, k0, kc, dst);
+    } else if (tb) {
       for (int64_t j = 0; j < NR; j++) {
         if (j >= cols) {
           for (int64_t kk = 0; kk < kc; kk++) dst[kk * NR + j] = 0.0f;
@@ -153,9 +204,47 @@ void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, in
   }
 }
 
+
+/* Like gemm512, for products whose packed op(A) for one KC block (m rounded up to MR rows, kc
+   columns) fits in L2: op(A) is packed once per KC block, and op(B) one strip at a time right
+   before the panels use it, so the packed strip stays in L1 instead of a whole packed block of
+   op(B) going out to L2 and back. The sums run in the same order as gemm512's. */
+
+void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, float *ws) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f)
+      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+    return;
+  }
+  float *bp = ws;
+  float *ap = ws + (int64_t)KC * NR;
+  const int64_t mp = ((m + MR - 1) / MR) * MR;
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    const int64_t kc = k0 + KC <= k ? KC : k - k0;
+    const int accumulate = k0 > 0 || beta != 0.0f;
+    pack_a(ta, a, lda, m, 0, mp, k0, kc, ap);
+    for (int64_t j0 = 0; j0 < n; j0 += NR) {
+      const int64_t cols = n - j0 < NR ? n - j0 : NR;
+      pack_b(tb, tb ? b + j0 * ldb : b + j0, ldb, cols, k0, kc, bp);
+      for (int64_t p = 0; p < m; p += MR) {
+        const int64_t rows = m - p < MR ? m - p : MR;
+        kernel(kc, ap + p * kc, bp, c + p * ldc + j0, ldc, rows, cols, accumulate);
+      }
+    }
+  }
+}
+
 #else
 
 int gemm512_available(void) { return 0; }
+
+/* Never called: gemm512_available() is 0 here. */
+void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, float *ws) {
+  (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc, (void)ws;
+}
 
 /* Never called: gemm512_available() is 0 here. */
 void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,

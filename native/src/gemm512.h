@@ -1,8 +1,8 @@
 /*
- * A single-threaded AVX-512 matrix product for the convolutions' products (gemm512.c), used where
- * the CPU has AVX-512: the OpenBLAS that distributions ship picks its AVX2 (Haswell) kernels on
- * CPUs it does not know, such as AMD Zen 5, which run the convolutions' products at about half the
- * speed. The dense layers' products stay with OpenBLAS (their results must not change).
+ * A single-threaded AVX-512 matrix product (gemm512.c) for the dense layers' and the convolutions'
+ * products, used where the CPU has AVX-512: the OpenBLAS that distributions ship picks its AVX2
+ * (Haswell) kernels on CPUs it does not know, such as AMD Zen 5, which run these products at about
+ * half the speed. denseConfig and convConfig can choose OpenBLAS instead.
  */
 #ifndef AAE_GEMM512_H
 #define AAE_GEMM512_H
@@ -20,5 +20,18 @@ int64_t gemm512_workspace(int64_t n);
    64-byte aligned. Deterministic: the order of the sums depends only on the sizes. */
 void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
              float *ws);
+
+/* The workspace gemm512_stream needs for products with m rows, in floats. */
+int64_t gemm512_stream_workspace(int64_t m);
+
+/* 1 when gemm512_stream suits a product with m rows and inner size k: the packed op(A) of one
+   k block fits in L2 (512 kB), so that it pays to pack op(B) one strip at a time. */
+int gemm512_stream_fits(int64_t m, int64_t k);
+
+/* gemm512 with op(A) packed once per k block and op(B) packed one strip at a time right before its
+   use (it stays in L1): the same sums in the same order, so the same bits as gemm512. ws holds
+   gemm512_stream_workspace(m) floats, 64-byte aligned. */
+void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, float *ws);
 
 #endif
