@@ -453,3 +453,44 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
   assert.match(r.lines[0], /checkpoint .*checkpoint\.aae is damaged \(CRC-32 mismatch\); it was not loaded/);
   assert.deepEqual(fs.readFileSync(file), damaged, 'the damaged file is left for inspection, not overwritten');
 });
+
+test('a run records its backend and products (wasm-blas+avx512); resumed on other products, it says the run will not repeat bit for bit', async (t) => {
+  const { loadNativeAddon } = await import('../lib/backend');
+  const addon = loadNativeAddon().addon;
+  const first = addon ? addon.denseConfig().gemm : null;
+  if (first !== 'avx512') {
+    t.skip('needs wasm-blas with the AVX-512 products');
+    return;
+  }
+  const out = path.join(root, 'products');
+  const saved = process.env.AAE_GEMM;
+  try {
+    process.env.AAE_GEMM = 'openblas';
+    await initBackend({ backend: 'wasm' }); // the next start applies AAE_GEMM
+    const r1 = await capture(() => main([...SMALL, '--epochs', '1', '--out', out]));
+    assert.equal(r1.code, 0, r1.err);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).backend, 'wasm-blas');
+    delete process.env.AAE_GEMM;
+    addon!.denseConfig({ gemm: 'avx512' });
+    addon!.convConfig({ gemm: 'avx512' });
+    await initBackend({ backend: 'wasm' });
+    const r2 = await capture(() => main([...SMALL, '--epochs', '2', '--resume', '--out', out]));
+    assert.equal(r2.code, 0, r2.err);
+    assert.match(
+      r2.err,
+      /note: .*checkpoint\.aae was trained on wasm-blas and continues on wasm-blas\+avx512: the run will not repeat an uninterrupted one bit for bit; AAE_GEMM=openblas continues it/,
+    );
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).backend, 'wasm-blas+avx512');
+    // the same products again: no note
+    const r3 = await capture(() => main([...SMALL, '--epochs', '3', '--resume', '--out', out]));
+    assert.equal(r3.code, 0, r3.err);
+    assert.doesNotMatch(r3.err, /note: .*continues on/);
+  } finally {
+    if (saved === undefined) delete process.env.AAE_GEMM;
+    else process.env.AAE_GEMM = saved;
+    addon!.denseConfig({ gemm: first });
+    addon!.convConfig({ gemm: first });
+    await initBackend({ backend: 'wasm' });
+    await initBackend({});
+  }
+});

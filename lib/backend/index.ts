@@ -32,6 +32,8 @@ export interface BackendInfo {
   description: string;
   /** How to get a faster backend, when a faster one is missing only for want of an install. */
   hint?: string;
+  /** wasm-blas: what computes its matrix products (AAE_GEMM). */
+  products?: 'avx512' | 'openblas';
 }
 
 export interface NativeAdam {
@@ -128,12 +130,13 @@ async function activate(name: BackendName): Promise<BackendInfo> {
       chooseGemm(addon);
       installNativeKernels(addon);
       const threads = addon.getThreads();
-      const products = addon.denseConfig().gemm === 'avx512' ? 'AVX-512' : 'OpenBLAS';
+      const products = addon.denseConfig().gemm;
       return {
         name,
         tfBackend: 'wasm',
         native: true,
-        description: `wasm-blas (tfjs wasm + native kernels: ${products} matmul, Adam; ${threads} thread${threads === 1 ? '' : 's'})`,
+        description: `wasm-blas (tfjs wasm + native kernels: ${products === 'avx512' ? 'AVX-512' : 'OpenBLAS'} matmul, Adam; ${threads} thread${threads === 1 ? '' : 's'})`,
+        products,
       };
     }
     case 'wasm':
@@ -167,6 +170,16 @@ function chooseGemm(a: NativeAddon): void {
   } catch (e) {
     throw new ConfigError(`AAE_GEMM=${want}: ${(e as Error).message.replace(/^aae-lab-native: /, '')}`);
   }
+}
+
+/**
+ * What result files and checkpoints record as a run's backend: its name, with `+avx512` when the
+ * wasm-blas products run on the addon's AVX-512 sgemm (its results agree with OpenBLAS's to float
+ * rounding, not bit for bit); null before initBackend.
+ */
+export function backendLabel(i: BackendInfo | null = info): string | null {
+  if (!i) return null;
+  return i.products === 'avx512' ? `${i.name}+avx512` : i.name;
 }
 
 /** The backend initBackend made active, or null before its first call. */

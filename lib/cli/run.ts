@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { version_core } from '@tensorflow/tfjs-core';
-import { initBackend } from '../backend';
+import { backendLabel, initBackend } from '../backend';
 import { missingConvKernels } from '../nn/nets';
 import { LOCK_FILE, acquireLock, type RunLock } from '../lock';
 import { readCheckpoint, trainWithCheckpoints, type CheckpointedRun } from '../train/checkpoint';
@@ -222,7 +222,7 @@ export async function startBackend(name: string | undefined, networks?: string):
       `--networks conv: the ${info.name} backend cannot train convolutions (it lacks ${missing.join(', ')}); give --backend wasm-blas (its native convolution kernels) or cpu (slow), or --networks mlp`,
     );
   }
-  return info.name;
+  return backendLabel(info)!;
 }
 
 export interface DriveOptions {
@@ -258,6 +258,19 @@ export function timesLine(t: RunTimes): string {
 }
 
 /**
+ * A resumed run whose checkpoint was trained on another backend (or other products: AAE_GEMM)
+ * continues, with a note that it will not repeat an uninterrupted run bit for bit.
+ */
+function resumeNote(exp: CheckpointedRun, ckptFile: string, backend: string | null): void {
+  if (exp.trainer.history.length === 0 && exp.trainer.state.batch === 0) return;
+  if (!fs.existsSync(ckptFile)) return;
+  const earlier = readCheckpoint(ckptFile).header.meta?.backend;
+  if (typeof earlier !== 'string' || !backend || earlier === backend) return;
+  const hint = earlier === 'wasm-blas' && backend === 'wasm-blas+avx512' ? '; AAE_GEMM=openblas continues it on the products it began with' : '';
+  console.error(`note: ${ckptFile} was trained on ${earlier} and continues on ${backend}: the run will not repeat an uninterrupted one bit for bit${hint}`);
+}
+
+/**
  * Trains `exp` with a checkpoint in `ckptFile` after every epoch, progress on stderr and the epoch
  * line on stdout. Interrupted: the checkpoint of the exact position is saved and the message says
  * how to continue (exit 130). Divergence: TrainingFailed naming the last good checkpoint kept.
@@ -265,6 +278,9 @@ export function timesLine(t: RunTimes): string {
 export async function drive(run: RunContext, exp: CheckpointedRun, ckptFile: string, o: DriveOptions): Promise<'completed' | number> {
   run.training = true;
   run.wroteResults = true;
+  const backend = backendLabel();
+  const meta = () => ({ ...(o.meta?.() ?? {}), backend });
+  resumeNote(exp, ckptFile, backend);
   try {
     const outcome = await trainWithCheckpoints(exp, ckptFile, {
       epochs: o.epochs,
@@ -281,7 +297,7 @@ export async function drive(run: RunContext, exp: CheckpointedRun, ckptFile: str
           },
         },
       ],
-      meta: o.meta,
+      meta,
       afterSave: o.afterSave,
       onSaveTime: (s) => {
         if (o.times) o.times.checkpoints += s;
