@@ -672,6 +672,33 @@ static int option(napi_env env, napi_value options, const char *key, const char 
   return -2;
 }
 
+/* The optional options argument of convConfig/denseConfig: *out is the object, or NULL when it is
+   absent or undefined. Returns 0, or -1 after throwing (more than one argument, not an object). */
+static int options_arg(napi_env env, napi_callback_info info, const char *fn, const char *shape, napi_value *out) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype t = napi_undefined;
+  char msg[160];
+  *out = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || (argc == 1 && napi_typeof(env, argv[0], &t) != napi_ok)) {
+    napi_throw_error(env, NULL, "aae-lab-native: N-API call failed");
+    return -1;
+  }
+  if (argc > 1) {
+    snprintf(msg, sizeof msg, "aae-lab-native: %s takes at most 1 argument", fn);
+    napi_throw_error(env, NULL, msg);
+    return -1;
+  }
+  if (t == napi_undefined) return 0;
+  if (t != napi_object) {
+    snprintf(msg, sizeof msg, "aae-lab-native: %s: options must be an object %s", fn, shape);
+    napi_throw_error(env, NULL, msg);
+    return -1;
+  }
+  *out = argv[0];
+  return 0;
+}
+
 static int worker_setting = CONV_WORKERS_LOAD;
 
 /* convConfig(options): the convolutions' settings; options (optional) may set gemm ('avx512': the
@@ -679,16 +706,11 @@ static int worker_setting = CONV_WORKERS_LOAD;
    ('load': up to the BLAS thread count, fewer when the load average says the cores are busy, the
    default; 'all'; 'one'). Returns the settings in use, {gemm, workers}. */
 static napi_value ConvConfigJs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc > 1) FAIL("convConfig takes at most 1 argument");
-  napi_valuetype t = napi_undefined;
-  if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
-  if (t != napi_undefined) {
-    if (t != napi_object) FAIL("convConfig: options must be an object {gemm, workers}");
-    const int gemm = option(env, argv[0], "gemm", GEMM_NAMES, 2);
-    const int workers = option(env, argv[0], "workers", WORKER_NAMES, 3);
+  napi_value opts;
+  if (options_arg(env, info, "convConfig", "{gemm, workers}", &opts) != 0) return NULL;
+  if (opts) {
+    const int gemm = option(env, opts, "gemm", GEMM_NAMES, 2);
+    const int workers = option(env, opts, "workers", WORKER_NAMES, 3);
     if (gemm == -2) FAIL("convConfig: gemm must be 'avx512' or 'openblas'");
     if (workers == -2) FAIL("convConfig: workers must be 'load', 'all' or 'one'");
     const char *why = gemm >= 0 ? conv_gemm(gemm) : NULL;
@@ -714,15 +736,10 @@ static napi_value ConvConfigJs(napi_env env, napi_callback_info info) {
    CPU has AVX-512; 'openblas': OpenBLAS's sgemm, which gives the results of aae-lab before 2026-12).
    Returns the settings in use, {gemm}. */
 static napi_value DenseConfigJs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc > 1) FAIL("denseConfig takes at most 1 argument");
-  napi_valuetype t = napi_undefined;
-  if (argc == 1) CHECK(napi_typeof(env, argv[0], &t));
-  if (t != napi_undefined) {
-    if (t != napi_object) FAIL("denseConfig: options must be an object {gemm}");
-    const int gemm = option(env, argv[0], "gemm", GEMM_NAMES, 2);
+  napi_value opts;
+  if (options_arg(env, info, "denseConfig", "{gemm}", &opts) != 0) return NULL;
+  if (opts) {
+    const int gemm = option(env, opts, "gemm", GEMM_NAMES, 2);
     if (gemm == -2) FAIL("denseConfig: gemm must be 'avx512' or 'openblas'");
     if (gemm == DENSE_GEMM_AVX512 && !gemm512_available()) FAIL("denseConfig: gemm 'avx512': this CPU has no AVX-512");
     if (gemm >= 0) {
