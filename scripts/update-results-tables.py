@@ -1,6 +1,6 @@
 """Rewrites the results tables of README.md and docs/results.md from `aae-results table` (results/).
 
-  /usr/bin/python3 scripts/update-results-tables.py
+  /usr/bin/python3 scripts/update-results-tables.py     (builds dist/ first)
 
 README.md: between <!-- targets-table --> and <!-- /targets-table -->, the targets table alone;
 between <!-- results-table --> and <!-- /results-table -->, the tables after it. docs/results.md:
@@ -11,6 +11,8 @@ import re
 import subprocess
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# bin/aae-results.js runs the compiled dist/: build it first, or the tables come from stale code
+subprocess.run(["npm", "run", "-s", "build"], cwd=REPO, check=True)
 out = subprocess.run(["node", "bin/aae-results.js", "table"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
 parts = out.split("\n\n")
 # the targets table is the first table (its heading line, then the table)

@@ -95,13 +95,13 @@ export function classifyResultName(labels: number, epochs: number, seed: number,
 
 export { runVariant };
 
-/** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
 /** The categorical head's regularisers as a table cell: 'balance 10, consistency 10', or '-' (none: the paper's model). */
 export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' | 'headConsistency'>>): string {
   const parts = [cfg.headBalance ? `balance ${cfg.headBalance}` : '', cfg.headConsistency ? `consistency ${cfg.headConsistency}` : ''].filter(Boolean);
   return parts.length ? parts.join(', ') : '-';
 }
 
+/** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
   const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : ''].filter(Boolean);
   return parts.length ? parts.join(', ') : 'clean';

@@ -177,10 +177,24 @@ static int dense_gemm_kind(void) {
 }
 
 /* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry. */
+typedef void (*Gemm512Fn)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *);
+
 typedef struct {
   const GemmArgs *g;
   int64_t cols[POOL_MAX + 1];
+  /* One right-hand matrix for a contiguous batch of untransposed left ones: one (batch*m)-row product. */
+  int collapse;
+  int64_t rows;
+  Gemm512Fn product; /* gemm512_stream where its packed rows fit in L2, else gemm512 */
 } DenseJob;
+
+/* cols[0..parts]: the parts' column ranges, whole strips each, as even as the strips allow. */
+static void split_columns(DenseJob *j, int64_t strips, int parts) {
+  for (int p = 0; p <= parts; p++) {
+    const int64_t c = (strips * p / parts) * STRIP;
+    j->cols[p] = c < j->g->n ? c : j->g->n;
+  }
+}
 
 static float *pool_ws[POOL_MAX];
 static int64_t pool_ws_len[POOL_MAX];
@@ -191,18 +205,13 @@ static void dense_part(const DenseJob *j, int p) {
   if (n1 <= n0) return;
   const int64_t lda = g->ta ? m : k, ldb = g->tb ? k : n;
   const int64_t boff = g->tb ? n0 * ldb : n0;
-  /* One right-hand matrix for a contiguous batch of untransposed left ones: one (batch*m)-row product. */
-  const int collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == m * k;
-  const int64_t rows = collapse ? g->batch * m : m;
-  void (*product)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *) =
-      gemm512_stream_fits(rows, k) ? gemm512_stream : gemm512;
-  if (collapse) {
-    product(0, g->tb, rows, n1 - n0, k, g->a, lda, g->b + boff, ldb, 0.0f, g->out + n0, n, pool_ws[p]);
+  if (j->collapse) {
+    j->product(0, g->tb, j->rows, n1 - n0, k, g->a, lda, g->b + boff, ldb, 0.0f, g->out + n0, n, pool_ws[p]);
     return;
   }
   for (int64_t i = 0; i < g->batch; i++)
-    product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
-            pool_ws[p]);
+    j->product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
+               pool_ws[p]);
 }
 
 /* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part, and report. */
@@ -240,14 +249,13 @@ static int dense_run(const GemmArgs *g, int parts) {
   if (parts < 1) parts = 1;
   DenseJob j;
   j.g = g;
-  for (int p = 0; p <= parts; p++) {
-    const int64_t c = (strips * p / parts) * STRIP;
-    j.cols[p] = c < g->n ? c : g->n;
-  }
-  const int collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == g->m * g->k;
-  const int64_t rows = collapse ? g->batch * g->m : g->m;
+  j.collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == g->m * g->k;
+  j.rows = j.collapse ? g->batch * g->m : g->m;
+  const int stream = gemm512_stream_fits(j.rows, g->k);
+  j.product = stream ? gemm512_stream : gemm512;
+  split_columns(&j, strips, parts);
   const int64_t plain = gemm512_workspace(STRIP * ((strips + parts - 1) / parts) + STRIP);
-  const int64_t need = gemm512_stream_fits(rows, g->k) && gemm512_stream_workspace(rows) > plain ? gemm512_stream_workspace(rows) : plain;
+  const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;
   pthread_mutex_lock(&dense_lock);
   while (pool_started < parts) {
     pthread_t t;
@@ -263,10 +271,7 @@ static int dense_run(const GemmArgs *g, int parts) {
   }
   if (parts > pool_started) { /* a thread could not be started: split over those there are */
     parts = pool_started;
-    for (int p = 0; p <= parts; p++) {
-      const int64_t c = (strips * p / parts) * STRIP;
-      j.cols[p] = c < g->n ? c : g->n;
-    }
+    split_columns(&j, strips, parts);
   }
   for (int p = 0; p < parts; p++) {
     if (pool_ws_len[p] < need) {

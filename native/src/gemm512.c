@@ -60,7 +60,6 @@ static void pack_a(int ta, const float *a, int64_t lda, int64_t m, int64_t i0, i
   }
 }
 
-
 /* r[0..15] (16 rows of 16 floats) transposed in place. */
 __attribute__((target("avx512f"))) static inline void transpose16(__m512 *r) {
   __m512 t[16];
@@ -204,12 +203,10 @@ void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, in
   }
 }
 
-
 /* Like gemm512, for products whose packed op(A) for one KC block (m rounded up to MR rows, kc
    columns) fits in L2: op(A) is packed once per KC block, and op(B) one strip at a time right
    before the panels use it, so the packed strip stays in L1 instead of a whole packed block of
    op(B) going out to L2 and back. The sums run in the same order as gemm512's. */
-
 void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                     int64_t ldc, float *ws) {
   if (m == 0 || n == 0) return;
