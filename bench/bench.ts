@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: training speed on this machine, for every available backend side by side.
  *
- *   - ms per training step (on the fast backends the median of 31 steps after 10 warm-up steps; 9
- *     after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
+ *   - ms per training step (on the fast backends the median of 51 steps after 50 warm-up steps, the
+ *     steady state an epoch's 540 steps run in; 9 after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
  *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100, with the
  *     built-in MLP (`ae`) and as tfjs-layers models trained by the same Adam (`ae-layers`); the supervised
  *     AAE with the shipped conv networks (`sup-conv`, --networks conv); the convolutional autoencoder
@@ -221,10 +221,11 @@ function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; re
     return { warm: 1, reps: quick ? 2 : 3 };
   }
   // The fast backends: enough warm-up for the wasm heap to reach its size and V8 to optimise the
-  // training loop, and enough timed steps that the median does not move with a few slow steps
-  // (single steps vary by about +-20% here).
+  // training loop (steps 10-40 of the supervised case run ~10% slower than steps 100-400, which an
+  // epoch's 540 steps are made of), and enough timed steps that the median does not move with a
+  // few slow steps (single steps vary by about +-20% here).
   if (c.large) return { warm: 3, reps: quick ? 3 : 9 };
-  return { warm: 10, reps: quick ? 7 : 31 };
+  return quick ? { warm: 20, reps: 15 } : { warm: 50, reps: 51 };
 }
 
 /** The q-quantile (0..1) of xs, by linear interpolation. */
@@ -285,7 +286,7 @@ function timeTorch(warm: number, reps: number, notes: string[]): TorchTiming[] {
 }
 
 /**
- * GFLOP/s of one 512x784 by 784x1000 product (median of 9 after 2 warm-up; of 3 on a slow backend), a gauge of the machine's
+ * GFLOP/s of one 512x784 by 784x1000 product (median of 25 after 4 warm-up; of 3 on a slow backend, stopping after a second), a gauge of the machine's
  * matmul speed right now. Each product is timed alone: the backends here run matMul synchronously,
  * and reading the result back (dataSync, ~7 ms for these 2 MB on wasm) is not part of a product, so
  * one value is read once at the end.
@@ -295,10 +296,10 @@ function matmulGflops(): number {
   const b = tf.randomUniform([784, 1000], -1, 1, 'float32', 2);
   const times: number[] = [];
   let last: tf.Tensor | null = null;
-  for (let i = 0; i < 11 && !(times.length >= 3 && times.reduce((x, y) => x + y) > 1000); i++) {
+  for (let i = 0; i < 29 && !(times.length >= 3 && times.reduce((x, y) => x + y) > 1000); i++) {
     const t0 = performance.now();
     const c = tf.matMul(a, b);
-    if (i >= 2) times.push(performance.now() - t0);
+    if (i >= 4) times.push(performance.now() - t0);
     last?.dispose();
     last = c;
   }
@@ -386,6 +387,15 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
       const byKernel = new Map<string, { ms: number; calls: number }>();
       let wall = 0;
       addon?.convTimes(true);
+      // Adam's updates (native on wasm-blas) run outside tfjs's kernels: timed by wrapping Adam.apply.
+      const adam = { ms: 0, calls: 0 };
+      const apply = Adam.prototype.apply;
+      Adam.prototype.apply = function (this: Adam, grads: tf.NamedTensorMap, lr: number) {
+        const t = performance.now();
+        apply.call(this, grads, lr);
+        adam.ms += performance.now() - t;
+        adam.calls += 1;
+      };
       for (let i = 0; i < steps; i++) {
         const t0 = performance.now();
         const p = await tf.profile(() => s.step(warm + i));
@@ -398,6 +408,7 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
           byKernel.set(key, e);
         }
       }
+      Adam.prototype.apply = apply;
       const rows = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms);
       const kernelMs = rows.reduce((t, [, e]) => t + e.ms, 0) / steps;
       const calls = rows.reduce((t, [, e]) => t + e.calls, 0) / steps;
@@ -411,6 +422,12 @@ async function profileCases(o: Options, data: Mnist): Promise<void> {
         ),
       );
       if (rows.length > 25) console.log(`(${rows.length - 25} smaller kernel kinds left out)`);
+      if (adam.calls > 0) {
+        const outside = wall / steps - kernelMs;
+        console.log(
+          `outside kernels: Adam's updates ${(adam.ms / steps).toFixed(2)} ms (${(adam.calls / steps).toFixed(0)} optimizers); the rest (JavaScript, the tape, tensor bookkeeping) ${(outside - adam.ms / steps).toFixed(2)} ms`,
+        );
+      }
       const conv = addon?.convTimes(true);
       if (conv && conv.im2col + conv.gemm + conv.col2im > 0) {
         const ms = (sec: number) => ((1000 * sec) / steps).toFixed(1);

@@ -23,7 +23,8 @@
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
- * Element-wise loops run on one thread in a fixed order; gemm512's results do not depend on the
+ * Element-wise loops run on one thread in a fixed order (Adam's on large variables is split over the
+ * products' pool, each value computed alone, so the same); gemm512's results do not depend on the
  * thread count, OpenBLAS sgemm's are deterministic for a fixed one, so results repeat exactly for the
  * same inputs and settings.
  */
@@ -45,8 +46,10 @@
    time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#define VECTOR_CLONES_512 __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
+#define VECTOR_CLONES_512
 #endif
 
 #define CHECK(call)                                                   \
@@ -214,33 +217,95 @@ static void dense_part(const DenseJob *j, int p) {
                pool_ws[p]);
 }
 
-/* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part, and report. */
+/* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part of the job, and report.
+   A worker spins for a short while (POOL_SPIN pauses, tens of microseconds) before it sleeps, and
+   so does the caller waiting for the parts: consecutive products follow each other closely, and a
+   futex wake-up costs about as much as a small product's share. */
+typedef void (*PoolFn)(const void *job, int part);
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_go = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
-static pthread_mutex_t dense_lock = PTHREAD_MUTEX_INITIALIZER; /* one product at a time */
+static pthread_mutex_t dense_lock = PTHREAD_MUTEX_INITIALIZER; /* one pool job at a time */
 static int pool_started = 1; /* threads running, the caller counted */
 static uint64_t pool_gen = 0;
 static int pool_parts = 0, pool_pending = 0;
-static const DenseJob *pool_job = NULL;
+static PoolFn pool_fn = NULL;
+static const void *pool_arg = NULL;
+#ifndef POOL_SPIN
+#define POOL_SPIN 5000
+#endif
 
 static uint64_t pool_start_gen[POOL_MAX]; /* the generation a worker was started in */
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 static void *pool_worker(void *arg) {
   const int p = (int)(intptr_t)arg;
   pthread_mutex_lock(&pool_mu);
   uint64_t seen = pool_start_gen[p];
   for (;;) {
+    if (pool_gen == seen) {
+      pthread_mutex_unlock(&pool_mu);
+      for (int i = 0; i < POOL_SPIN && __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE) == seen; i++) cpu_relax();
+      pthread_mutex_lock(&pool_mu);
+    }
     while (pool_gen == seen) pthread_cond_wait(&pool_go, &pool_mu);
     seen = pool_gen;
     if (p >= pool_parts) continue;
-    const DenseJob *j = pool_job;
+    const PoolFn fn = pool_fn;
+    const void *job = pool_arg;
     pthread_mutex_unlock(&pool_mu);
-    dense_part(j, p);
+    fn(job, p);
     pthread_mutex_lock(&pool_mu);
     if (--pool_pending == 0) pthread_cond_signal(&pool_done);
   }
   return NULL;
 }
+
+/* Starts pool threads until `parts` run (the caller counted); returns how many parts can run. Called
+   with dense_lock held. */
+static int pool_reserve(int parts) {
+  while (pool_started < parts) {
+    pthread_t t;
+    pthread_mutex_lock(&pool_mu);
+    const int p = pool_started;
+    pool_start_gen[p] = pool_gen;
+    pthread_mutex_unlock(&pool_mu);
+    if (pthread_create(&t, NULL, pool_worker, (void *)(intptr_t)p) != 0) break;
+    pthread_detach(t);
+    pthread_mutex_lock(&pool_mu);
+    pool_started++;
+    pthread_mutex_unlock(&pool_mu);
+  }
+  return parts < pool_started ? parts : pool_started;
+}
+
+/* Runs fn(job, p) for p < parts, part 0 on the caller's thread; parts <= pool_reserve's answer.
+   Called with dense_lock held. */
+static void pool_run(PoolFn fn, const void *job, int parts) {
+  if (parts > 1) {
+    pthread_mutex_lock(&pool_mu);
+    pool_fn = fn;
+    pool_arg = job;
+    pool_parts = parts;
+    pool_pending = parts - 1;
+    __atomic_store_n(&pool_gen, pool_gen + 1, __ATOMIC_RELEASE);
+    pthread_cond_broadcast(&pool_go);
+    pthread_mutex_unlock(&pool_mu);
+  }
+  fn(job, 0);
+  if (parts > 1) {
+    for (int i = 0; i < POOL_SPIN && __atomic_load_n(&pool_pending, __ATOMIC_ACQUIRE) > 0; i++) cpu_relax();
+    pthread_mutex_lock(&pool_mu);
+    while (pool_pending > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    pthread_mutex_unlock(&pool_mu);
+  }
+}
+
+static void dense_pool_part(const void *job, int p) { dense_part((const DenseJob *)job, p); }
 
 /* The product on `parts` threads; 0 on success, -1 when a workspace cannot be allocated. */
 static int dense_run(const GemmArgs *g, int parts) {
@@ -257,20 +322,9 @@ static int dense_run(const GemmArgs *g, int parts) {
   const int64_t plain = gemm512_workspace(STRIP * ((strips + parts - 1) / parts) + STRIP);
   const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;
   pthread_mutex_lock(&dense_lock);
-  while (pool_started < parts) {
-    pthread_t t;
-    pthread_mutex_lock(&pool_mu);
-    const int p = pool_started;
-    pool_start_gen[p] = pool_gen;
-    pthread_mutex_unlock(&pool_mu);
-    if (pthread_create(&t, NULL, pool_worker, (void *)(intptr_t)p) != 0) break;
-    pthread_detach(t);
-    pthread_mutex_lock(&pool_mu);
-    pool_started++;
-    pthread_mutex_unlock(&pool_mu);
-  }
-  if (parts > pool_started) { /* a thread could not be started: split over those there are */
-    parts = pool_started;
+  const int running = pool_reserve(parts);
+  if (running < parts) { /* a thread could not be started: split over those there are */
+    parts = running;
     split_columns(&j, strips, parts);
   }
   for (int p = 0; p < parts; p++) {
@@ -284,21 +338,7 @@ static int dense_run(const GemmArgs *g, int parts) {
       }
     }
   }
-  if (parts > 1) {
-    pthread_mutex_lock(&pool_mu);
-    pool_job = &j;
-    pool_parts = parts;
-    pool_pending = parts - 1;
-    pool_gen++;
-    pthread_cond_broadcast(&pool_go);
-    pthread_mutex_unlock(&pool_mu);
-  }
-  dense_part(&j, 0);
-  if (parts > 1) {
-    pthread_mutex_lock(&pool_mu);
-    while (pool_pending > 0) pthread_cond_wait(&pool_done, &pool_mu);
-    pthread_mutex_unlock(&pool_mu);
-  }
+  pool_run(dense_pool_part, &j, parts);
   pthread_mutex_unlock(&dense_lock);
   return 0;
 }
@@ -427,7 +467,7 @@ typedef struct {
   float lr, b1, b2, eps, c1, c2;
 } AdamPart;
 
-VECTOR_CLONES
+VECTOR_CLONES_512
 static void adam_loop(const AdamPart *p) {
   float *restrict w = p->w, *restrict m = p->m, *restrict v = p->v;
   const float *restrict g = p->g;
@@ -441,13 +481,24 @@ static void adam_loop(const AdamPart *p) {
   }
 }
 
-static void *adam_part(void *arg) {
-  adam_loop((const AdamPart *)arg);
-  return NULL;
-}
+/* Variables of at least this many values are split over the pool's threads (as many as OpenBLAS
+   has), in contiguous ranges of whole 16-value blocks; element-wise, so the result is the same. */
+#define ADAM_SPLIT (1 << 16)
 
-/* Variables of at least this many values are updated by two threads. */
-#define ADAM_SPLIT (1 << 18)
+typedef struct {
+  AdamPart whole;
+  int parts;
+} AdamJob;
+
+static void adam_pool_part(const void *job, int p) {
+  const AdamJob *j = (const AdamJob *)job;
+  AdamPart part = j->whole;
+  const size_t blocks = (j->whole.end + 15) / 16;
+  part.begin = blocks * (size_t)p / (size_t)j->parts * 16;
+  const size_t end = blocks * (size_t)(p + 1) / (size_t)j->parts * 16;
+  part.end = end < j->whole.end ? end : j->whole.end;
+  if (part.begin < part.end) adam_loop(&part);
+}
 
 static napi_value Adam(napi_env env, napi_callback_info info) {
   ARGS(8, "adam");
@@ -461,18 +512,16 @@ static napi_value Adam(napi_env env, napi_callback_info info) {
   if (!get_f64(env, argv[4], &lr) || !get_f64(env, argv[5], &b1) || !get_f64(env, argv[6], &b2) ||
       !get_f64(env, argv[7], &eps))
     FAIL("adam: lrT, beta1, beta2, epsilon must be numbers");
-  AdamPart part = {w, g, m, v, 0, lw, (float)lr, (float)b1, (float)b2, (float)eps, (float)(1.0 - b1), (float)(1.0 - b2)};
-  /* Large variables: the second half on a helper thread (element-wise, so the result is the same). */
-  pthread_t helper;
-  AdamPart upper = part;
-  int threaded = 0;
-  if (lw >= ADAM_SPLIT) {
-    part.end = upper.begin = lw / 2;
-    threaded = pthread_create(&helper, NULL, adam_part, &upper) == 0;
-    if (!threaded) part.end = lw;
+  AdamJob job = {{w, g, m, v, 0, lw, (float)lr, (float)b1, (float)b2, (float)eps, (float)(1.0 - b1), (float)(1.0 - b2)}, 1};
+  if (lw < ADAM_SPLIT) {
+    adam_loop(&job.whole);
+    return NULL;
   }
-  adam_part(&part);
-  if (threaded) pthread_join(helper, NULL);
+  const int threads = openblas_get_num_threads();
+  pthread_mutex_lock(&dense_lock);
+  job.parts = pool_reserve(threads < POOL_MAX ? threads : POOL_MAX);
+  pool_run(adam_pool_part, &job, job.parts);
+  pthread_mutex_unlock(&dense_lock);
   return NULL;
 }
 

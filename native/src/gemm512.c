@@ -5,7 +5,8 @@
  * micro-kernel (16 accumulators of 16 floats) runs over every panel and strip: per k, two loads of
  * B, eight broadcasts of A and sixteen FMAs. Column tails are stored with masks, row tails row by
  * row. A packed strip (KC x 32) stays in L1, a packed A block (MC x KC) in L2. A transposed op(B)
- * is packed by 16 x 16 register transposes. gemm512_stream packs op(B) one strip at a time instead.
+ * is packed by 16 x 16 register transposes. gemm512_stream packs op(B) one strip at a time instead, or reads an untransposed
+ * op(B)'s full strips in place.
  */
 #include "gemm512.h"
 
@@ -36,30 +37,6 @@ int gemm512_available(void) {
   return __builtin_cpu_supports("avx512f") != 0;
 }
 
-/* Packs rows [i0, i0 + mc) and columns [k0, k0 + kc) of op(A) into panels of MR rows: panel p holds,
-   for each kk, the MR values of rows i0 + p MR + r (0 past m). */
-static void pack_a(int ta, const float *a, int64_t lda, int64_t m, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float *ap) {
-  for (int64_t p = 0; p < mc; p += MR) {
-    float *dst = ap + p * kc;
-    const int64_t rows = i0 + p + MR <= m ? MR : m - (i0 + p);
-    if (ta) {
-      for (int64_t kk = 0; kk < kc; kk++) {
-        const float *src = a + (k0 + kk) * lda + i0 + p;
-        for (int64_t r = 0; r < MR; r++) dst[kk * MR + r] = r < rows ? src[r] : 0.0f;
-      }
-    } else {
-      for (int64_t r = 0; r < MR; r++) {
-        if (r >= rows) {
-          for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = 0.0f;
-          continue;
-        }
-        const float *src = a + (i0 + p + r) * lda + k0;
-        for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = src[kk];
-      }
-    }
-  }
-}
-
 /* r[0..15] (16 rows of 16 floats) transposed in place. */
 __attribute__((target("avx512f"))) static inline void transpose16(__m512 *r) {
   __m512 t[16];
@@ -82,6 +59,61 @@ __attribute__((target("avx512f"))) static inline void transpose16(__m512 *r) {
   for (int i = 0; i < 8; i++) {
     r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
     r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD);
+  }
+}
+
+/* Packs rows [i0, i0 + mc) and columns [k0, k0 + kc) of op(A) into panels of MR rows: panel p holds,
+   for each kk, the MR values of rows i0 + p MR + r (0 past m). Transposed op(A) (A stored k x m):
+   each kk's MR values are contiguous, one 8-float copy. Otherwise two panels (16 rows) at a time
+   are transposed 16 x 16 in registers, the first panel taking the low halves. */
+__attribute__((target("avx512f"))) static void pack_a(int ta, const float *a, int64_t lda, int64_t m, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                                                      float *ap) {
+  int64_t p = 0;
+  if (ta) {
+    for (; p < mc && i0 + p + MR <= m; p += MR) {
+      float *dst = ap + p * kc;
+      const float *src = a + k0 * lda + i0 + p;
+      for (int64_t kk = 0; kk < kc; kk++) _mm256_storeu_ps(dst + kk * MR, _mm256_loadu_ps(src + kk * lda));
+    }
+  } else {
+    for (; p + 2 * MR <= mc && i0 + p + 2 * MR <= m; p += 2 * MR) {
+      float *lo = ap + p * kc, *hi = ap + (p + MR) * kc;
+      const float *src = a + (i0 + p) * lda + k0;
+      int64_t kk = 0;
+      for (; kk + 16 <= kc; kk += 16) {
+        __m512 r[16];
+        for (int i = 0; i < 16; i++) r[i] = _mm512_loadu_ps(src + i * lda + kk);
+        transpose16(r);
+        for (int i = 0; i < 16; i++) {
+          _mm256_storeu_ps(lo + (kk + i) * MR, _mm512_castps512_ps256(r[i]));
+          _mm256_storeu_ps(hi + (kk + i) * MR, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(r[i]), 1)));
+        }
+      }
+      for (; kk < kc; kk++)
+        for (int64_t r = 0; r < MR; r++) {
+          lo[kk * MR + r] = src[r * lda + kk];
+          hi[kk * MR + r] = src[(r + MR) * lda + kk];
+        }
+    }
+  }
+  for (; p < mc; p += MR) {
+    float *dst = ap + p * kc;
+    const int64_t rows = i0 + p + MR <= m ? MR : m - (i0 + p);
+    if (ta) {
+      for (int64_t kk = 0; kk < kc; kk++) {
+        const float *src = a + (k0 + kk) * lda + i0 + p;
+        for (int64_t r = 0; r < MR; r++) dst[kk * MR + r] = r < rows ? src[r] : 0.0f;
+      }
+    } else {
+      for (int64_t r = 0; r < MR; r++) {
+        if (r >= rows) {
+          for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = 0.0f;
+          continue;
+        }
+        const float *src = a + (i0 + p + r) * lda + k0;
+        for (int64_t kk = 0; kk < kc; kk++) dst[kk * MR + r] = src[kk];
+      }
+    }
   }
 }
 
@@ -145,14 +177,15 @@ static void pack_b(int tb, const float *b, int64_t ldb, int64_t n, int64_t k0, i
     _mm512_mask_storeu_ps(cr + 16, m1, c##r##1);                                                             \
   }
 
-/* C[rows x cols] (+)= the product of an MR-row panel and an NR-column strip over kc. */
-__attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *ap, const float *bp, float *c, int64_t ldc, int64_t rows, int64_t cols,
-                                                      int accumulate) {
+/* C[rows x cols] (+)= the product of an MR-row panel and an NR-column strip over kc, the strip's kk-th
+   row of NR values at bp + kk ldbp (NR when packed). */
+__attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
+                                                      int64_t cols, int accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
   for (int64_t kk = 0; kk < kc; kk++) {
-    const __m512 b0 = _mm512_loadu_ps(bp + kk * NR);
-    const __m512 b1 = _mm512_loadu_ps(bp + kk * NR + 16);
+    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
+    const __m512 b1 = _mm512_loadu_ps(bp + kk * ldbp + 16);
     FMA_ROW(0)
     FMA_ROW(1)
     FMA_ROW(2)
@@ -196,7 +229,7 @@ void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, in
         const int64_t cols = n - s * NR < NR ? n - s * NR : NR;
         for (int64_t p = 0; p < mc; p += MR) {
           const int64_t rows = mc - p < MR ? mc - p : MR;
-          kernel(kc, ap + p * kc, bp + s * kc * NR, c + (i0 + p) * ldc + s * NR, ldc, rows, cols, accumulate);
+          kernel(kc, ap + p * kc, bp + s * kc * NR, NR, c + (i0 + p) * ldc + s * NR, ldc, rows, cols, accumulate);
         }
       }
     }
@@ -224,10 +257,14 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
     pack_a(ta, a, lda, m, 0, mp, k0, kc, ap);
     for (int64_t j0 = 0; j0 < n; j0 += NR) {
       const int64_t cols = n - j0 < NR ? n - j0 : NR;
-      pack_b(tb, tb ? b + j0 * ldb : b + j0, ldb, cols, k0, kc, bp);
+      /* An untransposed full strip is read where it is (its rows are contiguous); others are packed. */
+      const int direct = !tb && cols == NR;
+      if (!direct) pack_b(tb, tb ? b + j0 * ldb : b + j0, ldb, cols, k0, kc, bp);
+      const float *strip = direct ? b + k0 * ldb + j0 : bp;
+      const int64_t lds = direct ? ldb : NR;
       for (int64_t p = 0; p < m; p += MR) {
         const int64_t rows = m - p < MR ? m - p : MR;
-        kernel(kc, ap + p * kc, bp, c + p * ldc + j0, ldc, rows, cols, accumulate);
+        kernel(kc, ap + p * kc, strip, lds, c + p * ldc + j0, ldc, rows, cols, accumulate);
       }
     }
   }
