@@ -501,6 +501,11 @@ test(
       // more rows than the strip-at-a-time variant takes (its packed rows would not fit in L2)
       [[1000, 600], [1000, 300], true, false],
       [[600, 1000], [300, 1000], false, true],
+      // few columns (the narrow variant): 1, 2 and 7 columns, inner sizes over one 256-row block
+      [[37, 600], [600, 1], false, false],
+      [[300, 1000], [300, 2], true, false],
+      [[101, 300], [7, 300], false, true],
+      [[2, 60, 520], [520, 2], false, false],
     ];
     try {
       for (const gemm of engines) {

@@ -188,7 +188,7 @@ typedef struct {
   /* One right-hand matrix for a contiguous batch of untransposed left ones: one (batch*m)-row product. */
   int collapse;
   int64_t rows;
-  Gemm512Fn product; /* gemm512_stream where its packed rows fit in L2, else gemm512 */
+  Gemm512Fn product; /* gemm512_narrow for few columns, gemm512_stream where its packed rows fit in L2, else gemm512 */
 } DenseJob;
 
 /* cols[0..parts]: the parts' column ranges, whole strips each, as even as the strips allow. */
@@ -316,8 +316,9 @@ static int dense_run(const GemmArgs *g, int parts) {
   j.g = g;
   j.collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == g->m * g->k;
   j.rows = j.collapse ? g->batch * g->m : g->m;
-  const int stream = gemm512_stream_fits(j.rows, g->k);
-  j.product = stream ? gemm512_stream : gemm512;
+  const int narrow = g->n <= GEMM512_NARROW;
+  const int stream = narrow || gemm512_stream_fits(j.rows, g->k);
+  j.product = narrow ? gemm512_narrow : stream ? gemm512_stream : gemm512;
   split_columns(&j, strips, parts);
   const int64_t plain = gemm512_workspace(STRIP * ((strips + parts - 1) / parts) + STRIP);
   const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;

@@ -262,9 +262,72 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
       if (!direct) pack_b(tb, tb ? b + j0 * ldb : b + j0, ldb, cols, k0, kc, bp);
       const float *strip = direct ? b + k0 * ldb + j0 : bp;
       const int64_t lds = direct ? ldb : NR;
+      /* Read in place, the next strip's rows are prefetched a share per panel: a weight matrix
+         usually comes from memory, and its stride defeats the hardware's prefetchers. */
+      const int prefetch = direct && j0 + 2 * NR <= n;
+      const int64_t panels = (m + MR - 1) / MR;
       for (int64_t p = 0; p < m; p += MR) {
         const int64_t rows = m - p < MR ? m - p : MR;
+        if (prefetch) {
+          const int64_t q = p / MR, r1 = kc * (q + 1) / panels;
+          for (int64_t r = kc * q / panels; r < r1; r++) {
+            _mm_prefetch((const char *)(strip + NR + r * lds), _MM_HINT_T0);
+            _mm_prefetch((const char *)(strip + NR + r * lds + 16), _MM_HINT_T0);
+          }
+        }
         kernel(kc, ap + p * kc, strip, lds, c + p * ldc + j0, ldc, rows, cols, accumulate);
+      }
+    }
+  }
+}
+
+/* Products with few columns (n <= GEMM512_NARROW): op(A) packed as gemm512 packs it, then each
+   output is the same chain of fused multiply-adds over each KC block (from zero, the block's sum
+   added to the earlier blocks'), four panels at a time: the same bits as gemm512, without the
+   32-column strips of which these use one or two columns. */
+__attribute__((target("avx512f,fma"))) void gemm512_narrow(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
+                                                       int64_t ldb, float beta, float *c, int64_t ldc, float *ws) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (beta == 0.0f)
+      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+    return;
+  }
+  const int64_t mp = ((m + MR - 1) / MR) * MR;
+  float *ap = ws;
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    const int64_t kc = k0 + KC <= k ? KC : k - k0;
+    const int accumulate = k0 > 0 || beta != 0.0f;
+    pack_a(ta, a, lda, m, 0, mp, k0, kc, ap);
+    for (int64_t j = 0; j < n; j++) {
+      const float *bj = tb ? b + j * ldb + k0 : b + k0 * ldb + j;
+      const int64_t step = tb ? 1 : ldb;
+      for (int64_t p = 0; p < mp; p += 4 * MR) {
+        const int64_t np = (mp - p) / MR < 4 ? (mp - p) / MR : 4;
+        const float *a0 = ap + p * kc;
+        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+        if (np == 4) {
+          for (int64_t kk = 0; kk < kc; kk++) {
+            const __m256 bv = _mm256_set1_ps(bj[kk * step]);
+            acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + kk * MR), bv, acc[0]);
+            acc[1] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + kc * MR + kk * MR), bv, acc[1]);
+            acc[2] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + 2 * kc * MR + kk * MR), bv, acc[2]);
+            acc[3] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + 3 * kc * MR + kk * MR), bv, acc[3]);
+          }
+        } else {
+          for (int64_t kk = 0; kk < kc; kk++) {
+            const __m256 bv = _mm256_set1_ps(bj[kk * step]);
+            for (int64_t q = 0; q < np; q++) acc[q] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + q * kc * MR + kk * MR), bv, acc[q]);
+          }
+        }
+        for (int64_t q = 0; q < np; q++) {
+          float v[MR];
+          _mm256_storeu_ps(v, acc[q]);
+          for (int64_t r = 0; r < MR && p + q * MR + r < m; r++) {
+            float *cr = c + (p + q * MR + r) * ldc + j;
+            *cr = accumulate ? *cr + v[r] : v[r];
+          }
+        }
       }
     }
   }
@@ -273,6 +336,12 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
 #else
 
 int gemm512_available(void) { return 0; }
+
+/* Never called: gemm512_available() is 0 here. */
+void gemm512_narrow(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, float *ws) {
+  (void)ta, (void)tb, (void)m, (void)n, (void)k, (void)a, (void)lda, (void)b, (void)ldb, (void)beta, (void)c, (void)ldc, (void)ws;
+}
 
 /* Never called: gemm512_available() is 0 here. */
 void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,

@@ -34,4 +34,12 @@ int gemm512_stream_fits(int64_t m, int64_t k);
 void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                     int64_t ldc, float *ws);
 
+/* Products of at most this many columns suit gemm512_narrow. */
+#define GEMM512_NARROW 8
+
+/* gemm512 for products with few columns: the same sums in the same order, so the same bits; ws holds
+   gemm512_stream_workspace(m) floats, 64-byte aligned. */
+void gemm512_narrow(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+                    int64_t ldc, float *ws);
+
 #endif
