@@ -28,6 +28,8 @@ export interface NativeAddon {
     alpha: number,
   ): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
+  /** The common case of lib/random.ts's ziggurat noise: out[i] = x[i] + std * z_i; returns how many (index, draw) pairs it left in rare. */
+  zigNormal(out: Float32Array, x: Float32Array, std: number, state: Int32Array, k: Int32Array, w: Float64Array, rare: Int32Array): number;
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
@@ -69,6 +71,7 @@ let loaded: AddonLoad | null = null;
 const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'fusedMatMul',
   'adam',
+  'zigNormal',
   'biasGrad',
   'dropoutApply',
   'activationGrad',

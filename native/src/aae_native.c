@@ -11,6 +11,8 @@
  *       (gemm512.c) on a pool of threads where the CPU has AVX-512, else OpenBLAS (denseConfig).
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
+ *   zigNormal(out, x, std, state, k, w, rare)   Gaussian noise, the common case of lib/random.ts's
+ *       ziggurat (see ZigNormal)
  *   biasGrad(dy, out, rows, n)    out[j] = sum over rows of dy[r, j], summed in row order
  *   dropoutApply(x, seed, keepProb)    dropout in place with a counter-based mask (see DropoutApply)
  *   activationGrad(dy, y, out, act, scale)  relu (with dropout's scale) or sigmoid gradient from the output
@@ -85,6 +87,15 @@ static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
   *data = (float *)p;
   *len = n;
   return 1;
+}
+
+/* A typed array argument of the given type: its data pointer and length, or 0 on a type error. */
+static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) != napi_ok) return 0;
+  return type == want;
 }
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
@@ -568,6 +579,60 @@ static void dropout_loop(float *restrict x, uint32_t n, uint32_t k1, uint32_t k2
    keep_i = (h_i >> 8) < floor(keepProb 2^24), h_i = hash32(hash32(i ^ k1) + k2), k1 = hash32(seed +
    0x9e3779b9), k2 = hash32(k1 + 0x9e3779b9) (all mod 2^32). Each value depends only on the seed and
    its index, so the loop has no dependency chain and vectorises. */
+/* ---- Gaussian noise: the common case of lib/random.ts's ziggurat (zigFast), the same bits. */
+
+VECTOR_CLONES
+static uint32_t zig_loop(float *restrict out, const float *restrict x, uint32_t n, double std, int32_t *st, const int32_t *zk, const double *zw,
+                         int32_t *restrict rare) {
+  uint32_t a = (uint32_t)st[0], b = (uint32_t)st[1], c = (uint32_t)st[2], d = (uint32_t)st[3], nr = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint32_t u = a + b + d; /* sfc32, as Rng.nextUint32 */
+    d += 1;
+    a = b ^ (b >> 9);
+    b = c + (c << 3);
+    c = (c << 21) | (c >> 11);
+    c += u;
+    const uint32_t layer = u & 127;
+    const int32_t hz = (int32_t)u >> 7;
+    if ((hz < 0 ? -hz : hz) < zk[layer])
+      out[i] = (float)((double)x[i] + std * ((double)hz * zw[layer]));
+    else {
+      rare[2 * nr] = (int32_t)i;
+      rare[2 * nr + 1] = (int32_t)u;
+      nr++;
+    }
+  }
+  st[0] = (int32_t)a;
+  st[1] = (int32_t)b;
+  st[2] = (int32_t)c;
+  st[3] = (int32_t)d;
+  return nr;
+}
+
+/* zigNormal(out, x, std, state, k, w, rare): for each i, a draw u of sfc32 on state (four int32, updated);
+   inside the ziggurat box of its layer (|u >> 7| < k[u & 127]) out[i] = float32(x[i] + std (u >> 7)
+   w[u & 127]) in double arithmetic, as JavaScript computes it; else the pair (i, u) goes to rare
+   (2 n int32). Returns the number of pairs; lib/random.ts finishes them. */
+static napi_value ZigNormal(napi_env env, napi_callback_info info) {
+  ARGS(7, "zigNormal");
+  float *out, *x;
+  size_t lo, lx, ls, lk, lw, lr;
+  void *st, *zk, *zw, *rare;
+  double std;
+  if (!get_f32(env, argv[0], &out, &lo) || !get_f32(env, argv[1], &x, &lx)) FAIL("zigNormal: out and x must be Float32Arrays");
+  if (!get_f64(env, argv[2], &std)) FAIL("zigNormal: std must be a number");
+  if (!get_typed(env, argv[3], napi_int32_array, &st, &ls) || ls != 4) FAIL("zigNormal: state must be an Int32Array of 4");
+  if (!get_typed(env, argv[4], napi_int32_array, &zk, &lk) || lk != 128 || !get_typed(env, argv[5], napi_float64_array, &zw, &lw) ||
+      lw != 128)
+    FAIL("zigNormal: k must be an Int32Array and w a Float64Array of 128");
+  if (!get_typed(env, argv[6], napi_int32_array, &rare, &lr)) FAIL("zigNormal: rare must be an Int32Array");
+  if (lx < lo || lr < 2 * lo || lo > UINT32_MAX) FAIL("zigNormal: x or rare too small for out");
+  const uint32_t nr = zig_loop(out, x, (uint32_t)lo, std, (int32_t *)st, (const int32_t *)zk, (const double *)zw, (int32_t *)rare);
+  napi_value r;
+  CHECK(napi_create_uint32(env, nr, &r));
+  return r;
+}
+
 static napi_value DropoutApply(napi_env env, napi_callback_info info) {
   ARGS(3, "dropoutApply");
   float *x;
@@ -857,6 +922,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"zigNormal", NULL, ZigNormal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"biasGrad", NULL, BiasGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
