@@ -322,23 +322,29 @@ test('native Adam rejects mismatched sizes', { skip: skipNative }, async () => {
 test('dropout: the native kernel drops the same values as the JavaScript mask, bit for bit', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm' });
   const rng = new Rng(7);
-  const x = tf.abs(randn([37, 53], rng)) as tf.Tensor2D;
-  // One hidden layer with identity weights and zero bias: its output is relu(x) = x, then dropout.
-  const layer = new MLP('drop', [53, 53], new Rng(1), 'hidden');
-  layer.layers[0].w.assign(tf.eye(53));
-  for (const [rate, seed] of [
-    [0.1, 1],
-    [0.5, 123456],
-    [0.1, 2147483647],
-    [0.3, 0],
-  ] as const) {
-    // Equal Rngs give the same seed to both paths.
-    const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x, { rate, rng: new Rng(seed) })]);
-    assert.deepEqual(Array.from(native[1].dataSync()), Array.from(stock[0].dataSync()), `rate ${rate} seed ${seed}`);
-    assert.deepEqual(Array.from(stock[1].dataSync()), Array.from(stock[0].dataSync()), `stock layer, rate ${rate} seed ${seed}`);
-    tf.dispose([...stock, ...native]);
+  // a small layer (one thread) and one large enough that the product's threads each drop their own columns
+  for (const size of [
+    [37, 53],
+    [200, 640],
+  ]) {
+    const x = tf.abs(randn(size, rng)) as tf.Tensor2D;
+    // One hidden layer with identity weights and zero bias: its output is relu(x) = x, then dropout.
+    const layer = new MLP('drop', [size[1], size[1]], new Rng(1), 'hidden');
+    layer.layers[0].w.assign(tf.eye(size[1]));
+    for (const [rate, seed] of [
+      [0.1, 1],
+      [0.5, 123456],
+      [0.1, 2147483647],
+      [0.3, 0],
+    ] as const) {
+      // Equal Rngs give the same seed to both paths.
+      const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x, { rate, rng: new Rng(seed) })]);
+      assert.deepEqual(Array.from(native[1].dataSync()), Array.from(stock[0].dataSync()), `${size}: rate ${rate} seed ${seed}`);
+      assert.deepEqual(Array.from(stock[1].dataSync()), Array.from(stock[0].dataSync()), `${size}: stock layer, rate ${rate} seed ${seed}`);
+      tf.dispose([...stock, ...native]);
+    }
+    tf.dispose([x, ...layer.variables]);
   }
-  tf.dispose([x, ...layer.variables]);
 });
 
 test('dropout mask: deterministic per seed, keep rate and scaling, no correlation between seeds or neighbours', () => {

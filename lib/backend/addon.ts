@@ -26,6 +26,9 @@ export interface NativeAddon {
     bias: Float32Array | null,
     act: number,
     alpha: number,
+    /** dropout after the activation, as dropoutApply(out, seed, keepProb): both or neither */
+    seed?: number,
+    keepProb?: number,
   ): void;
   adam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, lrT: number, beta1: number, beta2: number, epsilon: number): void;
   /** The common case of lib/random.ts's ziggurat noise: out[i] = x[i] + std * z_i; returns how many (index, draw) pairs it left in rare. */

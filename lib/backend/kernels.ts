@@ -282,9 +282,9 @@ function makeConvBackprop(kind: ConvKind, of: 'Input' | 'Filter'): (addon: Nativ
 }
 
 /**
- * AaeDense: y = drop(act(x w + b)) in one native kernel (the product by OpenBLAS, then bias and
- * activation in the same pass, then dropout in place with the counter-based mask of the seed, the
- * one dropoutMask in lib/nn/layers.ts makes). Inside
+ * AaeDense: y = drop(act(x w + b)) in one native kernel and one native call (the product, then
+ * bias, activation and dropout in place with the counter-based mask of the seed, the one
+ * dropoutMask in lib/nn/layers.ts makes). Inside
  * tf.variableGrads tfjs runs fused.matMul unfused (matMul, add, relu: three kernels and passes) and
  * dropout as mask + multiply; this is one kernel, and its gradient (below) two to four.
  */
@@ -298,8 +298,8 @@ function makeDense(addon: NativeAddon): Kernel {
     const out = backend.makeOutput([m, n], 'float32');
     if (m * n === 0) return out;
     const y = heap(backend, out);
-    addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
-    if (keep < 1) addon.dropoutApply(y, seed, keep);
+    // dropout by the same call: each product thread applies it to its own columns, still in cache
+    addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0, seed, keep);
     return out;
   };
 }

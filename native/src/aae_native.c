@@ -2,12 +2,13 @@
  * aae-lab native kernels (N-API, C11). Every function works in place on Float32Array views that
  * the caller takes of the tfjs wasm heap (backend.typedArrayFromHeap), so no data is copied.
  *
- *   fusedMatMul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB, bias, act, alpha)
+ *   fusedMatMul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB, bias, act, alpha[, seed, keepProb])
  *       out[i] = act(op(a[i]) op(b[i]) + bias) for i < batch, row-major; the product by OpenBLAS
  *       cblas_sgemm. op(a[i]) is m x k (a[i] stored k x m when transA), op(b[i]) is k x n (stored
  *       n x k when transB); strideA/strideB are the element offsets between batch entries (0
  *       broadcasts a batch of one). bias is null or has n or 1 values; act 0 linear, 1 relu,
- *       2 relu6, 3 leakyrelu (slope alpha), 4 sigmoid. The product: the addon's AVX-512 sgemm
+ *       2 relu6, 3 leakyrelu (slope alpha), 4 sigmoid; then, given seed and keepProb < 1, dropout as
+ *       dropoutApply(out, seed, keepProb). The product: the addon's AVX-512 sgemm
  *       (gemm512.c) on a pool of threads where the CPU has AVX-512, else OpenBLAS (denseConfig).
  *   adam(w, g, m, v, lrT, beta1, beta2, epsilon)
  *       m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lrT m / (sqrt(v) + eps)
@@ -25,8 +26,9 @@
  *       the last reset; timing starts with the first call
  *   setThreads(n), getThreads(), config()  OpenBLAS threading and build string.
  *
- * Element-wise loops run on one thread in a fixed order (Adam's on large variables is split over the
- * products' pool, each value computed alone, so the same); gemm512's results do not depend on the
+ * Element-wise loops run in a fixed order, Adam's on large variables split over the products' pool
+ * and a product's bias, activation and dropout done by each pool thread on its own columns, each
+ * value computed alone, so the same for any split; gemm512's results do not depend on the
  * thread count, OpenBLAS sgemm's are deterministic for a fixed one, so results repeat exactly for the
  * same inputs and settings.
  */
@@ -190,7 +192,12 @@ static int dense_gemm_kind(void) {
   return dense_gemm;
 }
 
-/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry. */
+struct Epilogue;
+static void apply_epilogue_cols(const struct Epilogue *e, float *out, size_t rows, size_t ld, size_t c0, size_t c1);
+static void apply_epilogue(const struct Epilogue *e, float *out, size_t rows, size_t n);
+
+/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry, then
+   their epilogue (bias and activation, while they are in this thread's cache). */
 typedef void (*Gemm512Fn)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *);
 
 typedef struct {
@@ -200,6 +207,7 @@ typedef struct {
   int collapse;
   int64_t rows;
   Gemm512Fn product; /* gemm512_narrow for few columns, gemm512_stream where its packed rows fit in L2, else gemm512 */
+  const struct Epilogue *epi; /* null: none */
 } DenseJob;
 
 /* cols[0..parts]: the parts' column ranges, whole strips each, as even as the strips allow. */
@@ -221,11 +229,12 @@ static void dense_part(const DenseJob *j, int p) {
   const int64_t boff = g->tb ? n0 * ldb : n0;
   if (j->collapse) {
     j->product(0, g->tb, j->rows, n1 - n0, k, g->a, lda, g->b + boff, ldb, 0.0f, g->out + n0, n, pool_ws[p]);
-    return;
+  } else {
+    for (int64_t i = 0; i < g->batch; i++)
+      j->product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
+                 pool_ws[p]);
   }
-  for (int64_t i = 0; i < g->batch; i++)
-    j->product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
-               pool_ws[p]);
+  if (j->epi) apply_epilogue_cols(j->epi, g->out, (size_t)(g->batch * m), (size_t)n, (size_t)n0, (size_t)n1);
 }
 
 /* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part of the job, and report.
@@ -318,13 +327,15 @@ static void pool_run(PoolFn fn, const void *job, int parts) {
 
 static void dense_pool_part(const void *job, int p) { dense_part((const DenseJob *)job, p); }
 
-/* The product on `parts` threads; 0 on success, -1 when a workspace cannot be allocated. */
-static int dense_run(const GemmArgs *g, int parts) {
+/* The product and its epilogue (or null) on `parts` threads; 0 on success, -1 when a workspace
+   cannot be allocated. */
+static int dense_run(const GemmArgs *g, int parts, const struct Epilogue *epi) {
   const int64_t strips = (g->n + STRIP - 1) / STRIP;
   if (parts > strips) parts = (int)strips;
   if (parts < 1) parts = 1;
   DenseJob j;
   j.g = g;
+  j.epi = epi;
   j.collapse = g->batch > 1 && g->sb == 0 && !g->ta && g->sa == g->m * g->k;
   j.rows = j.collapse ? g->batch * g->m : g->m;
   const int narrow = g->n <= GEMM512_NARROW;
@@ -357,26 +368,25 @@ static int dense_run(const GemmArgs *g, int parts) {
 
 static void run_gemm_threads(const GemmArgs *g);
 
-/* 0 on success, -1 when out of memory (the AVX-512 path's workspace). */
-static int run_gemm(const GemmArgs *g) {
+/* The product and its epilogue (or null); 0 on success, -1 when out of memory (the AVX-512 path's
+   workspace). */
+static int run_gemm(const GemmArgs *g, const struct Epilogue *epi) {
   const int threads = openblas_get_num_threads();
   const int small = g->batch * g->m * g->n * g->k <= SMALL_GEMM;
   if (g->batch == 0 || g->m == 0 || g->n == 0) return 0;
   if (g->k == 0) {
     memset(g->out, 0, sizeof(float) * (size_t)(g->batch * g->m * g->n));
-    return 0;
-  }
-  if (dense_gemm_kind() == DENSE_GEMM_AVX512) {
+  } else if (dense_gemm_kind() == DENSE_GEMM_AVX512) {
     const int parts = small ? 1 : (threads < POOL_MAX ? threads : POOL_MAX);
-    return dense_run(g, parts);
-  }
-  if (threads > 1 && small) {
+    return dense_run(g, parts, epi);
+  } else if (threads > 1 && small) {
     openblas_set_num_threads(1);
     run_gemm_threads(g);
     openblas_set_num_threads(threads);
-    return 0;
+  } else {
+    run_gemm_threads(g);
   }
-  run_gemm_threads(g);
+  if (epi) apply_epilogue(epi, g->out, (size_t)(g->batch * g->m), (size_t)g->n);
   return 0;
 }
 
@@ -402,7 +412,11 @@ static void run_gemm_threads(const GemmArgs *g) {
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3, ACT_SIGMOID = 4 };
 
 /* A product's epilogue: a bias (null, or n or 1 values) and an activation code with its alpha. */
-typedef struct {
+typedef struct Epilogue {
+  /* dropout after the activation (fusedMatMul's optional seed and keepProb, as dropoutApply) */
+  int dropout;
+  uint32_t k1, k2, thr;
+  float scale;
   float *bias;
   size_t lbias;
   int64_t act;
@@ -411,6 +425,7 @@ typedef struct {
 
 /* Reads the epilogue arguments argv[0..2] (bias, act, alpha) for rows of n values; NULL or the error. */
 static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epilogue *e) {
+  e->dropout = 0;
   e->bias = NULL;
   e->lbias = 0;
   napi_valuetype bt;
@@ -426,40 +441,52 @@ static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epil
   return NULL;
 }
 
-/* out (rows x n, row-major) = act(out + bias), in place. */
-static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) {
+static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, uint32_t k1, uint32_t k2, uint32_t thr, float scale);
+
+/* Columns [c0, c1) of out (rows x ld, row-major) = drop(act(out + bias)), in place, drop with the
+   mask of out's flat index (dropoutApply's). */
+static void apply_epilogue_cols(const Epilogue *e, float *out, size_t rows, size_t ld, size_t c0, size_t c1) {
   const float *bias = e->bias;
   const float al = e->alpha;
-  if (!bias && e->act == ACT_LINEAR) return;
+  if (!bias && e->act == ACT_LINEAR && !e->dropout) return;
   for (size_t r = 0; r < rows; r++) {
-    float *o = out + r * n;
+    float *o = out + r * ld;
     if (bias) {
       if (e->lbias == 1)
-        for (size_t j = 0; j < n; j++) o[j] += bias[0];
+        for (size_t j = c0; j < c1; j++) o[j] += bias[0];
       else
-        for (size_t j = 0; j < n; j++) o[j] += bias[j];
+        for (size_t j = c0; j < c1; j++) o[j] += bias[j];
     }
     switch (e->act) {
       case ACT_RELU:
-        for (size_t j = 0; j < n; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
+        for (size_t j = c0; j < c1; j++) o[j] = o[j] > 0.0f ? o[j] : 0.0f;
         break;
       case ACT_RELU6:
-        for (size_t j = 0; j < n; j++) o[j] = o[j] > 0.0f ? (o[j] < 6.0f ? o[j] : 6.0f) : 0.0f;
+        for (size_t j = c0; j < c1; j++) o[j] = o[j] > 0.0f ? (o[j] < 6.0f ? o[j] : 6.0f) : 0.0f;
         break;
       case ACT_LEAKY:
-        for (size_t j = 0; j < n; j++) o[j] = o[j] < 0.0f ? al * o[j] : o[j];
+        for (size_t j = c0; j < c1; j++) o[j] = o[j] < 0.0f ? al * o[j] : o[j];
         break;
       case ACT_SIGMOID:
-        for (size_t j = 0; j < n; j++) o[j] = 1.0f / (1.0f + expf(-o[j]));
+        for (size_t j = c0; j < c1; j++) o[j] = 1.0f / (1.0f + expf(-o[j]));
         break;
       default:
         break;
     }
+    if (e->dropout) dropout_loop(out, (uint32_t)(r * ld + c0), (uint32_t)(r * ld + c1), e->k1, e->k2, e->thr, e->scale);
   }
 }
 
+/* out (rows x n, row-major) = act(out + bias), in place. */
+static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) { apply_epilogue_cols(e, out, rows, n, 0, n); }
+
+static inline uint32_t hash32(uint32_t x);
+
 static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
-  ARGS(14, "fusedMatMul");
+  size_t argc = 16;
+  napi_value argv[16];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14 && argc != 16) FAIL("fusedMatMul takes 14 arguments, or 16 with dropout's seed and keepProb");
   GemmArgs g;
   Epilogue e;
   const char *err = read_gemm(env, argv, &g);
@@ -468,8 +495,21 @@ static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, err);
     return NULL;
   }
-  if (run_gemm(&g) != 0) FAIL("out of memory for a matrix product's workspace");
-  apply_epilogue(&e, g.out, (size_t)(g.batch * g.m), (size_t)g.n);
+  if (argc == 16) {
+    int64_t seed;
+    double keep;
+    if (!get_i64(env, argv[14], &seed) || seed < 0 || seed > 0xffffffffLL) FAIL("fusedMatMul: seed must be an integer in [0, 2^32)");
+    if (!get_f64(env, argv[15], &keep) || !(keep > 0 && keep <= 1)) FAIL("fusedMatMul: keepProb must be in (0, 1]");
+    if (keep < 1) {
+      if (g.batch * g.m * g.n > 0xffffffffLL) FAIL("fusedMatMul: the output is too long for dropout");
+      e.dropout = 1;
+      e.k1 = hash32((uint32_t)seed + 0x9e3779b9u);
+      e.k2 = hash32(e.k1 + 0x9e3779b9u);
+      e.thr = (uint32_t)floor(keep * 16777216.0);
+      e.scale = 1.0f / (float)keep;
+    }
+  }
+  if (run_gemm(&g, e.bias || e.act != ACT_LINEAR || e.dropout ? &e : NULL) != 0) FAIL("out of memory for a matrix product's workspace");
   return NULL;
 }
 
@@ -568,8 +608,8 @@ static inline uint32_t hash32(uint32_t x) {
 }
 
 VECTOR_CLONES
-static void dropout_loop(float *restrict x, uint32_t n, uint32_t k1, uint32_t k2, uint32_t thr, float scale) {
-  for (uint32_t i = 0; i < n; i++) {
+static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, uint32_t k1, uint32_t k2, uint32_t thr, float scale) {
+  for (uint32_t i = begin; i < end; i++) {
     const uint32_t h = hash32(hash32(i ^ k1) + k2);
     x[i] *= (h >> 8) < thr ? scale : 0.0f; /* a select, not a branch: the loop vectorises */
   }
@@ -645,7 +685,7 @@ static napi_value DropoutApply(napi_env env, napi_callback_info info) {
   if (lx > 0xffffffffu) FAIL("dropoutApply: x is too long");
   const uint32_t k1 = hash32((uint32_t)seed + 0x9e3779b9u), k2 = hash32(k1 + 0x9e3779b9u);
   const uint32_t thr = (uint32_t)floor(keep * 16777216.0);
-  dropout_loop(x, (uint32_t)lx, k1, k2, thr, 1.0f / (float)keep);
+  dropout_loop(x, 0, (uint32_t)lx, k1, k2, thr, 1.0f / (float)keep);
   return NULL;
 }
 
