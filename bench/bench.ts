@@ -9,6 +9,8 @@
  *     of ./conv (tfjs-layers conv and conv2dTranspose layers, `conv`) at batch 100, and the same step in
  *     PyTorch (./torch_conv.py) right after it, when PyTorch is installed;
  *   - the speed-up over the stock wasm backend and the seconds per epoch (55,000 images);
+ *   - each case's floor (its matrix-product FLOPs at the matmul gauge's rate plus its Adam bytes at
+ *     the memory-copy gauge's rate, both gauged again right before the case) and the step's ratio to it;
  *   - memory over many steps (tensor count, wasm heap, RSS), which must stay flat;
  *   - the figure-rendering benchmark (./figures).
  *
@@ -466,6 +468,7 @@ async function main(): Promise<void> {
   const bandwidth = memoryBandwidth();
   console.log(`memory: copy at ${bandwidth.toFixed(1)} GB/s`);
   const work = new Map<string, Work>();
+  const gauges = new Map<string, { gflops: number; bandwidth: number }>();
   for (const backend of o.backends) {
     const info = await initBackend({ backend });
     gflops[backend] = matmulGflops();
@@ -479,6 +482,14 @@ async function main(): Promise<void> {
         if (!notes.includes(p)) notes.push(p);
         continue;
       }
+      // The gauges again right before a case with a floor: the machine's speed drifts over a run (other
+      // tenants of the host), and the ratio should compare the step with the machine as it is then.
+      if (work.has(c.id) && backend !== 'cpu' && backend !== 'wasm') {
+        const g = matmulGflops();
+        const bw = memoryBandwidth();
+        gauges.set(`${backend} ${c.id}`, { gflops: g, bandwidth: bw });
+        console.log(`  (gauges before ${c.id}: matmul ${g.toFixed(1)} GFLOP/s, memory copy ${bw.toFixed(1)} GB/s)`);
+      }
       const t = timeCase(backend, c, data, p.warm, p.reps);
       timings.push(t);
       const spreadNote = t.steps.length >= 5 ? `, middle half ${quantile(t.steps, 0.25).toFixed(1)}-${quantile(t.steps, 0.75).toFixed(1)} ms` : '';
@@ -490,15 +501,26 @@ async function main(): Promise<void> {
   }
 
   const rows: string[][] = [];
-  const floors: Record<string, { backend: string; gflopPerStep: number; adamMB: number; floorMs: number; ratio: number }[]> = {};
+  const floors: Record<string, { backend: string; gflopPerStep: number; adamMB: number; gaugeGflops: number; gaugeGBs: number; floorMs: number; ratio: number }[]> = {};
   for (const c of o.cases) {
     const stock = timings.find((t) => t.caseId === c.id && t.backend === 'wasm');
     const w = work.get(c.id);
     for (const t of timings.filter((x) => x.caseId === c.id)) {
       const epoch = (t.ms * batchesPerEpoch(EPOCH_IMAGES, c.batchSize)) / 1000;
-      // The floor at this backend's own GEMM rate (stock wasm and cpu have their own, lower ones).
-      const floor = w ? floorMs(w.flops, gflops[t.backend], w.bytes, bandwidth) : NaN;
-      if (w) (floors[c.id] ??= []).push({ backend: t.backend, gflopPerStep: w.flops / 1e9, adamMB: w.bytes / 1e6, floorMs: floor, ratio: t.ms / floor });
+      // The floor at this backend's own GEMM rate (stock wasm and cpu have their own, lower ones),
+      // measured right before the case where it was (the fast backends), else at the run's start.
+      const g = gauges.get(`${t.backend} ${c.id}`) ?? { gflops: gflops[t.backend], bandwidth };
+      const floor = w ? floorMs(w.flops, g.gflops, w.bytes, g.bandwidth) : NaN;
+      if (w)
+        (floors[c.id] ??= []).push({
+          backend: t.backend,
+          gflopPerStep: w.flops / 1e9,
+          adamMB: w.bytes / 1e6,
+          gaugeGflops: g.gflops,
+          gaugeGBs: g.bandwidth,
+          floorMs: floor,
+          ratio: t.ms / floor,
+        });
       rows.push([
         `${c.id} ${t.backend}`,
         t.ms.toFixed(1),
@@ -507,6 +529,7 @@ async function main(): Promise<void> {
         epoch >= 600 ? `${epoch.toFixed(0)} (${(epoch / 60).toFixed(0)} min)` : epoch.toFixed(1),
         w ? (w.flops / 1e9).toFixed(2) : '-',
         w ? (w.bytes / 1e6).toFixed(0) : '-',
+        w ? `${g.gflops.toFixed(0)}, ${g.bandwidth.toFixed(1)}` : '-',
         w ? floor.toFixed(1) : '-',
         w ? `${(t.ms / floor).toFixed(2)}x` : '-',
       ]);
@@ -523,12 +546,13 @@ async function main(): Promise<void> {
       '-',
       '-',
       '-',
+      '-',
     ]);
   console.log('\nCases: ' + o.cases.map((c) => `${c.id} = ${c.label}`).join('; '));
   console.log(
-    `Floor: the step's matrix-product FLOPs (counted in one profiled step) at the backend's matmul rate above, plus the bytes its Adam updates move (${ADAM_BYTES_PER_PARAMETER} per parameter) at the memory copy rate.`,
+    `Floor: the step's matrix-product FLOPs (counted in one profiled step) at the backend's matmul rate, plus the bytes its Adam updates move (${ADAM_BYTES_PER_PARAMETER} per parameter) at the memory copy rate, both gauged right before the case (the gauges column: GFLOP/s, GB/s).`,
   );
-  console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)', 'GFLOP/step', 'Adam MB/step', 'floor ms', 'step/floor'], rows));
+  console.log(table(['case, backend', 'ms/step (median)', 'cpu ms/step', 'vs stock wasm', 's/epoch (55,000 images)', 'GFLOP/step', 'Adam MB/step', 'gauges', 'floor ms', 'step/floor'], rows));
   for (const n of notes) console.log(`note: ${n}`);
   const ours = timings.find((t) => t.caseId === 'conv' && t.backend === 'wasm-blas');
   if (ours && torch.length) {
