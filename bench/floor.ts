@@ -46,14 +46,18 @@ export function floorMs(flops: number, gflops: number, bytes: number, gbPerS: nu
   return flops / (gflops * 1e6) + bytes / (gbPerS * 1e6);
 }
 
+let copyBuffers: [Float32Array, Float32Array] | null = null;
+
 /**
  * GB/s of copying a 256 MB Float32Array into another (median of 5; each copy reads and writes every
  * byte, so 512 MB move): a gauge of the machine's memory bandwidth right now.
  */
 export function memoryBandwidth(): number {
   const n = 64 * 2 ** 20;
-  const src = new Float32Array(n).fill(1);
-  const dst = new Float32Array(n);
+  // allocated once and kept: a bench gauges several times, and 512 MB of garbage each time would be
+  // collected during the next case's timed steps
+  copyBuffers ??= [new Float32Array(n).fill(1), new Float32Array(n)];
+  const [src, dst] = copyBuffers;
   const times: number[] = [];
   for (let i = 0; i < 6; i++) {
     const t0 = performance.now();
