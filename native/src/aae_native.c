@@ -193,11 +193,14 @@ static int dense_gemm_kind(void) {
 }
 
 struct Epilogue;
-static void apply_epilogue_cols(const struct Epilogue *e, float *out, size_t rows, size_t ld, size_t c0, size_t c1);
+static void apply_epilogue_block(const struct Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1);
 static void apply_epilogue(const struct Epilogue *e, float *out, size_t rows, size_t n);
 
-/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry, then
-   their epilogue (bias and activation, while they are in this thread's cache). */
+/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry, or for a
+   product with a transposed left operand (a weight gradient, x^T dy) rows [rows_at[p], rows_at[p + 1])
+   (each part then packs only its own rows of op(A), which the column split packs in every part),
+   then their epilogue (bias, activation, dropout, while they are in this thread's cache). Every value
+   is the same sum in the same order either way. */
 typedef void (*Gemm512Fn)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *);
 
 typedef struct {
@@ -208,7 +211,18 @@ typedef struct {
   int64_t rows;
   Gemm512Fn product; /* gemm512_narrow for few columns, gemm512_stream where its packed rows fit in L2, else gemm512 */
   const struct Epilogue *epi; /* null: none */
+  int by_rows;
+  int64_t rows_at[POOL_MAX + 1];
 } DenseJob;
+
+/* rows_at[0..parts]: the parts' row ranges, whole 8-row panels each. */
+static void split_rows(DenseJob *j, int parts) {
+  const int64_t panels = (j->g->m + 7) / 8;
+  for (int p = 0; p <= parts; p++) {
+    const int64_t r = (panels * p / parts) * 8;
+    j->rows_at[p] = r < j->g->m ? r : j->g->m;
+  }
+}
 
 /* cols[0..parts]: the parts' column ranges, whole strips each, as even as the strips allow. */
 static void split_columns(DenseJob *j, int64_t strips, int parts) {
@@ -223,9 +237,20 @@ static int64_t pool_ws_len[POOL_MAX];
 
 static void dense_part(const DenseJob *j, int p) {
   const GemmArgs *g = j->g;
-  const int64_t m = g->m, n = g->n, k = g->k, n0 = j->cols[p], n1 = j->cols[p + 1];
-  if (n1 <= n0) return;
+  const int64_t m = g->m, n = g->n, k = g->k;
   const int64_t lda = g->ta ? m : k, ldb = g->tb ? k : n;
+  if (j->by_rows) {
+    const int64_t r0 = j->rows_at[p], r1 = j->rows_at[p + 1];
+    if (r1 <= r0) return;
+    for (int64_t i = 0; i < g->batch; i++) {
+      j->product(g->ta, g->tb, r1 - r0, n, k, g->a + i * g->sa + (g->ta ? r0 : r0 * lda), lda, g->b + i * g->sb, ldb, 0.0f,
+                 g->out + (i * m + r0) * n, n, pool_ws[p]);
+      if (j->epi) apply_epilogue_block(j->epi, g->out, (size_t)(i * m + r0), (size_t)(i * m + r1), (size_t)n, 0, (size_t)n);
+    }
+    return;
+  }
+  const int64_t n0 = j->cols[p], n1 = j->cols[p + 1];
+  if (n1 <= n0) return;
   const int64_t boff = g->tb ? n0 * ldb : n0;
   if (j->collapse) {
     j->product(0, g->tb, j->rows, n1 - n0, k, g->a, lda, g->b + boff, ldb, 0.0f, g->out + n0, n, pool_ws[p]);
@@ -234,7 +259,7 @@ static void dense_part(const DenseJob *j, int p) {
       j->product(g->ta, g->tb, m, n1 - n0, k, g->a + i * g->sa, lda, g->b + i * g->sb + boff, ldb, 0.0f, g->out + i * m * n + n0, n,
                  pool_ws[p]);
   }
-  if (j->epi) apply_epilogue_cols(j->epi, g->out, (size_t)(g->batch * m), (size_t)n, (size_t)n0, (size_t)n1);
+  if (j->epi) apply_epilogue_block(j->epi, g->out, 0, (size_t)(g->batch * m), (size_t)n, (size_t)n0, (size_t)n1);
 }
 
 /* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part of the job, and report.
@@ -341,14 +366,18 @@ static int dense_run(const GemmArgs *g, int parts, const struct Epilogue *epi) {
   const int narrow = g->n <= GEMM512_NARROW;
   const int stream = narrow || gemm512_stream_fits(j.rows, g->k);
   j.product = narrow ? gemm512_narrow : stream ? gemm512_stream : gemm512;
+  /* a weight gradient's product (transposed left operand, many rows) splits its rows */
+  j.by_rows = g->ta && !narrow && g->m >= 128 * (int64_t)parts;
   split_columns(&j, strips, parts);
-  const int64_t plain = gemm512_workspace(STRIP * ((strips + parts - 1) / parts) + STRIP);
+  split_rows(&j, parts);
+  const int64_t plain = gemm512_workspace(j.by_rows ? g->n : STRIP * ((strips + parts - 1) / parts) + STRIP);
   const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;
   pthread_mutex_lock(&dense_lock);
   const int running = pool_reserve(parts);
   if (running < parts) { /* a thread could not be started: split over those there are */
     parts = running;
     split_columns(&j, strips, parts);
+    split_rows(&j, parts);
   }
   for (int p = 0; p < parts; p++) {
     if (pool_ws_len[p] < need) {
@@ -443,13 +472,13 @@ static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epil
 
 static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, uint32_t k1, uint32_t k2, uint32_t thr, float scale);
 
-/* Columns [c0, c1) of out (rows x ld, row-major) = drop(act(out + bias)), in place, drop with the
-   mask of out's flat index (dropoutApply's). */
-static void apply_epilogue_cols(const Epilogue *e, float *out, size_t rows, size_t ld, size_t c0, size_t c1) {
+/* Rows [r0, r1) and columns [c0, c1) of out (row-major, ld per row) = drop(act(out + bias)), in
+   place, drop with the mask of out's flat index (dropoutApply's). */
+static void apply_epilogue_block(const Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1) {
   const float *bias = e->bias;
   const float al = e->alpha;
   if (!bias && e->act == ACT_LINEAR && !e->dropout) return;
-  for (size_t r = 0; r < rows; r++) {
+  for (size_t r = r0; r < r1; r++) {
     float *o = out + r * ld;
     if (bias) {
       if (e->lbias == 1)
@@ -478,7 +507,7 @@ static void apply_epilogue_cols(const Epilogue *e, float *out, size_t rows, size
 }
 
 /* out (rows x n, row-major) = act(out + bias), in place. */
-static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) { apply_epilogue_cols(e, out, rows, n, 0, n); }
+static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) { apply_epilogue_block(e, out, 0, rows, n, 0, n); }
 
 static inline uint32_t hash32(uint32_t x);
 
