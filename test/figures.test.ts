@@ -437,6 +437,32 @@ test('error curves: one line per run over its epochs, dashed reference lines, em
   assert.throws(() => errorCurvesSpec([{ name: 'x', history: [{ epoch: 0 }] }]), /no run has a positive test_error/);
 });
 
+test('error curves: where the histories have a validation error, a dashed line per run beside its test line', async () => {
+  const curves = [
+    { name: '1,000 labels', history: [0.08, 0.05, 0.03].map((e, epoch) => ({ epoch, test_error: e, val_error: e * 1.1 })) },
+    { name: 'all labels', history: [0.04, 0.02].map((e, epoch) => ({ epoch, test_error: e, val_error: e * 0.9 })) },
+  ];
+  const svg = await renderSvg(errorCurvesSpec(curves));
+  const paths =
+    groups(svg, 'mark-line role-mark')
+      .join('')
+      .match(/<path [^>]*>/g) ?? [];
+  assert.equal(paths.length, 4, 'a test and a validation line per run');
+  assert.equal(paths.filter((p) => /stroke-dasharray="5,3"/.test(p)).length, 2, 'the validation lines dashed');
+  assert.match(svg, />validation</);
+  assert.match(svg, /Validation and test error per epoch/);
+  const testOnly = await renderSvg(errorCurvesSpec(curves, { validation: false }));
+  assert.equal(
+    (
+      groups(testOnly, 'mark-line role-mark')
+        .join('')
+        .match(/<path /g) ?? []
+    ).length,
+    2,
+    'validation: false draws the test lines only',
+  );
+});
+
 // ------------------------------------------------------------------ as a reader sees them
 
 /** Text labels of the axis whose title is `title` (the labels of that axis group). */

@@ -824,8 +824,8 @@ export function classificationErrorSpec(bars: readonly ErrorBar[], opts: Classif
 export interface ErrorCurve {
   /** Legend entry of the run (e.g. '1,000 labels, seed 0'). */
   name: string;
-  /** Test error (a fraction) after each epoch; epoch counts from 0 as in the trainer's history. */
-  history: readonly { epoch: number; test_error?: number }[];
+  /** Test and validation error (fractions) after each epoch; epoch counts from 0 as in the trainer's history. */
+  history: readonly { epoch: number; test_error?: number; val_error?: number }[];
 }
 
 export interface ErrorCurvesOptions {
@@ -835,6 +835,8 @@ export interface ErrorCurvesOptions {
   height?: number;
   /** Horizontal reference lines (e.g. the AAE paper's errors), each with its own label. */
   references?: readonly { name: string; error: number }[];
+  /** Also draw each run's validation error (dashed) where its history has one: default true. */
+  validation?: boolean;
 }
 
 /** Tick values for a log axis over [lo, hi]: 1, 2, 3, 5 times each power of ten (and 1.5, 7 when few fit). */
@@ -853,10 +855,17 @@ export function logTicks(lo: number, hi: number): number[] {
   return ticks.length >= 4 ? ticks : pick([1, 1.5, 2, 3, 5, 7]);
 }
 
-/** Test error per epoch of several runs (log y: 10% and 1% read equally well), with optional reference lines. */
+/**
+ * Test error per epoch of several runs, and their validation error dashed where the histories have
+ * it (log y: 10% and 1% read equally well), with optional reference lines.
+ */
 export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurvesOptions = {}): FigureSpec {
-  const values = curves.flatMap((c) => c.history.filter((h) => typeof h.test_error === 'number' && h.test_error > 0).map((h) => ({ run: c.name, epoch: h.epoch + 1, error: h.test_error as number })));
-  if (values.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
+  const points = (split: 'test' | 'validation', key: 'test_error' | 'val_error') =>
+    curves.flatMap((c) => c.history.filter((h) => typeof h[key] === 'number' && (h[key] as number) > 0).map((h) => ({ run: c.name, split, epoch: h.epoch + 1, error: h[key] as number })));
+  const tests = points('test', 'test_error');
+  if (tests.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
+  const values = [...tests, ...(opts.validation === false ? [] : points('validation', 'val_error'))];
+  const both = values.length > tests.length;
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
   const refs = (opts.references ?? []).filter((r) => r.error > 0);
   // the domain leaves room above and below every line and reference (none sits on the border),
@@ -867,7 +876,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   const y = {
     field: 'error',
     type: 'quantitative' as const,
-    title: 'test error (log scale)',
+    title: both ? 'error (log scale)' : 'test error (log scale)',
     scale: { type: 'log' as const, domain, nice: false },
     axis: { format: '.2~%', values: ticks, grid: true },
   };
@@ -878,8 +887,26 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
       x: { field: 'epoch', type: 'quantitative' as const, title: 'epoch', scale: { domain: [1, lastEpoch], nice: false }, axis: epochAxis(lastEpoch) },
       y,
       color: { field: 'run', type: 'nominal' as const, title: 'run', sort: curves.map((c) => c.name), scale: { scheme: 'tableau10' }, legend: { labelLimit: 400 } },
+      ...(both
+        ? {
+            strokeDash: {
+              field: 'split',
+              type: 'nominal' as const,
+              title: 'split',
+              sort: ['test', 'validation'],
+              scale: {
+                domain: ['test', 'validation'],
+                range: [
+                  [1, 0],
+                  [5, 3],
+                ],
+              },
+            },
+          }
+        : {}),
       tooltip: [
         { field: 'run', type: 'nominal' as const },
+        { field: 'split', type: 'nominal' as const },
         { field: 'epoch', type: 'quantitative' as const },
         { field: 'error', type: 'quantitative' as const, format: '.2%' },
       ],
@@ -899,7 +926,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   }
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? 'Test error per epoch', opts.subtitle, (opts.width ?? 480) + 200),
+    title: title(opts.title ?? (both ? 'Validation and test error per epoch' : 'Test error per epoch'), opts.subtitle, (opts.width ?? 480) + 200),
     width: opts.width ?? 480,
     height: opts.height ?? 300,
     layer: layers,
