@@ -450,6 +450,7 @@ test('error curves: where the histories have a validation error, a dashed line p
   assert.equal(paths.length, 4, 'a test and a validation line per run');
   assert.equal(paths.filter((p) => /stroke-dasharray="5,3"/.test(p)).length, 2, 'the validation lines dashed');
   assert.match(svg, />validation</);
+  assert.match(svg, /stroke="#444" stroke-width="2" stroke-dasharray="5,3"/, 'the legend draws the validation dashes');
   assert.match(svg, /Validation and test error per epoch/);
   const testOnly = await renderSvg(errorCurvesSpec(curves, { validation: false }));
   assert.equal(

@@ -235,6 +235,17 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
       [100, 1, 0.012],
       [1000, read.classification.find((r) => r.labels === 1000)!.seed, 0.025],
     ]);
+    // between setups that record a validation error the figure's runs are chosen as the targets
+    // table chooses (bestGroup): the lower validation error, never the lower test error
+    const valRun = (seed: number, test: number, val: number, c: Parameters<typeof makeConfig>[0]) =>
+      fakeRun(100, seed, test, { config: makeConfig({ nLabeled: 100, seed, ...c }, 'paper'), history: [{ epoch: 0, test_error: test, val_error: val }] });
+    const lowTest = [0, 1].map((seed) => valRun(seed, 0.01, 0.03, { labeledShift: 1 }));
+    const lowVal = [0, 1].map((seed) => valRun(seed, 0.02, 0.015, { labeledNoiseStd: 0.1 }));
+    assert.deepEqual(
+      pick([...lowTest, ...lowVal]).map((r) => r[2]),
+      [0.02, 0.02],
+      'the setup with the lower validation error',
+    );
     assert.equal(classifyResultName(100, 30, 2), 'semi-supervised-N100-e30-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, noisy.config), 'semi-supervised-N100-e30-ln0.3-seed2.json');
     assert.equal(classifyResultName(100, 30, 2, makeConfig({}, 'paper-sgd')), 'semi-supervised-N100-e30-sgd-seed2.json');

@@ -279,20 +279,24 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
 }
 
 /**
- * Per number of labels (ascending), the trained runs of one setup: among the setups with the most
- * seeds, the one with the lowest mean test error. What a figure of the best measured runs shows.
+ * Per number of labels (ascending), the trained runs of the setup the targets table reports
+ * (bestGroup: the most seeds, then settings chosen on validation, then the lowest mean validation
+ * error): what a figure of the best measured runs shows.
  */
 export function bestClassificationRuns(results: ClassifyResult[]): ClassifyResult[] {
-  const mean = (g: ClassifyResult[]) => g.reduce((s, r) => s + (r.testError as number), 0) / g.length;
-  const best = new Map<number, ClassifyResult[]>();
-  for (const g of groupBy(
+  const groups = groupBy(
     results.filter((r) => sourceOf(r) === 'trained'),
     (r) => setupKey(r, r.labels),
-  )) {
-    const b = best.get(g[0].labels);
-    if (!b || g.length > b.length || (g.length === b.length && mean(g) < mean(b))) best.set(g[0].labels, g);
-  }
-  return [...best.keys()].sort((a, b) => a - b).flatMap((k) => [...best.get(k)!].sort((a, b) => a.seed - b.seed));
+  );
+  const labels = [...new Set(groups.map((g) => g[0].labels))].sort((a, b) => a - b);
+  return labels.flatMap((n) => [...(bestGroup(groups.filter((g) => g[0].labels === n)) ?? [])].sort((a, b) => a.seed - b.seed));
+}
+
+/** Per number of clusters (ascending), the runs of the setup the targets table reports (bestGroup). */
+export function bestClusteringRuns(results: ClusterResult[]): ClusterResult[] {
+  const groups = groupBy(results, (r) => setupKey(r, r.clusters));
+  const ks = [...new Set(groups.map((g) => g[0].clusters))].sort((a, b) => a - b);
+  return ks.flatMap((k) => [...(bestGroup(groups.filter((g) => g[0].clusters === k)) ?? [])].sort((a, b) => a.seed - b.seed));
 }
 
 export interface PriorMatchRow {

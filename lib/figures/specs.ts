@@ -901,6 +901,8 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
                   [5, 3],
                 ],
               },
+              // the dashes drawn in grey (the line's own legend entry would take no stroke colour here)
+              legend: { symbolType: 'stroke', symbolSize: 300, symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#444' } } } } },
             },
           }
         : {}),
