@@ -238,7 +238,7 @@ test('results aggregator: mean and sample std over seeds from hand-made files', 
     // between setups that record a validation error the figure's runs are chosen as the targets
     // table chooses (bestGroup): the lower validation error, never the lower test error
     const valRun = (seed: number, test: number, val: number, c: Parameters<typeof makeConfig>[0]) =>
-      fakeRun(100, seed, test, { config: makeConfig({ nLabeled: 100, seed, ...c }, 'paper'), history: [{ epoch: 0, test_error: test, val_error: val }] });
+      fakeRun(100, seed, test, { config: makeConfig({ nLabeled: 100, seed, ...c }, 'paper'), history: [{ epoch: 0, lr: 1e-4, seconds: 1, test_error: test, val_error: val }] });
     const lowTest = [0, 1].map((seed) => valRun(seed, 0.01, 0.03, { labeledShift: 1 }));
     const lowVal = [0, 1].map((seed) => valRun(seed, 0.02, 0.015, { labeledNoiseStd: 0.1 }));
     assert.deepEqual(
