@@ -1,7 +1,7 @@
 /**
  * The validation and test error per epoch of the runs the targets table reports (results/), as two
- * figures for README and docs/results.md: docs/figures/results-curves-classification.png and
- * docs/figures/results-curves-clustering.png. scripts/update-results-tables.py
+ * figures for README and docs/results.md: docs/curves/classification.png and
+ * docs/curves/clustering.png. scripts/update-results-tables.py
  * runs it after rewriting the tables.
  *
  *   npx tsx scripts/results-curves.ts [results-folder] [figures-folder]
@@ -13,7 +13,7 @@ import { writeFigure } from '../lib/display/render';
 
 const root = path.join(__dirname, '..');
 const resultsDir = process.argv[2] ?? path.join(root, 'results');
-const figuresDir = process.argv[3] ?? path.join(root, 'docs', 'figures');
+const figuresDir = process.argv[3] ?? path.join(root, 'docs', 'curves');
 const labelText = (n: number) => (n === 55000 ? 'all' : n.toLocaleString('en-US'));
 
 (async () => {
@@ -31,7 +31,7 @@ const labelText = (n: number) => (n === 55000 ? 'all' : n.toLocaleString('en-US'
         references: [...new Set(cls.map((r) => r.labels))].map((n) => ({ name: `paper, ${labelText(n)} labels`, error: PAPER_ERRORS[n].mean })),
       },
     );
-    written.push(...(await writeFigure(spec, path.join(figuresDir, 'results-curves-classification'), { svg: false })));
+    written.push(...(await writeFigure(spec, path.join(figuresDir, 'classification'), { svg: false })));
   }
   if (clu.length > 0) {
     const spec = errorCurvesSpec(
@@ -43,7 +43,7 @@ const labelText = (n: number) => (n === 55000 ? 'all' : n.toLocaleString('en-US'
         references: [...new Set(clu.map((r) => r.clusters))].map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
       },
     );
-    written.push(...(await writeFigure(spec, path.join(figuresDir, 'results-curves-clustering'), { svg: false })));
+    written.push(...(await writeFigure(spec, path.join(figuresDir, 'clustering'), { svg: false })));
   }
   console.log(`wrote ${written.map((f) => path.relative(root, f)).join(', ') || 'nothing (no results)'}`);
 })().catch((e) => {

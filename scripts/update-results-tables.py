@@ -5,7 +5,7 @@
 README.md: between <!-- targets-table --> and <!-- /targets-table -->, the targets table alone;
 between <!-- results-table --> and <!-- /results-table -->, the tables after it. docs/results.md:
 between its results-table markers, the whole output. Then scripts/results-curves.ts redraws
-docs/figures/results-curves-classification.png and -clustering.png.
+docs/curves/classification.png and clustering.png.
 """
 import os
 import re
@@ -34,5 +34,5 @@ put(os.path.join(REPO, "README.md"), "targets-table", targets)
 put(os.path.join(REPO, "README.md"), "results-table", rest)
 put(os.path.join(REPO, "docs/results.md"), "results-table", out)
 print("README.md and docs/results.md: tables rewritten from results/")
-# the curves of the runs the targets table reports (docs/figures/results-curves-*.png)
+# the curves of the runs the targets table reports (docs/curves/*.png)
 subprocess.run(["npx", "tsx", "scripts/results-curves.ts"], cwd=REPO, check=True)
