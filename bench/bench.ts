@@ -486,12 +486,12 @@ async function main(): Promise<void> {
       // The gauges again right before and right after a case with a floor: the machine's speed drifts
       // over a run (other tenants of the host), and the ratio should compare the step with the machine
       // as it is then. The faster of the two readings counts (the lower, stricter floor).
-      const gauged = work.has(c.id) && backend !== 'cpu' && backend !== 'wasm';
-      const before = gauged ? { gflops: matmulGflops(), bandwidth: memoryBandwidth() } : null;
+      const gauge = () => ({ gflops: matmulGflops(), bandwidth: memoryBandwidth() });
+      const before = work.has(c.id) && backend !== 'cpu' && backend !== 'wasm' ? gauge() : null;
       const t = timeCase(backend, c, data, p.warm, p.reps);
       timings.push(t);
       if (before) {
-        const after = { gflops: matmulGflops(), bandwidth: memoryBandwidth() };
+        const after = gauge();
         gauges.set(`${backend} ${c.id}`, { gflops: Math.max(before.gflops, after.gflops), bandwidth: Math.max(before.bandwidth, after.bandwidth) });
         console.log(
           `  (gauges before and after ${c.id}: matmul ${before.gflops.toFixed(1)} and ${after.gflops.toFixed(1)} GFLOP/s, memory copy ${before.bandwidth.toFixed(1)} and ${after.bandwidth.toFixed(1)} GB/s)`,

@@ -90,6 +90,11 @@ function groups(svg: string, cls: string): string[] {
 }
 
 const count = (s: string, sub: string) => s.split(sub).length - 1;
+/** The elements of a tag (e.g. 'path') drawn by the <g class="<cls>..."> groups of an SVG. */
+const marks = (svg: string, cls: string, tag: string) =>
+  groups(svg, cls)
+    .join('')
+    .match(new RegExp(`<${tag} [^>]*>`, 'g')) ?? [];
 const texts = (s: string) => [...s.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 
 /** Number of points drawn by the data symbols (not the legend's). */
@@ -407,32 +412,9 @@ test('error curves: one line per run over its epochs, dashed reference lines, em
     { name: 'all labels', history: [0.04, 0.02].map((e, epoch) => ({ epoch, test_error: e })) },
   ];
   const svg = await renderSvg(errorCurvesSpec(curves, { references: [{ name: 'AAE paper, 1,000 labels', error: 0.016 }] }));
-  assert.equal(
-    (
-      groups(svg, 'mark-line role-mark')
-        .join('')
-        .match(/<path /g) ?? []
-    ).length,
-    2,
-    'a line per run',
-  );
-  assert.equal(
-    (
-      groups(svg, 'mark-symbol role-mark')
-        .join('')
-        .match(/<path /g) ?? []
-    ).length,
-    5,
-    'a point per epoch',
-  );
-  assert.equal(
-    (
-      groups(svg, 'mark-rule role-mark')
-        .join('')
-        .match(/<line /g) ?? []
-    ).length,
-    1,
-  );
+  assert.equal(marks(svg, 'mark-line role-mark', 'path').length, 2, 'a line per run');
+  assert.equal(marks(svg, 'mark-symbol role-mark', 'path').length, 5, 'a point per epoch');
+  assert.equal(marks(svg, 'mark-rule role-mark', 'line').length, 1);
   assert.match(svg, /AAE paper, 1,000 labels/);
   assert.throws(() => errorCurvesSpec([{ name: 'x', history: [{ epoch: 0 }] }]), /no run has a positive test_error/);
 });
@@ -443,25 +425,14 @@ test('error curves: where the histories have a validation error, a dashed line p
     { name: 'all labels', history: [0.04, 0.02].map((e, epoch) => ({ epoch, test_error: e, val_error: e * 0.9 })) },
   ];
   const svg = await renderSvg(errorCurvesSpec(curves));
-  const paths =
-    groups(svg, 'mark-line role-mark')
-      .join('')
-      .match(/<path [^>]*>/g) ?? [];
+  const paths = marks(svg, 'mark-line role-mark', 'path');
   assert.equal(paths.length, 4, 'a test and a validation line per run');
   assert.equal(paths.filter((p) => /stroke-dasharray="5,3"/.test(p)).length, 2, 'the validation lines dashed');
   assert.match(svg, />validation</);
   assert.match(svg, /stroke="#444" stroke-width="2" stroke-dasharray="5,3"/, 'the legend draws the validation dashes');
   assert.match(svg, /Validation and test error per epoch/);
   const testOnly = await renderSvg(errorCurvesSpec(curves, { validation: false }));
-  assert.equal(
-    (
-      groups(testOnly, 'mark-line role-mark')
-        .join('')
-        .match(/<path /g) ?? []
-    ).length,
-    2,
-    'validation: false draws the test lines only',
-  );
+  assert.equal(marks(testOnly, 'mark-line role-mark', 'path').length, 2, 'validation: false draws the test lines only');
 });
 
 // ------------------------------------------------------------------ as a reader sees them

@@ -278,25 +278,28 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
     );
 }
 
+/** Per value of `keyOf` (ascending), the runs of the setup the targets table reports (bestGroup). */
+function bestRunsBy<T extends RunInfo & { testError: number | null }>(results: T[], keyOf: (r: T) => number): T[] {
+  const groups = groupBy(results, (r) => setupKey(r, keyOf(r)));
+  const keys = [...new Set(groups.map((g) => keyOf(g[0])))].sort((a, b) => a - b);
+  return keys.flatMap((k) => [...(bestGroup(groups.filter((g) => keyOf(g[0]) === k)) ?? [])].sort((a, b) => a.seed - b.seed));
+}
+
 /**
  * Per number of labels (ascending), the trained runs of the setup the targets table reports
  * (bestGroup: the most seeds, then settings chosen on validation, then the lowest mean validation
  * error): what a figure of the best measured runs shows.
  */
 export function bestClassificationRuns(results: ClassifyResult[]): ClassifyResult[] {
-  const groups = groupBy(
+  return bestRunsBy(
     results.filter((r) => sourceOf(r) === 'trained'),
-    (r) => setupKey(r, r.labels),
+    (r) => r.labels,
   );
-  const labels = [...new Set(groups.map((g) => g[0].labels))].sort((a, b) => a - b);
-  return labels.flatMap((n) => [...(bestGroup(groups.filter((g) => g[0].labels === n)) ?? [])].sort((a, b) => a.seed - b.seed));
 }
 
 /** Per number of clusters (ascending), the runs of the setup the targets table reports (bestGroup). */
 export function bestClusteringRuns(results: ClusterResult[]): ClusterResult[] {
-  const groups = groupBy(results, (r) => setupKey(r, r.clusters));
-  const ks = [...new Set(groups.map((g) => g[0].clusters))].sort((a, b) => a - b);
-  return ks.flatMap((k) => [...(bestGroup(groups.filter((g) => g[0].clusters === k)) ?? [])].sort((a, b) => a.seed - b.seed));
+  return bestRunsBy(results, (r) => r.clusters);
 }
 
 export interface PriorMatchRow {

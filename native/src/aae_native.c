@@ -77,27 +77,22 @@
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));           \
   if (argc != N) FAIL(NAME " takes " #N " arguments")
 
-/* A Float32Array argument: its data pointer (offset included) and length, or 0 on a type error. */
-static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  napi_typedarray_type type;
-  void *p = NULL;
-  size_t n = 0;
-  if (napi_get_typedarray_info(env, v, &type, &n, &p, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_float32_array) return 0;
-  *data = (float *)p;
-  *len = n;
-  return 1;
-}
-
-/* A typed array argument of the given type: its data pointer and length, or 0 on a type error. */
+/* A typed array argument of the given type: its data pointer (offset included) and length, or 0 on
+   a type error. */
 static int get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
   napi_typedarray_type type;
   if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) != napi_ok) return 0;
   return type == want;
+}
+
+/* A Float32Array argument: its data pointer (offset included) and length, or 0 on a type error. */
+static int get_f32(napi_env env, napi_value v, float **data, size_t *len) {
+  void *p = NULL;
+  if (!get_typed(env, v, napi_float32_array, &p, len)) return 0;
+  *data = (float *)p;
+  return 1;
 }
 
 static int get_i64(napi_env env, napi_value v, int64_t *out) {
@@ -196,11 +191,6 @@ struct Epilogue;
 static void apply_epilogue_block(const struct Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1);
 static void apply_epilogue(const struct Epilogue *e, float *out, size_t rows, size_t n);
 
-/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry, or for a
-   product with a transposed left operand (a weight gradient, x^T dy) rows [rows_at[p], rows_at[p + 1])
-   (each part then packs only its own rows of op(A), which the column split packs in every part),
-   then their epilogue (bias, activation, dropout, while they are in this thread's cache). Every value
-   is the same sum in the same order either way. */
 typedef void (*Gemm512Fn)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *);
 
 typedef struct {
@@ -215,26 +205,25 @@ typedef struct {
   int64_t rows_at[POOL_MAX + 1];
 } DenseJob;
 
-/* rows_at[0..parts]: the parts' row ranges, whole 8-row panels each. */
-static void split_rows(DenseJob *j, int parts) {
-  const int64_t panels = (j->g->m + 7) / 8;
+/* The parts' ranges, as even as whole units allow: by_rows, rows_at[0..parts] in 8-row panels; else
+   cols[0..parts] in STRIP-column strips. */
+static void split_parts(DenseJob *j, int parts) {
+  const int64_t size = j->by_rows ? j->g->m : j->g->n, unit = j->by_rows ? 8 : STRIP, units = (size + unit - 1) / unit;
+  int64_t *at = j->by_rows ? j->rows_at : j->cols;
   for (int p = 0; p <= parts; p++) {
-    const int64_t r = (panels * p / parts) * 8;
-    j->rows_at[p] = r < j->g->m ? r : j->g->m;
-  }
-}
-
-/* cols[0..parts]: the parts' column ranges, whole strips each, as even as the strips allow. */
-static void split_columns(DenseJob *j, int64_t strips, int parts) {
-  for (int p = 0; p <= parts; p++) {
-    const int64_t c = (strips * p / parts) * STRIP;
-    j->cols[p] = c < j->g->n ? c : j->g->n;
+    const int64_t v = (units * p / parts) * unit;
+    at[p] = v < size ? v : size;
   }
 }
 
 static float *pool_ws[POOL_MAX];
 static int64_t pool_ws_len[POOL_MAX];
 
+/* One product's share for pool part p: columns [cols[p], cols[p + 1]) of every batch entry, or for a
+   product with a transposed left operand (a weight gradient, x^T dy) rows [rows_at[p], rows_at[p + 1])
+   (each part then packs only its own rows of op(A), which the column split packs in every part),
+   then their epilogue (bias, activation, dropout, while they are in this thread's cache). Every value
+   is the same sum in the same order either way. */
 static void dense_part(const DenseJob *j, int p) {
   const GemmArgs *g = j->g;
   const int64_t m = g->m, n = g->n, k = g->k;
@@ -275,9 +264,7 @@ static uint64_t pool_gen = 0;
 static int pool_parts = 0, pool_pending = 0;
 static PoolFn pool_fn = NULL;
 static const void *pool_arg = NULL;
-#ifndef POOL_SPIN
 #define POOL_SPIN 5000
-#endif
 
 static uint64_t pool_start_gen[POOL_MAX]; /* the generation a worker was started in */
 
@@ -368,16 +355,14 @@ static int dense_run(const GemmArgs *g, int parts, const struct Epilogue *epi) {
   j.product = narrow ? gemm512_narrow : stream ? gemm512_stream : gemm512;
   /* a weight gradient's product (transposed left operand, many rows) splits its rows */
   j.by_rows = g->ta && !narrow && g->m >= 128 * (int64_t)parts;
-  split_columns(&j, strips, parts);
-  split_rows(&j, parts);
+  split_parts(&j, parts);
   const int64_t plain = gemm512_workspace(j.by_rows ? g->n : STRIP * ((strips + parts - 1) / parts) + STRIP);
   const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;
   pthread_mutex_lock(&dense_lock);
   const int running = pool_reserve(parts);
   if (running < parts) { /* a thread could not be started: split over those there are */
     parts = running;
-    split_columns(&j, strips, parts);
-    split_rows(&j, parts);
+    split_parts(&j, parts);
   }
   for (int p = 0; p < parts; p++) {
     if (pool_ws_len[p] < need) {
@@ -441,11 +426,18 @@ static void run_gemm_threads(const GemmArgs *g) {
 enum { ACT_LINEAR = 0, ACT_RELU = 1, ACT_RELU6 = 2, ACT_LEAKY = 3, ACT_SIGMOID = 4 };
 
 /* A product's epilogue: a bias (null, or n or 1 values) and an activation code with its alpha. */
+/* Dropout's counter-based mask of a seed and keep probability (see DropoutApply). */
+typedef struct {
+  uint32_t k1, k2, thr;
+  float scale;
+} DropoutMask;
+
+static DropoutMask dropout_mask(uint32_t seed, double keep);
+
 typedef struct Epilogue {
   /* dropout after the activation (fusedMatMul's optional seed and keepProb, as dropoutApply) */
   int dropout;
-  uint32_t k1, k2, thr;
-  float scale;
+  DropoutMask mask;
   float *bias;
   size_t lbias;
   int64_t act;
@@ -470,7 +462,7 @@ static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epil
   return NULL;
 }
 
-static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, uint32_t k1, uint32_t k2, uint32_t thr, float scale);
+static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, const DropoutMask *mask);
 
 /* Rows [r0, r1) and columns [c0, c1) of out (row-major, ld per row) = drop(act(out + bias)), in
    place, drop with the mask of out's flat index (dropoutApply's). */
@@ -502,14 +494,12 @@ static void apply_epilogue_block(const Epilogue *e, float *out, size_t r0, size_
       default:
         break;
     }
-    if (e->dropout) dropout_loop(out, (uint32_t)(r * ld + c0), (uint32_t)(r * ld + c1), e->k1, e->k2, e->thr, e->scale);
+    if (e->dropout) dropout_loop(out, (uint32_t)(r * ld + c0), (uint32_t)(r * ld + c1), &e->mask);
   }
 }
 
 /* out (rows x n, row-major) = act(out + bias), in place. */
 static void apply_epilogue(const Epilogue *e, float *out, size_t rows, size_t n) { apply_epilogue_block(e, out, 0, rows, n, 0, n); }
-
-static inline uint32_t hash32(uint32_t x);
 
 static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
   size_t argc = 16;
@@ -532,10 +522,7 @@ static napi_value FusedMatMul(napi_env env, napi_callback_info info) {
     if (keep < 1) {
       if (g.batch * g.m * g.n > 0xffffffffLL) FAIL("fusedMatMul: the output is too long for dropout");
       e.dropout = 1;
-      e.k1 = hash32((uint32_t)seed + 0x9e3779b9u);
-      e.k2 = hash32(e.k1 + 0x9e3779b9u);
-      e.thr = (uint32_t)floor(keep * 16777216.0);
-      e.scale = 1.0f / (float)keep;
+      e.mask = dropout_mask((uint32_t)seed, keep);
     }
   }
   if (run_gemm(&g, e.bias || e.act != ACT_LINEAR || e.dropout ? &e : NULL) != 0) FAIL("out of memory for a matrix product's workspace");
@@ -624,30 +611,6 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- Dropout: a counter-based keep mask, the same as dropoutMask in lib/nn/layers.ts computes in JavaScript. */
-
-/* Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
-static inline uint32_t hash32(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352du;
-  x ^= x >> 15;
-  x *= 0x846ca68bu;
-  x ^= x >> 16;
-  return x;
-}
-
-VECTOR_CLONES
-static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, uint32_t k1, uint32_t k2, uint32_t thr, float scale) {
-  for (uint32_t i = begin; i < end; i++) {
-    const uint32_t h = hash32(hash32(i ^ k1) + k2);
-    x[i] *= (h >> 8) < thr ? scale : 0.0f; /* a select, not a branch: the loop vectorises */
-  }
-}
-
-/* dropoutApply(x, seed, keepProb): x[i] *= (keep_i ? float32(1 / keepProb) : 0), in place, where
-   keep_i = (h_i >> 8) < floor(keepProb 2^24), h_i = hash32(hash32(i ^ k1) + k2), k1 = hash32(seed +
-   0x9e3779b9), k2 = hash32(k1 + 0x9e3779b9) (all mod 2^32). Each value depends only on the seed and
-   its index, so the loop has no dependency chain and vectorises. */
 /* ---- Gaussian noise: the common case of lib/random.ts's ziggurat (zigFast), the same bits. */
 
 VECTOR_CLONES
@@ -702,6 +665,38 @@ static napi_value ZigNormal(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* ---- Dropout: a counter-based keep mask, the same as dropoutMask in lib/nn/layers.ts computes in JavaScript. */
+
+/* Chris Wellons's lowbias32 integer hash (a bijection of 32-bit values). */
+static inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352du;
+  x ^= x >> 15;
+  x *= 0x846ca68bu;
+  x ^= x >> 16;
+  return x;
+}
+
+static DropoutMask dropout_mask(uint32_t seed, double keep) {
+  const uint32_t k1 = hash32(seed + 0x9e3779b9u);
+  return (DropoutMask){k1, hash32(k1 + 0x9e3779b9u), (uint32_t)floor(keep * 16777216.0), 1.0f / (float)keep};
+}
+
+VECTOR_CLONES
+static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, const DropoutMask *mask) {
+  const uint32_t k1 = mask->k1, k2 = mask->k2, thr = mask->thr;
+  const float scale = mask->scale;
+  for (uint32_t i = begin; i < end; i++) {
+    const uint32_t h = hash32(hash32(i ^ k1) + k2);
+    x[i] *= (h >> 8) < thr ? scale : 0.0f; /* a select, not a branch: the loop vectorises */
+  }
+}
+
+
+/* dropoutApply(x, seed, keepProb): x[i] *= (keep_i ? float32(1 / keepProb) : 0), in place, where
+   keep_i = (h_i >> 8) < floor(keepProb 2^24), h_i = hash32(hash32(i ^ k1) + k2), k1 = hash32(seed +
+   0x9e3779b9), k2 = hash32(k1 + 0x9e3779b9) (all mod 2^32). Each value depends only on the seed and
+   its index, so the loop has no dependency chain and vectorises. */
 static napi_value DropoutApply(napi_env env, napi_callback_info info) {
   ARGS(3, "dropoutApply");
   float *x;
@@ -712,9 +707,8 @@ static napi_value DropoutApply(napi_env env, napi_callback_info info) {
   double keep;
   if (!get_f64(env, argv[2], &keep) || !(keep > 0 && keep <= 1)) FAIL("dropoutApply: keepProb must be in (0, 1]");
   if (lx > 0xffffffffu) FAIL("dropoutApply: x is too long");
-  const uint32_t k1 = hash32((uint32_t)seed + 0x9e3779b9u), k2 = hash32(k1 + 0x9e3779b9u);
-  const uint32_t thr = (uint32_t)floor(keep * 16777216.0);
-  dropout_loop(x, 0, (uint32_t)lx, k1, k2, thr, 1.0f / (float)keep);
+  const DropoutMask mask = dropout_mask((uint32_t)seed, keep);
+  dropout_loop(x, 0, (uint32_t)lx, &mask);
   return NULL;
 }
 

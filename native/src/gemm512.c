@@ -5,8 +5,8 @@
  * micro-kernel (16 accumulators of 16 floats) runs over every panel and strip: per k, two loads of
  * B, eight broadcasts of A and sixteen FMAs. Column tails are stored with masks, row tails row by
  * row. A packed strip (KC x 32) stays in L1, a packed A block (MC x KC) in L2. A transposed op(B)
- * is packed by 16 x 16 register transposes. gemm512_stream packs op(B) one strip at a time instead, or reads an untransposed
- * op(B)'s full strips in place.
+ * is packed by 16 x 16 register transposes. gemm512_stream packs op(B) one strip at a time instead,
+ * or reads an untransposed op(B)'s full strips in place.
  */
 #include "gemm512.h"
 
@@ -35,6 +35,15 @@ int64_t gemm512_workspace(int64_t n) {
 int gemm512_available(void) {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") != 0;
+}
+
+/* 1 when the product has nothing to sum (m, n or k zero), C then zeroed unless beta is 1. */
+static int empty_product(int64_t m, int64_t n, int64_t k, float beta, float *c, int64_t ldc) {
+  if (m == 0 || n == 0) return 1;
+  if (k > 0) return 0;
+  if (beta == 0.0f)
+    for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
+  return 1;
 }
 
 /* r[0..15] (16 rows of 16 floats) transposed in place. */
@@ -209,12 +218,7 @@ __attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *a
 
 void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
              float *ws) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f)
-      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
-    return;
-  }
+  if (empty_product(m, n, k, beta, c, ldc)) return;
   const int64_t strips = (n + NR - 1) / NR;
   float *bp = ws;
   float *ap = ws + (int64_t)KC * NR * strips;
@@ -242,12 +246,7 @@ void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, in
    op(B) going out to L2 and back. The sums run in the same order as gemm512's. */
 void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
                     int64_t ldc, float *ws) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f)
-      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
-    return;
-  }
+  if (empty_product(m, n, k, beta, c, ldc)) return;
   float *bp = ws;
   float *ap = ws + (int64_t)KC * NR;
   const int64_t mp = ((m + MR - 1) / MR) * MR;
@@ -287,12 +286,7 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
    32-column strips of which these use one or two columns. */
 __attribute__((target("avx512f,fma"))) void gemm512_narrow(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                                                        int64_t ldb, float beta, float *c, int64_t ldc, float *ws) {
-  if (m == 0 || n == 0) return;
-  if (k == 0) {
-    if (beta == 0.0f)
-      for (int64_t i = 0; i < m; i++) memset(c + i * ldc, 0, sizeof(float) * (size_t)n);
-    return;
-  }
+  if (empty_product(m, n, k, beta, c, ldc)) return;
   const int64_t mp = ((m + MR - 1) / MR) * MR;
   float *ap = ws;
   for (int64_t k0 = 0; k0 < k; k0 += KC) {
