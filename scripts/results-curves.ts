@@ -7,14 +7,13 @@
  *   npx tsx scripts/results-curves.ts [results-folder] [figures-folder]
  */
 import * as path from 'node:path';
-import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, bestClassificationRuns, bestClusteringRuns, readResults } from '../lib/eval/results';
-import { errorCurvesSpec } from '../lib/figures/specs';
+import { bestClassificationRuns, bestClusteringRuns, readResults } from '../lib/eval/results';
+import { classificationCurvesSpec, clusteringCurvesSpec } from '../lib/figures/result-curves';
 import { writeFigure } from '../lib/display/render';
 
 const root = path.join(__dirname, '..');
 const resultsDir = process.argv[2] ?? path.join(root, 'results');
 const figuresDir = process.argv[3] ?? path.join(root, 'docs', 'curves');
-const labelText = (n: number) => (n === 55000 ? 'all' : n.toLocaleString('en-US'));
 
 (async () => {
   const read = readResults(resultsDir);
@@ -22,28 +21,10 @@ const labelText = (n: number) => (n === 55000 ? 'all' : n.toLocaleString('en-US'
   const clu = bestClusteringRuns(read.clustering);
   const written: string[] = [];
   if (cls.length > 0) {
-    const spec = errorCurvesSpec(
-      cls.map((r) => ({ name: `${labelText(r.labels)} labels, seed ${r.seed}`, history: r.history })),
-      {
-        title: 'Semi-supervised classification: the targets table’s runs',
-        subtitle: 'solid: test error, dashed: validation error; grey: the AAE paper',
-        width: 560,
-        references: [...new Set(cls.map((r) => r.labels))].map((n) => ({ name: `paper, ${labelText(n)} labels`, error: PAPER_ERRORS[n].mean })),
-      },
-    );
-    written.push(...(await writeFigure(spec, path.join(figuresDir, 'classification'), { svg: false })));
+    written.push(...(await writeFigure(classificationCurvesSpec(cls, { width: 560 }), path.join(figuresDir, 'classification'), { svg: false })));
   }
   if (clu.length > 0) {
-    const spec = errorCurvesSpec(
-      clu.map((r) => ({ name: `${r.clusters} clusters, seed ${r.seed}`, history: r.history })),
-      {
-        title: 'Unsupervised clustering: the targets table’s runs',
-        subtitle: 'solid: test error, dashed: validation error; grey: the AAE paper',
-        width: 560,
-        references: [...new Set(clu.map((r) => r.clusters))].map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
-      },
-    );
-    written.push(...(await writeFigure(spec, path.join(figuresDir, 'clustering'), { svg: false })));
+    written.push(...(await writeFigure(clusteringCurvesSpec(clu, { width: 560 }), path.join(figuresDir, 'clustering'), { svg: false })));
   }
   console.log(`wrote ${written.map((f) => path.relative(root, f)).join(', ') || 'nothing (no results)'}`);
 })().catch((e) => {

@@ -5,3 +5,4 @@ export * from './specs';
 export * from './data';
 export * from './experiment';
 export * from './clusters';
+export * from './result-curves';

@@ -1,0 +1,51 @@
+/**
+ * The validation and test error per epoch of the runs the targets table reports (results/), one
+ * figure for classification and one for clustering: README and docs/results.md show them
+ * (scripts/results-curves.ts writes them), notebooks 05 and 07 draw them inline.
+ */
+import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, type ClassifyResult, type ClusterResult } from '../eval/results';
+import { errorCurvesSpec, type FigureSpec } from './specs';
+
+const SUBTITLE = 'solid: test error, dashed: validation error; grey: the AAE paper';
+
+export interface CurvesOptions {
+  /** Plot width in pixels (errorCurvesSpec's default otherwise). */
+  width?: number;
+  /** Appended to the subtitle, e.g. where the learning rate drops. */
+  note?: string;
+}
+
+/** "all" for the 55,000-label runs, else the count. */
+export function labelCountText(n: number): string {
+  return n === 55000 ? 'all' : n.toLocaleString('en-US');
+}
+
+/** Semi-supervised classification runs (e.g. bestClassificationRuns' answer), each against the paper's error for its label count. */
+export function classificationCurvesSpec(runs: readonly ClassifyResult[], opts: CurvesOptions = {}): FigureSpec {
+  return errorCurvesSpec(
+    runs.map((r) => ({ name: `${labelCountText(r.labels)} labels, seed ${r.seed}`, history: r.history })),
+    {
+      title: 'Semi-supervised classification: the targets table’s runs',
+      subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
+      width: opts.width,
+      references: [...new Set(runs.map((r) => r.labels))]
+        .filter((n) => PAPER_ERRORS[n])
+        .map((n) => ({ name: `paper, ${labelCountText(n)} labels`, error: PAPER_ERRORS[n].mean })),
+    },
+  );
+}
+
+/** Unsupervised clustering runs (e.g. bestClusteringRuns' answer), each against the paper's error for its cluster count. */
+export function clusteringCurvesSpec(runs: readonly ClusterResult[], opts: CurvesOptions = {}): FigureSpec {
+  return errorCurvesSpec(
+    runs.map((r) => ({ name: `${r.clusters} clusters, seed ${r.seed}`, history: r.history })),
+    {
+      title: 'Unsupervised clustering: the targets table’s runs',
+      subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
+      width: opts.width,
+      references: [...new Set(runs.map((r) => r.clusters))]
+        .filter((k) => PAPER_CLUSTER_ERRORS[k])
+        .map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
+    },
+  );
+}
