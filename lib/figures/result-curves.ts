@@ -28,9 +28,7 @@ export function classificationCurvesSpec(runs: readonly ClassifyResult[], opts: 
       title: 'Semi-supervised classification: the targets table’s runs',
       subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
       width: opts.width,
-      references: [...new Set(runs.map((r) => r.labels))]
-        .filter((n) => PAPER_ERRORS[n])
-        .map((n) => ({ name: `paper, ${labelCountText(n)} labels`, error: PAPER_ERRORS[n].mean })),
+      references: [...new Set(runs.map((r) => r.labels))].filter((n) => PAPER_ERRORS[n]).map((n) => ({ name: `paper, ${labelCountText(n)} labels`, error: PAPER_ERRORS[n].mean })),
     },
   );
 }
@@ -43,9 +41,7 @@ export function clusteringCurvesSpec(runs: readonly ClusterResult[], opts: Curve
       title: 'Unsupervised clustering: the targets table’s runs',
       subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
       width: opts.width,
-      references: [...new Set(runs.map((r) => r.clusters))]
-        .filter((k) => PAPER_CLUSTER_ERRORS[k])
-        .map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
+      references: [...new Set(runs.map((r) => r.clusters))].filter((k) => PAPER_CLUSTER_ERRORS[k]).map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
     },
   );
 }
