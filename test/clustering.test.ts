@@ -79,6 +79,25 @@ test('clustering regularisers pull a collapsed head apart: after a few steps the
   assert.ok(withBoth > without, `clusters in use: ${withBoth} with the regularisers, ${without} without`);
 });
 
+test('the consistency regulariser reads its warp: turned and scaled batches train the head otherwise than whole-pixel moves; without the regulariser the warp does nothing', async () => {
+  const probabilities = async (over: Partial<AAEConfig>) => {
+    const exp = createExperiment(small({ trainSize: 200, epochs: 1, ...over }));
+    try {
+      await exp.trainer.run({ epochs: 1, evalSize: 100 });
+      return (exp.model as SemiSupervisedAAE).classProbabilities(exp.data.validation!.images.subarray(0, 50 * 784));
+    } finally {
+      exp.model.dispose();
+    }
+  };
+  const moved = await probabilities({ headConsistency: 1 });
+  assert.deepEqual(await probabilities({ headConsistency: 1 }), moved, 'seeded');
+  assert.notDeepEqual(await probabilities({ headConsistency: 1, consistencyRotate: 20 }), moved, 'turned');
+  assert.notDeepEqual(await probabilities({ headConsistency: 1, consistencyScale: 0.2 }), moved, 'scaled');
+  assert.deepEqual(await probabilities({ consistencyRotate: 20 }), await probabilities({}), 'no regulariser, no warp');
+  assert.throws(() => small({ consistencyRotate: 91 }), /consistencyRotate must be from 0 to 90/);
+  assert.throws(() => small({ consistencyScale: 1 }), /consistencyScale must be from 0 to below 1/);
+});
+
 test('cluster labels: each cluster takes the label of the validation image it is most confident of; the error follows', () => {
   const exp = createExperiment(small());
   try {
@@ -166,6 +185,12 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.equal(await resultsMain([...semi, '--head-balance', '1', '--head-consistency', '2']), 0);
     const r3 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-hb1-hc2-seed0.json'), 'utf8')) as ClassifyResult;
     assert.deepEqual([r3.config.headBalance, r3.config.headConsistency], [1, 2]);
+    // the consistency regulariser's warp: in the config, the result name and the table's head regularisers column
+    assert.equal(await resultsMain([...semi, '--head-consistency', '2', '--consistency-rotate', '15', '--consistency-scale', '0.1']), 0);
+    const r4 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-hc2-cr15-cs0.1-seed0.json'), 'utf8')) as ClassifyResult;
+    assert.deepEqual([r4.config.consistencyRotate, r4.config.consistencyScale], [15, 0.1]);
+    assert.match(resultsMarkdown(readResults(results)), /\| consistency 2 \(turned ±15°, scaled ±0\.1\) \|/);
+    assert.equal(await resultsMain([...semi, '--consistency-rotate', '91']), 2, 'a turn beyond 90 degrees is refused');
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultMnistDir, loadMnist, loadMnistRaw, readIdxImages, readIdxLabels, readImageSet, DataError } from '../lib/data/mnist';
-import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch, shiftImages } from '../lib/data/batches';
+import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch, shiftImages, warpImages } from '../lib/data/batches';
 import { Rng } from '../lib/random';
 
 test('reads the real MNIST IDX files: counts, label histogram, pixel range', () => {
@@ -149,4 +149,56 @@ test('shiftImages: each image moved by its own whole-pixel offset within the bou
   assert.deepEqual(rng.getState(), before, 'maxShift 0 draws nothing');
   assert.throws(() => shiftImages(x, 28, new Rng(0)), /maxShift must be an integer from 0 to 27, got 28/);
   assert.throws(() => shiftImages(new Float32Array(100), 1, new Rng(0)), /100 values are not whole 28x28 images/);
+});
+
+test('warpImages: each image turned, scaled and moved about its centre within the bounds, bilinear, seeded', () => {
+  // One bright 2x2 square per image, 8 px right of the centre (13.5, 13.5): the warp moves its
+  // centroid to centre + s R (offset) + d, so its distance from the centre (without a move) is 8 s
+  // and its angle the turn.
+  const n = 300;
+  const x = new Float32Array(n * 784);
+  for (let i = 0; i < n; i++)
+    for (const [r, c] of [
+      [13, 21],
+      [13, 22],
+      [14, 21],
+      [14, 22],
+    ])
+      x[i * 784 + r * 28 + c] = 1;
+  const centroid = (img: Float32Array) => {
+    let m = 0,
+      mr = 0,
+      mc = 0;
+    for (let r = 0; r < 28; r++)
+      for (let c = 0; c < 28; c++) {
+        const v = img[r * 28 + c];
+        m += v;
+        mr += v * r;
+        mc += v * c;
+      }
+    return { mass: m, r: mr / m - 13.5, c: mc / m - 13.5 };
+  };
+  assert.deepEqual(warpImages(x, { rotate: 0, scale: 0, shift: 0 }, new Rng(1)), x, 'no warp copies');
+  const turned = warpImages(x, { rotate: 30, scale: 0, shift: 0 }, new Rng(2));
+  const angles: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = centroid(turned.subarray(i * 784, (i + 1) * 784));
+    assert.ok(Math.abs(Math.hypot(p.r, p.c) - 8) < 0.25, `image ${i}: a turn keeps the distance from the centre (${Math.hypot(p.r, p.c)})`);
+    assert.ok(Math.abs(p.mass - 4) < 0.4, `image ${i}: bilinear resampling keeps the mass (${p.mass})`);
+    angles.push((Math.atan2(-p.r, p.c) * 180) / Math.PI);
+  }
+  assert.ok(Math.max(...angles.map(Math.abs)) <= 30.5, 'every turn within ±30 degrees');
+  assert.ok(Math.min(...angles) < -25 && Math.max(...angles) > 25, 'turns spread over the range');
+  const scaled = warpImages(x, { rotate: 0, scale: 0.2, shift: 0 }, new Rng(3));
+  const dist = Array.from({ length: n }, (_, i) => centroid(scaled.subarray(i * 784, (i + 1) * 784)).c);
+  assert.ok(Math.min(...dist) > 8 * 0.8 - 0.3 && Math.max(...dist) < 8 * 1.2 + 0.3, 'scales within 1 ± 0.2');
+  assert.ok(Math.min(...dist) < 6.9 && Math.max(...dist) > 9.1, 'scales spread over the range');
+  const moved = warpImages(x, { rotate: 0, scale: 0, shift: 2 }, new Rng(4));
+  for (let i = 0; i < n; i++) {
+    const p = centroid(moved.subarray(i * 784, (i + 1) * 784));
+    assert.ok(Math.abs(p.c - 8) <= 2.01 && Math.abs(p.r) <= 2.01, `image ${i}: moved within ±2 px`);
+  }
+  assert.deepEqual(warpImages(x, { rotate: 30, scale: 0.2, shift: 2 }, new Rng(5)), warpImages(x, { rotate: 30, scale: 0.2, shift: 2 }, new Rng(5)), 'same seed, same warps');
+  assert.equal(x[13 * 28 + 21], 1, 'the input is left alone');
+  assert.throws(() => warpImages(new Float32Array(100), { rotate: 1, scale: 0, shift: 0 }, new Rng(0)), /100 values are not whole 28x28 images/);
 });

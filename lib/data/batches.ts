@@ -87,6 +87,61 @@ export function shiftImages(x: Float32Array, maxShift: number, rng: Rng, shape: 
   return out;
 }
 
+/** The largest random rotation, scaling and translation of warpImages. */
+export interface Warp {
+  /** degrees: each image turns by a uniform angle in [-rotate, rotate] */
+  rotate: number;
+  /** each image scales by a uniform factor in [1 - scale, 1 + scale] */
+  scale: number;
+  /** pixels: each image moves by a uniform (dx, dy), each in [-shift, shift] */
+  shift: number;
+}
+
+/**
+ * Every image of x turned, scaled and moved about its centre by its own random amounts (Warp),
+ * resampled bilinearly; what comes in from outside the frame is 0. Returns a new array; draws four
+ * numbers per image from rng.
+ */
+export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageShape = MNIST_SHAPE): Float32Array {
+  const H = shape.height;
+  const W = shape.width;
+  const C = shape.channels;
+  const P = pixelsOf(shape);
+  if (x.length % P !== 0) throw new ConfigError(`warpImages: ${x.length} values are not whole ${shapeText(shape)} images`);
+  const out = new Float32Array(x.length);
+  const cy = (H - 1) / 2;
+  const cx = (W - 1) / 2;
+  const at = (base: number, r: number, c: number, ch: number) => (r >= 0 && r < H && c >= 0 && c < W ? x[base + (r * W + c) * C + ch] : 0);
+  for (let i = 0; i < x.length / P; i++) {
+    const angle = ((2 * rng.uniform() - 1) * warp.rotate * Math.PI) / 180;
+    const s = 1 + (2 * rng.uniform() - 1) * warp.scale;
+    const dx = (2 * rng.uniform() - 1) * warp.shift;
+    const dy = (2 * rng.uniform() - 1) * warp.shift;
+    // destination p = centre + s R (q - centre) + d, so the source q = centre + R^T (p - centre - d) / s
+    const cos = Math.cos(angle) / s;
+    const sin = Math.sin(angle) / s;
+    const base = i * P;
+    for (let r = 0; r < H; r++) {
+      for (let c = 0; c < W; c++) {
+        const u = c - cx - dx;
+        const v = r - cy - dy;
+        const sc = cx + cos * u + sin * v;
+        const sr = cy - sin * u + cos * v;
+        const r0 = Math.floor(sr);
+        const c0 = Math.floor(sc);
+        const fr = sr - r0;
+        const fc = sc - c0;
+        for (let ch = 0; ch < C; ch++) {
+          const top = at(base, r0, c0, ch) * (1 - fc) + at(base, r0, c0 + 1, ch) * fc;
+          const bottom = at(base, r0 + 1, c0, ch) * (1 - fc) + at(base, r0 + 1, c0 + 1, ch) * fc;
+          out[base + (r * W + c) * C + ch] = top * (1 - fr) + bottom * fr;
+        }
+      }
+    }
+  }
+  return out;
+}
+
 /** One-hot rows for labels. */
 export function oneHot(labels: ArrayLike<number>, n = DIGIT_NAMES.length): Float32Array {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`oneHot: n must be a positive integer, got ${String(n)}`);

@@ -96,8 +96,10 @@ export function classifyResultName(labels: number, epochs: number, seed: number,
 export { runVariant };
 
 /** The categorical head's regularisers as a table cell: 'balance 10, consistency 10', or '-' (none: the paper's model). */
-export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' | 'headConsistency'>>): string {
-  const parts = [cfg.headBalance ? `balance ${cfg.headBalance}` : '', cfg.headConsistency ? `consistency ${cfg.headConsistency}` : ''].filter(Boolean);
+export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' | 'headConsistency' | 'consistencyRotate' | 'consistencyScale'>>): string {
+  const warp = [cfg.consistencyRotate ? `turned ±${cfg.consistencyRotate}°` : '', cfg.consistencyScale ? `scaled ±${cfg.consistencyScale}` : ''].filter(Boolean);
+  const consistency = cfg.headConsistency ? `consistency ${cfg.headConsistency}${warp.length ? ` (${warp.join(', ')})` : ''}` : '';
+  const parts = [cfg.headBalance ? `balance ${cfg.headBalance}` : '', consistency].filter(Boolean);
   return parts.length ? parts.join(', ') : '-';
 }
 
@@ -232,6 +234,8 @@ export interface ClassificationRow {
   /** The categorical head's regularisers (0: off, the paper's model). */
   headBalance: number;
   headConsistency: number;
+  consistencyRotate: number;
+  consistencyScale: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -260,6 +264,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       labeledShift: g[0].config.labeledShift ?? 0,
       headBalance: g[0].config.headBalance ?? 0,
       headConsistency: g[0].config.headConsistency ?? 0,
+      consistencyRotate: g[0].config.consistencyRotate ?? 0,
+      consistencyScale: g[0].config.consistencyScale ?? 0,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
@@ -274,7 +280,9 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
         a.labeledNoise - b.labeledNoise ||
         a.labeledShift - b.labeledShift ||
         a.headBalance - b.headBalance ||
-        a.headConsistency - b.headConsistency,
+        a.headConsistency - b.headConsistency ||
+        a.consistencyRotate - b.consistencyRotate ||
+        a.consistencyScale - b.consistencyScale,
     );
 }
 

@@ -70,6 +70,16 @@ export interface AAEConfig extends DataConfig, TrainConfig {
    * to ±2 pixels against those for the batch itself (held fixed); 0 = none (the paper).
    */
   headConsistency: number;
+  /**
+   * Semi-supervised and clustering, with headConsistency: the largest turn (degrees) of the batch
+   * the head must agree with, each image its own uniform angle in [-consistencyRotate,
+   * consistencyRotate]. With consistencyScale, 0 for both moves the batch by whole pixels (±2);
+   * otherwise every image is turned, scaled and moved (by up to ±2 px, not only whole ones) and
+   * resampled bilinearly (warpImages).
+   */
+  consistencyRotate: number;
+  /** With headConsistency: the largest relative scaling of the batch the head must agree with, each image by its own factor in [1 - s, 1 + s] (see consistencyRotate). */
+  consistencyScale: number;
 }
 
 const ORIGINAL: AAEConfig = {
@@ -100,6 +110,8 @@ const ORIGINAL: AAEConfig = {
   clusters: 16,
   headBalance: 0,
   headConsistency: 0,
+  consistencyRotate: 0,
+  consistencyScale: 0,
   nLabeled: 5000,
   labeledFrom: 'validation',
   trainSize: 0,
@@ -263,6 +275,8 @@ export function validateConfig(cfg: AAEConfig): void {
   if (!(cfg.noiseStd >= 0 && Number.isFinite(cfg.noiseStd))) throw new ConfigError(`noiseStd must be >= 0, got ${cfg.noiseStd}`);
   checkPositiveInt('clusters', cfg.clusters, 1000);
   if (!(cfg.headConsistency >= 0 && cfg.headConsistency <= 100)) throw new ConfigError(`headConsistency must be from 0 to 100, got ${cfg.headConsistency}`);
+  if (!(cfg.consistencyRotate >= 0 && cfg.consistencyRotate <= 90)) throw new ConfigError(`consistencyRotate must be from 0 to 90 (degrees), got ${cfg.consistencyRotate}`);
+  if (!(cfg.consistencyScale >= 0 && cfg.consistencyScale < 1)) throw new ConfigError(`consistencyScale must be from 0 to below 1, got ${cfg.consistencyScale}`);
   if (!(cfg.headBalance >= 0 && cfg.headBalance <= 100)) throw new ConfigError(`headBalance must be from 0 to 100, got ${cfg.headBalance}`);
   if (cfg.model === 'clustering' && cfg.clusters < 2) throw new ConfigError(`clusters must be at least 2 for the clustering model, got ${cfg.clusters}`);
   validateTrainConfig(cfg);

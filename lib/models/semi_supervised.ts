@@ -22,7 +22,7 @@ import { LayersNetwork, type Network } from '../nn/network';
 import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
-import { oneHot, shiftImages, type Batch } from '../data/batches';
+import { oneHot, shiftImages, warpImages, type Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
@@ -31,6 +31,13 @@ import { Rng } from '../random';
 const CONSISTENCY_SHIFT = 2;
 
 export class SemiSupervisedAAE extends AAEBase {
+  /** The batch the consistency regulariser's head must agree with: moved by whole pixels, or turned, scaled and moved (consistencyRotate, consistencyScale). */
+  private consistencyMove(x: Float32Array, rng: Rng): Float32Array {
+    const shift = Math.min(CONSISTENCY_SHIFT, Math.min(this.shape.height, this.shape.width) - 1);
+    const { consistencyRotate: rotate, consistencyScale: scale } = this.config;
+    return rotate > 0 || scale > 0 ? warpImages(x, { rotate, scale, shift }, rng, this.shape) : shiftImages(x, shift, rng, this.shape);
+  }
+
   /**
    * 'semi_supervised': a K-way label head (the data set's classes; MNIST: 10) trained on labeled batches too; 'clustering' (the paper's
    * unsupervised clustering AAE): the same architecture with a K-way head (config.clusters) and no
@@ -127,7 +134,7 @@ export class SemiSupervisedAAE extends AAEBase {
         return discriminatorLoss(this.yDiscriminator, yReal, tf.softmax(logits) as tf.Tensor2D, drop);
       }, dLr);
       // Consistency: the head's probabilities for the batch (no dropout, held fixed) are the target for the moved batch.
-      const moved = consistency > 0 ? this.imagesTensor(shiftImages(batch.xNoised, Math.min(CONSISTENCY_SHIFT, Math.min(this.shape.height, this.shape.width) - 1), rng, this.shape), B) : null;
+      const moved = consistency > 0 ? this.imagesTensor(this.consistencyMove(batch.xNoised, rng), B) : null;
       const target = moved ? tf.tidy(() => tf.softmax(this.encodeBoth(xn, null).logits) as tf.Tensor2D) : null;
       if (moved && target) held.push(moved, target);
       const generator = this.optimizers.generator.minimize(() => {
