@@ -4,7 +4,7 @@
  * (scripts/results-curves.ts writes them), notebooks 05 and 07 draw them inline.
  */
 import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, type ClassifyResult, type ClusterResult } from '../eval/results';
-import { errorCurvesSpec, type FigureSpec } from './specs';
+import { errorCurvesSpec, type ErrorCurve, type FigureSpec } from './specs';
 
 const SUBTITLE = 'solid: test error, dashed: validation error; grey: the AAE paper';
 
@@ -20,28 +20,29 @@ export function labelCountText(n: number): string {
   return n === 55000 ? 'all' : n.toLocaleString('en-US');
 }
 
+/** The runs' validation and test error per epoch under `title`, with the paper's errors as reference lines. */
+function targetCurvesSpec(title: string, curves: ErrorCurve[], references: { name: string; error: number }[], opts: CurvesOptions): FigureSpec {
+  return errorCurvesSpec(curves, { title, subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE, width: opts.width, references });
+}
+
 /** Semi-supervised classification runs (e.g. bestClassificationRuns' answer), each against the paper's error for its label count. */
 export function classificationCurvesSpec(runs: readonly ClassifyResult[], opts: CurvesOptions = {}): FigureSpec {
-  return errorCurvesSpec(
+  const counts = [...new Set(runs.map((r) => r.labels))].filter((n) => PAPER_ERRORS[n]);
+  return targetCurvesSpec(
+    'Semi-supervised classification: the targets table’s runs',
     runs.map((r) => ({ name: `${labelCountText(r.labels)} labels, seed ${r.seed}`, history: r.history })),
-    {
-      title: 'Semi-supervised classification: the targets table’s runs',
-      subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
-      width: opts.width,
-      references: [...new Set(runs.map((r) => r.labels))].filter((n) => PAPER_ERRORS[n]).map((n) => ({ name: `paper, ${labelCountText(n)} labels`, error: PAPER_ERRORS[n].mean })),
-    },
+    counts.map((n) => ({ name: `paper, ${labelCountText(n)} labels`, error: PAPER_ERRORS[n].mean })),
+    opts,
   );
 }
 
 /** Unsupervised clustering runs (e.g. bestClusteringRuns' answer), each against the paper's error for its cluster count. */
 export function clusteringCurvesSpec(runs: readonly ClusterResult[], opts: CurvesOptions = {}): FigureSpec {
-  return errorCurvesSpec(
+  const counts = [...new Set(runs.map((r) => r.clusters))].filter((k) => PAPER_CLUSTER_ERRORS[k]);
+  return targetCurvesSpec(
+    'Unsupervised clustering: the targets table’s runs',
     runs.map((r) => ({ name: `${r.clusters} clusters, seed ${r.seed}`, history: r.history })),
-    {
-      title: 'Unsupervised clustering: the targets table’s runs',
-      subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE,
-      width: opts.width,
-      references: [...new Set(runs.map((r) => r.clusters))].filter((k) => PAPER_CLUSTER_ERRORS[k]).map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
-    },
+    counts.map((k) => ({ name: `paper, ${k} clusters`, error: PAPER_CLUSTER_ERRORS[k].mean })),
+    opts,
   );
 }
