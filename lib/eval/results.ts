@@ -119,6 +119,11 @@ export function priorMatchResultName(prior: string, epochs: number, seed: number
   return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
 }
 
+/** A number of labels as the tables and figures write it: "all" for the 55,000-label runs, else the count. */
+export function labelCountText(n: number): string {
+  return n === 55000 ? 'all' : n.toLocaleString('en-US');
+}
+
 /** The AAE paper's semi-supervised MNIST test errors (fractions), by number of labels. */
 export const PAPER_ERRORS: Record<number, { mean: number; spread: number }> = {
   100: { mean: 0.019, spread: 0.001 },
@@ -511,7 +516,7 @@ export function targetRows(read: ReadResults): TargetRow[] {
   return [
     ...Object.entries(PAPER_ERRORS).map(([n, paper]) =>
       targetRow(
-        `${Number(n) === 55000 ? 'all' : Number(n).toLocaleString('en-US')} labels`,
+        `${labelCountText(Number(n))} labels`,
         paper,
         bestGroup(cls.filter((g) => g[0].labels === Number(n))),
         (r) => `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` + headText(r.config),

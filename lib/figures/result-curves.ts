@@ -3,7 +3,7 @@
  * figure for classification and one for clustering: README and docs/results.md show them
  * (scripts/results-curves.ts writes them), notebooks 05 and 07 draw them inline.
  */
-import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, type ClassifyResult, type ClusterResult } from '../eval/results';
+import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, labelCountText, type ClassifyResult, type ClusterResult } from '../eval/results';
 import { errorCurvesSpec, type ErrorCurve, type FigureSpec } from './specs';
 
 const SUBTITLE = 'solid: test error, dashed: validation error; grey: the AAE paper';
@@ -13,11 +13,6 @@ export interface CurvesOptions {
   width?: number;
   /** Appended to the subtitle, e.g. where the learning rate drops. */
   note?: string;
-}
-
-/** "all" for the 55,000-label runs, else the count. */
-export function labelCountText(n: number): string {
-  return n === 55000 ? 'all' : n.toLocaleString('en-US');
 }
 
 /** The runs' validation and test error per epoch under `title`, with the paper's errors as reference lines. */
