@@ -191,6 +191,12 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.deepEqual([r4.config.consistencyRotate, r4.config.consistencyScale], [15, 0.1]);
     assert.match(resultsMarkdown(readResults(results)), /\| consistency 2 \(turned ±15°, scaled ±0\.1\) \|/);
     assert.equal(await resultsMain([...semi, '--consistency-rotate', '91']), 2, 'a turn beyond 90 degrees is refused');
+    // the labeled batches' warp: in the config, the result name and the table's labeled batches column
+    assert.equal(await resultsMain([...semi, '--labeled-shift', '2', '--labeled-rotate', '10', '--labeled-scale', '0.05']), 0);
+    const r5 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-ls2-lrot10-lsc0.05-seed0.json'), 'utf8')) as ClassifyResult;
+    assert.deepEqual([r5.config.labeledShift, r5.config.labeledRotate, r5.config.labeledScale], [2, 10, 0.05]);
+    assert.match(resultsMarkdown(readResults(results)), /\| shift ±2 px, turned ±10°, scaled ±0\.05 \|/);
+    assert.equal(await resultsMain([...semi, '--labeled-scale', '1']), 2, 'a scaling of 1 or more is refused');
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

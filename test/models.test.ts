@@ -313,7 +313,8 @@ test('labeledNoiseStd: labeled batches get input noise only when asked (the orig
 });
 
 test('labeledShift: labeled batches are moved only when asked, before the labeled noise; the unlabeled images are the same', async () => {
-  type Seen = { moved: number; noise: number; unlabeled: Float32Array };
+  // offGrid: the share of the clean labeled pixels that are not a multiple of 1/255 (MNIST's values): resampled, not moved whole
+  type Seen = { moved: number; noise: number; offGrid: number; unlabeled: Float32Array };
   const runWith = async (over: object): Promise<Seen[]> => {
     const seen: Seen[] = [];
     const exp = createExperiment(quickConfig('semi_supervised', { epochs: 1, trainSize: 200, nLabeled: 100, ...over }));
@@ -336,7 +337,8 @@ test('labeledShift: labeled batches are moved only when asked, before the labele
         }
         let d = 0;
         for (let i = 0; i < labeled.x.length; i++) d += (labeled.xNoised[i] - labeled.x[i]) ** 2;
-        seen.push({ moved: moved / labeled.size, noise: Math.sqrt(d / labeled.x.length), unlabeled: batch.x.slice() });
+        const offGrid = labeled.x.filter((v) => Math.abs(v * 255 - Math.round(v * 255)) > 1e-3).length / labeled.x.length;
+        seen.push({ moved: moved / labeled.size, noise: Math.sqrt(d / labeled.x.length), offGrid, unlabeled: batch.x.slice() });
       }
       return step(batch, labeled, lr, rng);
     };
@@ -347,7 +349,14 @@ test('labeledShift: labeled batches are moved only when asked, before the labele
   const plain = await runWith({});
   const shifted = await runWith({ labeledShift: 2 });
   const both = await runWith({ labeledShift: 2, labeledNoiseStd: 0.3 });
-  assert.ok(plain.length >= 4 && plain.every((s) => s.moved === 0 && s.noise === 0));
+  const warped = await runWith({ labeledShift: 2, labeledRotate: 15, labeledScale: 0.1, labeledNoiseStd: 0.3 });
+  assert.ok(plain.length >= 4 && plain.every((s) => s.moved === 0 && s.noise === 0 && s.offGrid === 0));
+  assert.ok(shifted.every((s) => s.offGrid === 0) && both.every((s) => s.offGrid === 0), 'whole-pixel moves keep the pixel values');
+  // turned and scaled: every image resampled (a good share of its pixels between MNIST's values), then the noise
+  assert.ok(
+    warped.every((s) => s.moved === 1 && s.offGrid > 0.05 && Math.abs(s.noise - 0.3) < 0.01),
+    `warped ${warped.map((s) => `${s.moved} ${s.offGrid.toFixed(3)} ${s.noise.toFixed(3)}`)}`,
+  );
   // 24 of 25 offsets move an image; a digit's frame edges are blank, so a move always changes it
   assert.ok(
     shifted.every((s) => s.moved > 0.8 && s.noise === 0),
@@ -362,6 +371,12 @@ test('labeledShift: labeled batches are moved only when asked, before the labele
     shifted.map((s) => s.unlabeled),
     plain.map((s) => s.unlabeled),
   );
+  assert.deepEqual(
+    warped.map((s) => s.unlabeled),
+    plain.map((s) => s.unlabeled),
+  );
+  assert.throws(() => makeConfig({ labeledRotate: 91 }), /labeledRotate must be from 0 to 90 \(degrees\), got 91/);
+  assert.throws(() => makeConfig({ labeledScale: 1 }), /labeledScale must be from 0 to below 1, got 1/);
 });
 
 function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {

@@ -34,6 +34,15 @@ export interface DataConfig {
    * [-labeledShift, labeledShift] per axis, before the labeled noise; the original: 0, unmoved).
    */
   labeledShift: number;
+  /**
+   * Semi-supervised: the largest turn (degrees) of the labeled images of the cross-entropy phase,
+   * each image its own uniform angle in [-labeledRotate, labeledRotate]. With labeledScale, 0 for
+   * both moves them by whole pixels only (labeledShift); otherwise each image is turned, scaled and
+   * moved (by up to ±labeledShift px, not only whole ones) and resampled bilinearly (warpImages).
+   */
+  labeledRotate: number;
+  /** Semi-supervised: the largest relative scaling of the labeled images, each by its own factor in [1 - s, 1 + s] (see labeledRotate). */
+  labeledScale: number;
   /** Semi-supervised: number of labeled examples. */
   nLabeled: number;
   /**
@@ -106,6 +115,8 @@ export function validateDataConfig(cfg: DataConfig): void {
   if (!Number.isInteger(cfg.labeledShift) || cfg.labeledShift < 0 || cfg.labeledShift > MAX_LABELED_SHIFT) {
     throw new ConfigError(`labeledShift must be an integer from 0 to ${MAX_LABELED_SHIFT} (pixels), got ${cfg.labeledShift}`);
   }
+  if (!(cfg.labeledRotate >= 0 && cfg.labeledRotate <= 90)) throw new ConfigError(`labeledRotate must be from 0 to 90 (degrees), got ${cfg.labeledRotate}`);
+  if (!(cfg.labeledScale >= 0 && cfg.labeledScale < 1)) throw new ConfigError(`labeledScale must be from 0 to below 1, got ${cfg.labeledScale}`);
   if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
     throw new ConfigError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
   }

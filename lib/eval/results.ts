@@ -103,9 +103,14 @@ export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' 
   return parts.length ? parts.join(', ') : '-';
 }
 
-/** How the labeled batches were fed: 'clean' (the original), or their noise and/or random shift. */
-export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift'>>): string {
-  const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : ''].filter(Boolean);
+/** How the labeled batches were fed: 'clean' (the original), or their noise, random shift, turn and scaling. */
+export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift' | 'labeledRotate' | 'labeledScale'>>): string {
+  const parts = [
+    cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '',
+    cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '',
+    cfg.labeledRotate ? `turned ±${cfg.labeledRotate}°` : '',
+    cfg.labeledScale ? `scaled ±${cfg.labeledScale}` : '',
+  ].filter(Boolean);
   return parts.length ? parts.join(', ') : 'clean';
 }
 
@@ -236,6 +241,9 @@ export interface ClassificationRow {
   labeledNoise: number;
   /** Largest random translation of the labeled batches, pixels (0: unmoved, as the original). */
   labeledShift: number;
+  /** Largest random turn (degrees) and relative scaling of the labeled batches (0: none). */
+  labeledRotate: number;
+  labeledScale: number;
   /** The categorical head's regularisers (0: off, the paper's model). */
   headBalance: number;
   headConsistency: number;
@@ -267,6 +275,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       nHidden: g[0].config.nHidden,
       labeledNoise: g[0].config.labeledNoiseStd ?? 0,
       labeledShift: g[0].config.labeledShift ?? 0,
+      labeledRotate: g[0].config.labeledRotate ?? 0,
+      labeledScale: g[0].config.labeledScale ?? 0,
       headBalance: g[0].config.headBalance ?? 0,
       headConsistency: g[0].config.headConsistency ?? 0,
       consistencyRotate: g[0].config.consistencyRotate ?? 0,
@@ -284,6 +294,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
         a.epochs - b.epochs ||
         a.labeledNoise - b.labeledNoise ||
         a.labeledShift - b.labeledShift ||
+        a.labeledRotate - b.labeledRotate ||
+        a.labeledScale - b.labeledScale ||
         a.headBalance - b.headBalance ||
         a.headConsistency - b.headConsistency ||
         a.consistencyRotate - b.consistencyRotate ||
@@ -369,7 +381,7 @@ export function classificationTable(rows: ClassificationRow[]): string {
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }

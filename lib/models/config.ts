@@ -96,6 +96,8 @@ const ORIGINAL: AAEConfig = {
   noiseStd: 0.3,
   labeledNoiseStd: 0,
   labeledShift: 0,
+  labeledRotate: 0,
+  labeledScale: 0,
   lrSchedule: [
     { from: 0, lr: 1e-3 },
     { from: 51, lr: 1e-4 },

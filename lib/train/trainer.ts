@@ -5,7 +5,7 @@
  */
 import type { AAEModel } from '../models';
 import { learningRate } from './schedule';
-import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, type Batch } from '../data/batches';
+import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, warpImages, type Batch } from '../data/batches';
 import { pixelsPerImage, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 import { ConfigError } from '../errors';
@@ -179,10 +179,13 @@ export class Trainer {
       s.labeledCursor = 0;
     }
     // The original feeds labeled batches unmoved and without input noise (labeledShift 0,
-    // labeledNoiseStd 0); a shift comes first, then the noise, both from the run's stream.
+    // labeledNoiseStd 0); a move (whole pixels, or a warp: turned, scaled and moved) comes first,
+    // then the noise, both from the run's stream.
     const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
     s.labeledCursor += size;
-    if (cfg.labeledShift > 0) b.x = b.xNoised = shiftImages(b.x, cfg.labeledShift, this.rng, this.model.shape);
+    const { labeledRotate: rotate, labeledScale: scale, labeledShift: shift } = cfg;
+    if (rotate > 0 || scale > 0) b.x = b.xNoised = warpImages(b.x, { rotate, scale, shift }, this.rng, this.model.shape);
+    else if (shift > 0) b.x = b.xNoised = shiftImages(b.x, shift, this.rng, this.model.shape);
     if (cfg.labeledNoiseStd > 0) b.xNoised = addNoise(b.x, cfg.labeledNoiseStd, this.rng);
     return b;
   }
