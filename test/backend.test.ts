@@ -504,6 +504,10 @@ test(
       [[300, 200], [300, 1000], true, false],
       [[200, 1000], [784, 1000], false, true],
       [[4, 100, 300], [300, 700], false, false],
+      // last panels of 1 to 4 rows (their own half-width kernel): 99 and 90 rows, 33 transposed
+      [[99, 300], [300, 200], false, false],
+      [[300, 90], [300, 500], true, false],
+      [[33, 130], [70, 130], false, true],
       // more rows than the strip-at-a-time variant takes (its packed rows would not fit in L2)
       [[1000, 600], [1000, 300], true, false],
       [[600, 1000], [300, 1000], false, true],

@@ -219,6 +219,36 @@ __attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *a
   STORE_ROW(7)
 }
 
+/* kernel for a panel's first rows <= 4 (a product's last panel, e.g. the 4 rows past 96 of a batch
+   of 100): the same sums in the same order over half the accumulators, at about half the cost of an
+   8-row panel mostly of zeros. */
+__attribute__((target("avx512f"))) static void kernel4(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
+                                                       int64_t cols, int accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (int64_t kk = 0; kk < kc; kk++) {
+    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
+    const __m512 b1 = _mm512_loadu_ps(bp + kk * ldbp + 16);
+    FMA_ROW(0)
+    FMA_ROW(1)
+    FMA_ROW(2)
+    FMA_ROW(3)
+  }
+  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
+  const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1u) : (__mmask16)0;
+  STORE_ROW(0)
+  STORE_ROW(1)
+  STORE_ROW(2)
+  STORE_ROW(3)
+}
+
+/* The panel's product by the kernel its rows need. */
+static inline void panel(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows, int64_t cols, int accumulate) {
+  if (rows <= 4)
+    kernel4(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate);
+  else
+    kernel(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate);
+}
+
 void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc,
              float *ws) {
   if (empty_product(m, n, k, beta, c, ldc)) return;
@@ -236,7 +266,7 @@ void gemm512(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, in
         const int64_t cols = n - s * NR < NR ? n - s * NR : NR;
         for (int64_t p = 0; p < mc; p += MR) {
           const int64_t rows = mc - p < MR ? mc - p : MR;
-          kernel(kc, ap + p * kc, bp + s * kc * NR, NR, c + (i0 + p) * ldc + s * NR, ldc, rows, cols, accumulate);
+          panel(kc, ap + p * kc, bp + s * kc * NR, NR, c + (i0 + p) * ldc + s * NR, ldc, rows, cols, accumulate);
         }
       }
     }
@@ -281,7 +311,7 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
             _mm_prefetch((const char *)(next + r * ldb + 16), _MM_HINT_T1);
           }
         }
-        kernel(kc, ap + p * kc, strip, lds, c + p * ldc + j0, ldc, rows, cols, accumulate);
+        panel(kc, ap + p * kc, strip, lds, c + p * ldc + j0, ldc, rows, cols, accumulate);
       }
     }
   }
