@@ -219,9 +219,23 @@ __attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *a
   STORE_ROW(7)
 }
 
-/* kernel for a panel's first rows <= 4 (a product's last panel, e.g. the 4 rows past 96 of a batch
-   of 100): the same sums in the same order over half the accumulators, at about half the cost of an
-   8-row panel mostly of zeros. */
+#define FMA_ROW1(r)                                       \
+  {                                                       \
+    const __m512 ar = _mm512_set1_ps(ap[kk * MR + (r)]);  \
+    c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);           \
+  }
+
+#define STORE_ROW1(r)                                                          \
+  if ((r) < rows) {                                                            \
+    float *cr = c + (r) * ldc;                                                 \
+    if (accumulate) c##r##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), c##r##0); \
+    _mm512_mask_storeu_ps(cr, m0, c##r##0);                                    \
+  }
+
+/* Narrower kernels for a product's last panel of rows <= 4 (e.g. the 4 rows past 96 of a batch of
+   100) and its last strip of cols <= 16 (the 8 columns past 992 of 1000, the 16 past 768 of 784):
+   the same sums in the same order over fewer accumulators, at about half the cost of a full panel
+   or strip mostly of zeros. */
 __attribute__((target("avx512f"))) static void kernel4(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
                                                        int64_t cols, int accumulate) {
   __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
@@ -241,9 +255,36 @@ __attribute__((target("avx512f"))) static void kernel4(int64_t kc, const float *
   STORE_ROW(3)
 }
 
-/* The panel's product by the kernel its rows need. */
+__attribute__((target("avx512f"))) static void kernel_x16(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
+                                                          int64_t cols, int accumulate) {
+  __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
+  for (int64_t kk = 0; kk < kc; kk++) {
+    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
+    FMA_ROW1(0)
+    FMA_ROW1(1)
+    FMA_ROW1(2)
+    FMA_ROW1(3)
+    FMA_ROW1(4)
+    FMA_ROW1(5)
+    FMA_ROW1(6)
+    FMA_ROW1(7)
+  }
+  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
+  STORE_ROW1(0)
+  STORE_ROW1(1)
+  STORE_ROW1(2)
+  STORE_ROW1(3)
+  STORE_ROW1(4)
+  STORE_ROW1(5)
+  STORE_ROW1(6)
+  STORE_ROW1(7)
+}
+
+/* The panel's product by the kernel its rows and columns need. */
 static inline void panel(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows, int64_t cols, int accumulate) {
-  if (rows <= 4)
+  if (cols <= 16)
+    kernel_x16(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate);
+  else if (rows <= 4)
     kernel4(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate);
   else
     kernel(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate);
