@@ -33,6 +33,10 @@ test('result-name variants: none for the presets, one part per setting that diff
   assert.equal(runVariant(makeConfig({}, 'paper')), '');
   assert.equal(runVariant(makeConfig({}, 'paper-sgd')), '-sgd');
   assert.equal(runVariant(makeConfig({ dLrFactor: 0.5, keepProb: 1, labeledShift: 2 }, 'paper')), '-ls2-dlr0.5-kp1');
+  // sizes no preset has: a run with other hidden layers or batches is not another run's namesake
+  assert.equal(runVariant(makeConfig({ nHidden: 2000 }, 'paper')), '-h2000');
+  assert.equal(runVariant(makeConfig({ nHidden: [500, 250], batchSize: 64 }, 'paper')), '-bs64-h500x250');
+  assert.equal(runVariant(makeConfig({ nHidden: [1000, 1000], batchSize: 128 }, 'paper')), '');
 });
 
 test('both CLIs take the same options with the same caps, from the table', () => {

@@ -165,7 +165,17 @@ export const SETTINGS: readonly Setting[] = [
     toConfig: (v: number, ctx) => ({ lrSchedule: lrScheduleFor(ctx.preset, v, ctx.epochs) }),
     training: true,
   },
-  { key: 'batchSize', flag: '--batch-size <n>', field: 'batchSize', parse: int(1, 5000), help: 'batch size', commands: TRAINING, resume: true, training: true },
+  {
+    key: 'batchSize',
+    flag: '--batch-size <n>',
+    field: 'batchSize',
+    parse: int(1, 5000),
+    help: 'batch size',
+    commands: TRAINING,
+    resume: true,
+    name: (cfg) => (cfg.batchSize === undefined || PRESET_NAMES.some((p) => PRESETS[p].batchSize === cfg.batchSize) ? '' : `-bs${cfg.batchSize}`),
+    training: true,
+  },
   {
     key: 'hidden',
     flag: '--hidden <sizes>',
@@ -176,6 +186,8 @@ export const SETTINGS: readonly Setting[] = [
     resume: true,
     // One text for a config's sizes and the option's: 1000 (also for 1000,1000) or 500,250.
     value: (cfg) => hiddenText(cfg.nHidden),
+    // a name part for sizes no preset has (the presets' own stay unnamed, as before this part existed)
+    name: (cfg) => (cfg.nHidden === undefined || PRESET_NAMES.some((p) => hiddenText(PRESETS[p].nHidden) === hiddenText(cfg.nHidden!)) ? '' : `-h${hiddenText(cfg.nHidden).replace(/,/g, 'x')}`),
     toConfig: (v: string) => ({ nHidden: v.includes(',') ? v.split(',').map(Number) : Number(v) }),
     training: true,
   },
