@@ -423,7 +423,11 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
       epochs: g[0].epochs,
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
-      changes: runVariant(g[0].config).split('-').filter(Boolean).join(' '),
+      // the result name's parts, but the hidden sizes: they have their own column
+      changes: runVariant({ ...g[0].config, nHidden: undefined })
+        .split('-')
+        .filter(Boolean)
+        .join(' '),
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
