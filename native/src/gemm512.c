@@ -171,113 +171,59 @@ static void pack_b(int tb, const float *b, int64_t ldb, int64_t n, int64_t k0, i
   }
 }
 
-#define FMA_ROW(r)                                        \
-  {                                                       \
-    const __m512 ar = _mm512_set1_ps(ap[kk * MR + (r)]);  \
-    c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);           \
-    c##r##1 = _mm512_fmadd_ps(ar, b1, c##r##1);           \
-  }
-
-#define STORE_ROW(r)                                                                                         \
-  if ((r) < rows) {                                                                                          \
-    float *cr = c + (r) * ldc;                                                                               \
-    if (accumulate) {                                                                                        \
-      c##r##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), c##r##0);                                       \
-      c##r##1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), c##r##1);                                  \
-    }                                                                                                        \
-    _mm512_mask_storeu_ps(cr, m0, c##r##0);                                                                  \
-    _mm512_mask_storeu_ps(cr + 16, m1, c##r##1);                                                             \
-  }
-
 /* C[rows x cols] (+)= the product of an MR-row panel and an NR-column strip over kc, the strip's kk-th
-   row of NR values at bp + kk ldbp (NR when packed). */
-__attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
-                                                      int64_t cols, int accumulate) {
-  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  __m512 c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+   row of NR values at bp + kk ldbp (NR when packed), on R x W accumulators of 16 floats: R rows of
+   the panel (8, or 4 for a last panel of at most 4 rows, e.g. the 4 past 96 of a batch of 100) and
+   W vectors of the strip (2, or 1 for a last strip of at most 16 columns, e.g. the 8 past 992 of
+   1000). Per k: W loads of B, R broadcasts of A, R W FMAs. Each output is the same chain of FMAs
+   over k whatever R and W, so the narrow forms give the same bits at about half the cost of a full
+   panel or strip mostly of zeros. Inlined with constant R and W, the loops unroll into registers. */
+__attribute__((target("avx512f"), always_inline)) static inline void kernel_rw(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c,
+                                                                               int64_t ldc, int64_t rows, int64_t cols, int accumulate, const int R,
+                                                                               const int W) {
+  __m512 acc[MR][2];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 2
+    for (int w = 0; w < W; w++) acc[r][w] = _mm512_setzero_ps();
   for (int64_t kk = 0; kk < kc; kk++) {
-    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
-    const __m512 b1 = _mm512_loadu_ps(bp + kk * ldbp + 16);
-    FMA_ROW(0)
-    FMA_ROW(1)
-    FMA_ROW(2)
-    FMA_ROW(3)
-    FMA_ROW(4)
-    FMA_ROW(5)
-    FMA_ROW(6)
-    FMA_ROW(7)
+    __m512 bv[2];
+#pragma GCC unroll 2
+    for (int w = 0; w < W; w++) bv[w] = _mm512_loadu_ps(bp + kk * ldbp + 16 * w);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; r++) {
+      const __m512 ar = _mm512_set1_ps(ap[kk * MR + r]);
+#pragma GCC unroll 2
+      for (int w = 0; w < W; w++) acc[r][w] = _mm512_fmadd_ps(ar, bv[w], acc[r][w]);
+    }
   }
-  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
-  const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1u) : (__mmask16)0;
-  STORE_ROW(0)
-  STORE_ROW(1)
-  STORE_ROW(2)
-  STORE_ROW(3)
-  STORE_ROW(4)
-  STORE_ROW(5)
-  STORE_ROW(6)
-  STORE_ROW(7)
+  const __mmask16 mask[2] = {cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u),
+                             cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1u) : (__mmask16)0};
+#pragma GCC unroll 8
+  for (int r = 0; r < R; r++) {
+    if (r >= rows) break;
+    float *cr = c + r * ldc;
+#pragma GCC unroll 2
+    for (int w = 0; w < W; w++) {
+      if (accumulate) acc[r][w] = _mm512_add_ps(_mm512_maskz_loadu_ps(mask[w], cr + 16 * w), acc[r][w]);
+      _mm512_mask_storeu_ps(cr + 16 * w, mask[w], acc[r][w]);
+    }
+  }
 }
 
-#define FMA_ROW1(r)                                       \
-  {                                                       \
-    const __m512 ar = _mm512_set1_ps(ap[kk * MR + (r)]);  \
-    c##r##0 = _mm512_fmadd_ps(ar, b0, c##r##0);           \
-  }
+__attribute__((target("avx512f"))) static void kernel(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
+                                                      int64_t cols, int accumulate) {
+  kernel_rw(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate, MR, 2);
+}
 
-#define STORE_ROW1(r)                                                          \
-  if ((r) < rows) {                                                            \
-    float *cr = c + (r) * ldc;                                                 \
-    if (accumulate) c##r##0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), c##r##0); \
-    _mm512_mask_storeu_ps(cr, m0, c##r##0);                                    \
-  }
-
-/* Narrower kernels for a product's last panel of rows <= 4 (e.g. the 4 rows past 96 of a batch of
-   100) and its last strip of cols <= 16 (the 8 columns past 992 of 1000, the 16 past 768 of 784):
-   the same sums in the same order over fewer accumulators, at about half the cost of a full panel
-   or strip mostly of zeros. */
 __attribute__((target("avx512f"))) static void kernel4(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
                                                        int64_t cols, int accumulate) {
-  __m512 c00 = _mm512_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int64_t kk = 0; kk < kc; kk++) {
-    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
-    const __m512 b1 = _mm512_loadu_ps(bp + kk * ldbp + 16);
-    FMA_ROW(0)
-    FMA_ROW(1)
-    FMA_ROW(2)
-    FMA_ROW(3)
-  }
-  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
-  const __mmask16 m1 = cols >= 32 ? (__mmask16)0xFFFF : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1u) : (__mmask16)0;
-  STORE_ROW(0)
-  STORE_ROW(1)
-  STORE_ROW(2)
-  STORE_ROW(3)
+  kernel_rw(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate, 4, 2);
 }
 
 __attribute__((target("avx512f"))) static void kernel_x16(int64_t kc, const float *ap, const float *bp, int64_t ldbp, float *c, int64_t ldc, int64_t rows,
                                                           int64_t cols, int accumulate) {
-  __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
-  for (int64_t kk = 0; kk < kc; kk++) {
-    const __m512 b0 = _mm512_loadu_ps(bp + kk * ldbp);
-    FMA_ROW1(0)
-    FMA_ROW1(1)
-    FMA_ROW1(2)
-    FMA_ROW1(3)
-    FMA_ROW1(4)
-    FMA_ROW1(5)
-    FMA_ROW1(6)
-    FMA_ROW1(7)
-  }
-  const __mmask16 m0 = cols >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << cols) - 1u);
-  STORE_ROW1(0)
-  STORE_ROW1(1)
-  STORE_ROW1(2)
-  STORE_ROW1(3)
-  STORE_ROW1(4)
-  STORE_ROW1(5)
-  STORE_ROW1(6)
-  STORE_ROW1(7)
+  kernel_rw(kc, ap, bp, ldbp, c, ldc, rows, cols, accumulate, MR, 1);
 }
 
 /* The panel's product by the kernel its rows and columns need. */
