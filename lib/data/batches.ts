@@ -142,6 +142,15 @@ export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageSh
   return out;
 }
 
+/**
+ * Every image moved by up to warp.shift pixels: by whole pixels (shiftImages) when warp.rotate and
+ * warp.scale are 0, else turned, scaled and moved (warpImages). The labeled batches and the
+ * consistency regulariser's batch are moved this way.
+ */
+export function moveImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageShape = MNIST_SHAPE): Float32Array {
+  return warp.rotate > 0 || warp.scale > 0 ? warpImages(x, warp, rng, shape) : shiftImages(x, warp.shift, rng, shape);
+}
+
 /** One-hot rows for labels. */
 export function oneHot(labels: ArrayLike<number>, n = DIGIT_NAMES.length): Float32Array {
   if (!Number.isInteger(n) || n < 1) throw new ConfigError(`oneHot: n must be a positive integer, got ${String(n)}`);

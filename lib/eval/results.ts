@@ -95,9 +95,14 @@ export function classifyResultName(labels: number, epochs: number, seed: number,
 
 export { runVariant };
 
+/** A warp's turn and scaling as table text: ['turned ±15°', 'scaled ±0.1'] (the parts that are not 0). */
+function warpText(rotate: number | undefined, scale: number | undefined): string[] {
+  return [rotate ? `turned ±${rotate}°` : '', scale ? `scaled ±${scale}` : ''].filter(Boolean);
+}
+
 /** The categorical head's regularisers as a table cell: 'balance 10, consistency 10', or '-' (none: the paper's model). */
 export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' | 'headConsistency' | 'consistencyRotate' | 'consistencyScale'>>): string {
-  const warp = [cfg.consistencyRotate ? `turned ±${cfg.consistencyRotate}°` : '', cfg.consistencyScale ? `scaled ±${cfg.consistencyScale}` : ''].filter(Boolean);
+  const warp = warpText(cfg.consistencyRotate, cfg.consistencyScale);
   const consistency = cfg.headConsistency ? `consistency ${cfg.headConsistency}${warp.length ? ` (${warp.join(', ')})` : ''}` : '';
   const parts = [cfg.headBalance ? `balance ${cfg.headBalance}` : '', consistency].filter(Boolean);
   return parts.length ? parts.join(', ') : '-';
@@ -105,12 +110,7 @@ export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' 
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise, random shift, turn and scaling. */
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift' | 'labeledRotate' | 'labeledScale'>>): string {
-  const parts = [
-    cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '',
-    cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '',
-    cfg.labeledRotate ? `turned ±${cfg.labeledRotate}°` : '',
-    cfg.labeledScale ? `scaled ±${cfg.labeledScale}` : '',
-  ].filter(Boolean);
+  const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '', ...warpText(cfg.labeledRotate, cfg.labeledScale)].filter(Boolean);
   return parts.length ? parts.join(', ') : 'clean';
 }
 

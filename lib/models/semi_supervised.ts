@@ -22,7 +22,7 @@ import { LayersNetwork, type Network } from '../nn/network';
 import { convDecoder, convEncoder } from '../nn/nets';
 import type { GradientOptimizer as Optimizer } from '../nn/optimizer';
 import { discriminatorLoss, marginalEntropyGap, sigmoidCrossEntropy, softmaxCrossEntropy } from '../nn/losses';
-import { oneHot, shiftImages, warpImages, type Batch } from '../data/batches';
+import { moveImages, oneHot, type Batch } from '../data/batches';
 import type { ImageSet } from '../data/mnist';
 import { categorical, drawPrior } from '../priors';
 import { Rng } from '../random';
@@ -34,8 +34,7 @@ export class SemiSupervisedAAE extends AAEBase {
   /** The batch the consistency regulariser's head must agree with: moved by whole pixels, or turned, scaled and moved (consistencyRotate, consistencyScale). */
   private consistencyMove(x: Float32Array, rng: Rng): Float32Array {
     const shift = Math.min(CONSISTENCY_SHIFT, Math.min(this.shape.height, this.shape.width) - 1);
-    const { consistencyRotate: rotate, consistencyScale: scale } = this.config;
-    return rotate > 0 || scale > 0 ? warpImages(x, { rotate, scale, shift }, rng, this.shape) : shiftImages(x, shift, rng, this.shape);
+    return moveImages(x, { rotate: this.config.consistencyRotate, scale: this.config.consistencyScale, shift }, rng, this.shape);
   }
 
   /**

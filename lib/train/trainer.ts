@@ -5,7 +5,7 @@
  */
 import type { AAEModel } from '../models';
 import { learningRate } from './schedule';
-import { addNoise, batchesPerEpoch, epochOrder, makeBatch, shiftImages, warpImages, type Batch } from '../data/batches';
+import { addNoise, batchesPerEpoch, epochOrder, makeBatch, moveImages, type Batch } from '../data/batches';
 import { pixelsPerImage, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 import { ConfigError } from '../errors';
@@ -183,9 +183,8 @@ export class Trainer {
     // then the noise, both from the run's stream.
     const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
     s.labeledCursor += size;
-    const { labeledRotate: rotate, labeledScale: scale, labeledShift: shift } = cfg;
-    if (rotate > 0 || scale > 0) b.x = b.xNoised = warpImages(b.x, { rotate, scale, shift }, this.rng, this.model.shape);
-    else if (shift > 0) b.x = b.xNoised = shiftImages(b.x, shift, this.rng, this.model.shape);
+    const warp = { rotate: cfg.labeledRotate, scale: cfg.labeledScale, shift: cfg.labeledShift };
+    if (warp.rotate > 0 || warp.scale > 0 || warp.shift > 0) b.x = b.xNoised = moveImages(b.x, warp, this.rng, this.model.shape);
     if (cfg.labeledNoiseStd > 0) b.xNoised = addNoise(b.x, cfg.labeledNoiseStd, this.rng);
     return b;
   }
