@@ -179,21 +179,25 @@ export class Rng {
     return out;
   }
 
+  /** A uniform number in (0, 1) from one 32-bit draw: the ziggurat's rare cases' uniforms. */
+  private uniform01(): number {
+    return (this.nextUint32() + 0.5) / 4294967296;
+  }
+
   /** The ziggurat's rare cases: the base strip with the tail beyond ZIG_R, and the wedges of the layers. */
   private zigTail(hz: number, layer: number): number {
-    const uniform = () => (this.nextUint32() + 0.5) / 4294967296;
     for (;;) {
       const x = hz * zigW[layer];
       if (layer === 0) {
         let t: number;
         let y: number;
         do {
-          t = -Math.log(uniform()) / ZIG_R;
-          y = -Math.log(uniform());
+          t = -Math.log(this.uniform01()) / ZIG_R;
+          y = -Math.log(this.uniform01());
         } while (y + y < t * t);
         return hz > 0 ? ZIG_R + t : -ZIG_R - t;
       }
-      if (zigF[layer] + uniform() * (zigF[layer - 1] - zigF[layer]) < Math.exp(-0.5 * x * x)) return x;
+      if (zigF[layer] + this.uniform01() * (zigF[layer - 1] - zigF[layer]) < Math.exp(-0.5 * x * x)) return x;
       const u = this.nextUint32() | 0;
       layer = u & 127;
       hz = u >> 7;

@@ -416,6 +416,42 @@ test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear)
   tf.dispose([x, d.w, d.b]);
 });
 
+test('denseGrad: one pass gives the activation gradient and its column sums of activationGrad and biasGrad, bit for bit', { skip: skipNative }, () => {
+  const a = addon!;
+  const rng = new Rng(12);
+  // widths below, at and past a 16-float vector, a batch of 100 by 1000 units; relu with dropout's scale, and sigmoid
+  for (const [rows, n] of [
+    [1, 1],
+    [7, 33],
+    [3, 16],
+    [100, 1000],
+    [5, 784],
+  ]) {
+    const dy = new Float32Array(rows * n).map(() => rng.normal());
+    const y = new Float32Array(rows * n).map(() => (rng.uniform() < 0.3 ? 0 : rng.uniform()));
+    for (const [act, scale] of [
+      [1, Math.fround(1 / Math.fround(0.9))],
+      [1, 1],
+      [4, 1],
+    ]) {
+      const dz = new Float32Array(rows * n).fill(NaN),
+        db = new Float32Array(n).fill(NaN);
+      const dz2 = new Float32Array(rows * n),
+        db2 = new Float32Array(n);
+      a.denseGrad(dy, y, dz, db, rows, n, act, scale);
+      a.activationGrad(dy, y, dz2, act, scale);
+      a.biasGrad(dz2, db2, rows, n);
+      const what = `${rows}x${n} act ${act} scale ${scale}`;
+      assert.deepEqual(Buffer.from(dz.buffer), Buffer.from(dz2.buffer), `${what}: dz`);
+      assert.deepEqual(Buffer.from(db.buffer), Buffer.from(db2.buffer), `${what}: db`);
+    }
+  }
+  const F = (k: number) => new Float32Array(k);
+  assert.throws(() => a.denseGrad(F(12), F(12), F(11), F(4), 3, 4, 1, 1), /denseGrad: dy, y and dz must have rows \* n values/);
+  assert.throws(() => a.denseGrad(F(12), F(12), F(12), F(3), 3, 4, 1, 1), /denseGrad: .* db n/);
+  assert.throws(() => a.denseGrad(F(12), F(12), F(12), F(4), 3, 4, 2, 1), /denseGrad: act must be 1 \(relu\) or 4 \(sigmoid\)/);
+});
+
 test('losses: the native MSE and sigmoid cross-entropy kernels and their gradients equal the tfjs ops', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm' });
   const rng = new Rng(12);

@@ -36,6 +36,8 @@ export interface NativeAddon {
   biasGrad(dy: Float32Array, out: Float32Array, rows: number, n: number): void;
   dropoutApply(x: Float32Array, seed: number, keepProb: number): void;
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
+  /** activationGrad(dy, y, dz, act, scale) then biasGrad(dz, db, rows, n), in one pass (the same values). */
+  denseGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array, rows: number, n: number, act: number, scale: number): void;
   /** geom: [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (NHWC x, HWIO filter); bias, act, alpha as fusedMatMul's. */
   conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
@@ -78,6 +80,7 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'biasGrad',
   'dropoutApply',
   'activationGrad',
+  'denseGrad',
   'conv2d',
   'conv2dBackpropInput',
   'conv2dBackpropFilter',

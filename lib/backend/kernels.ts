@@ -323,9 +323,7 @@ function makeDenseGrad(addon: NativeAddon): Kernel {
     }
     // Dropout's multiplier of a kept value, 1 / keep in float32.
     const scale = keep < 1 ? Math.fround(1 / Math.fround(keep)) : 1;
-    const dz = heap(backend, out);
-    addon.activationGrad(heap(backend, dy), heap(backend, y), dz, ACTIVATIONS[activation], scale);
-    addon.biasGrad(dz, heap(backend, db), rows, n);
+    addon.denseGrad(heap(backend, dy), heap(backend, y), heap(backend, out), heap(backend, db), rows, n, ACTIVATIONS[activation], scale);
     return [out, db] as unknown as tf.TensorInfo;
   };
 }
