@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs';
 import { initBackend, availableBackends, nativeAdam, loadNativeAddon, nativeKernelsInstalled, BACKEND_NAMES } from '../lib/backend';
@@ -414,6 +416,32 @@ test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear)
   }
   assert.equal(tf.memory().numTensors, before, 'no tensors leak');
   tf.dispose([x, d.w, d.b]);
+});
+
+test('the thread pool: jobs after its threads have gone to sleep (gaps longer than their spin) complete, with the same values', { skip: skipNative }, () => {
+  // In a child process: a lost wake-up would hang the native call, and with it any test in this process.
+  const script = `
+    const a = require('aae-lab-native');
+    const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    let s = 1;
+    const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) - 0.5;
+    const A = new Float32Array(100 * 300).map(rand), B = new Float32Array(300 * 512).map(rand);
+    for (const n of [2, 3]) {
+      a.setThreads(n);
+      const want = new Float32Array(100 * 512);
+      a.fusedMatMul(A, B, want, 1, 100, 512, 300, false, false, 0, 0, null, 0, 0);
+      for (let i = 0; i < 60; i++) {
+        sleep(3 + (i % 4)); // idle longer than the pool's spin: its threads sleep, the next job wakes them
+        const c = new Float32Array(100 * 512);
+        a.fusedMatMul(A, B, c, 1, 100, 512, 300, false, false, 0, 0, null, 0, 0);
+        if (!c.every((v, j) => Object.is(v, want[j]))) throw new Error(n + ' threads, job ' + i + ': different values');
+      }
+    }
+    console.log('pool ok');`;
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000, cwd: path.join(__dirname, '..') });
+  assert.equal(r.signal, null, `the pool hung (killed after 60 s): a job was not picked up or not reported done; ${r.stderr}`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /pool ok/);
 });
 
 test('denseGrad: one pass gives the activation gradient and its column sums of activationGrad and biasGrad, bit for bit', { skip: skipNative }, () => {

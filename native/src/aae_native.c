@@ -33,6 +33,7 @@
  * thread count, OpenBLAS sgemm's are deterministic for a fixed one, so results repeat exactly for the
  * same inputs and settings.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime under -std=c11 */
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <cblas.h>
@@ -42,6 +43,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "conv.h"
 #include "gemm512.h"
@@ -253,19 +255,29 @@ static void dense_part(const DenseJob *j, int p) {
 }
 
 /* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part of the job, and report.
-   A worker spins for a short while (POOL_SPIN pauses, tens of microseconds) before it sleeps, and
-   so does the caller waiting for the parts: consecutive products follow each other closely, and a
-   futex wake-up costs about as much as a small product's share. */
+   The hand-off takes no lock: the caller publishes the job and then the generation (release), a
+   worker spinning on the generation starts at once, and each worker counts its part done with an
+   atomic decrement that the caller spins on. A worker spins for a while (POOL_SPIN_US) before it
+   sleeps on pool_go, and the caller spins as long before it sleeps on pool_done; the mutex and the
+   condition variables serve only those sleeps (each side announces its sleep in a counter and
+   re-checks under the mutex, so no wake-up is lost). A hand-off through the mutex made a spinning
+   worker block on it while the caller held it, and a sleeping thread of this VM takes 30-60 us to
+   wake: measured in the supervised step, ~30 pool jobs each waited ~60-80 us for the second thread. */
 typedef void (*PoolFn)(const void *job, int part);
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_go = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t dense_lock = PTHREAD_MUTEX_INITIALIZER; /* one pool job at a time */
 static int pool_started = 1; /* threads running, the caller counted */
-static uint64_t pool_gen = 0;
-static int pool_parts = 0, pool_pending = 0;
+static uint64_t pool_gen = 0;   /* atomic: the job's generation, published after the job */
+static int pool_pending = 0;    /* atomic: parts not yet done */
+static int pool_sleepers = 0;   /* atomic: workers asleep (or about to be) on pool_go */
+static int pool_caller_asleep = 0; /* atomic: the caller asleep (or about to be) on pool_done */
+static int pool_parts = 0;
 static PoolFn pool_fn = NULL;
 static const void *pool_arg = NULL;
-#define POOL_SPIN 5000
+/* How long a thread spins before it sleeps: longer than the gaps between consecutive products of a
+   training step (JavaScript between kernels, tens to hundreds of microseconds). */
+#define POOL_SPIN_US 2000
 
 static uint64_t pool_start_gen[POOL_MAX]; /* the generation a worker was started in */
 
@@ -275,25 +287,57 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+static double pool_clock_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
+}
+
+/* Spins until *v != not (as long as POOL_SPIN_US); returns whether it changed. */
+static int spin_while_u64(const uint64_t *v, uint64_t not) {
+  const double end = pool_clock_us() + POOL_SPIN_US;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) != not) return 1;
+      cpu_relax();
+    }
+    if (pool_clock_us() > end) return 0;
+  }
+}
+
+/* Spins until *v is 0 (as long as POOL_SPIN_US); returns whether it is. */
+static int spin_until_zero(const int *v) {
+  const double end = pool_clock_us() + POOL_SPIN_US;
+  for (;;) {
+    for (int i = 0; i < 64; i++) {
+      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) == 0) return 1;
+      cpu_relax();
+    }
+    if (pool_clock_us() > end) return 0;
+  }
+}
+
 static void *pool_worker(void *arg) {
   const int p = (int)(intptr_t)arg;
   pthread_mutex_lock(&pool_mu);
   uint64_t seen = pool_start_gen[p];
+  pthread_mutex_unlock(&pool_mu);
   for (;;) {
-    if (pool_gen == seen) {
-      pthread_mutex_unlock(&pool_mu);
-      for (int i = 0; i < POOL_SPIN && __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE) == seen; i++) cpu_relax();
+    if (!spin_while_u64(&pool_gen, seen)) {
       pthread_mutex_lock(&pool_mu);
+      __atomic_add_fetch(&pool_sleepers, 1, __ATOMIC_SEQ_CST);
+      while (__atomic_load_n(&pool_gen, __ATOMIC_SEQ_CST) == seen) pthread_cond_wait(&pool_go, &pool_mu);
+      __atomic_sub_fetch(&pool_sleepers, 1, __ATOMIC_SEQ_CST);
+      pthread_mutex_unlock(&pool_mu);
     }
-    while (pool_gen == seen) pthread_cond_wait(&pool_go, &pool_mu);
-    seen = pool_gen;
-    if (p >= pool_parts) continue;
-    const PoolFn fn = pool_fn;
-    const void *job = pool_arg;
-    pthread_mutex_unlock(&pool_mu);
-    fn(job, p);
-    pthread_mutex_lock(&pool_mu);
-    if (--pool_pending == 0) pthread_cond_signal(&pool_done);
+    seen = __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE);
+    if (p >= __atomic_load_n(&pool_parts, __ATOMIC_RELAXED)) continue;
+    pool_fn(pool_arg, p);
+    if (__atomic_sub_fetch(&pool_pending, 1, __ATOMIC_SEQ_CST) == 0 && __atomic_load_n(&pool_caller_asleep, __ATOMIC_SEQ_CST)) {
+      pthread_mutex_lock(&pool_mu);
+      pthread_cond_signal(&pool_done);
+      pthread_mutex_unlock(&pool_mu);
+    }
   }
   return NULL;
 }
@@ -305,35 +349,36 @@ static int pool_reserve(int parts) {
     pthread_t t;
     pthread_mutex_lock(&pool_mu);
     const int p = pool_started;
-    pool_start_gen[p] = pool_gen;
+    pool_start_gen[p] = __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE);
     pthread_mutex_unlock(&pool_mu);
     if (pthread_create(&t, NULL, pool_worker, (void *)(intptr_t)p) != 0) break;
     pthread_detach(t);
-    pthread_mutex_lock(&pool_mu);
     pool_started++;
-    pthread_mutex_unlock(&pool_mu);
   }
   return parts < pool_started ? parts : pool_started;
 }
 
 /* Runs fn(job, p) for p < parts, part 0 on the caller's thread; parts <= pool_reserve's answer.
-   Called with dense_lock held. */
+   Called with dense_lock held (one job at a time; the workers are idle between jobs). */
 static void pool_run(PoolFn fn, const void *job, int parts) {
   if (parts > 1) {
-    pthread_mutex_lock(&pool_mu);
     pool_fn = fn;
     pool_arg = job;
-    pool_parts = parts;
-    pool_pending = parts - 1;
-    __atomic_store_n(&pool_gen, pool_gen + 1, __ATOMIC_RELEASE);
-    pthread_cond_broadcast(&pool_go);
-    pthread_mutex_unlock(&pool_mu);
+    __atomic_store_n(&pool_parts, parts, __ATOMIC_RELAXED);
+    __atomic_store_n(&pool_pending, parts - 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&pool_gen, 1, __ATOMIC_SEQ_CST); /* publishes the job (release) */
+    if (__atomic_load_n(&pool_sleepers, __ATOMIC_SEQ_CST) > 0) {
+      pthread_mutex_lock(&pool_mu);
+      pthread_cond_broadcast(&pool_go);
+      pthread_mutex_unlock(&pool_mu);
+    }
   }
   fn(job, 0);
-  if (parts > 1) {
-    for (int i = 0; i < POOL_SPIN && __atomic_load_n(&pool_pending, __ATOMIC_ACQUIRE) > 0; i++) cpu_relax();
+  if (parts > 1 && !spin_until_zero(&pool_pending)) {
     pthread_mutex_lock(&pool_mu);
-    while (pool_pending > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    __atomic_store_n(&pool_caller_asleep, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&pool_pending, __ATOMIC_SEQ_CST) > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    __atomic_store_n(&pool_caller_asleep, 0, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&pool_mu);
   }
 }
