@@ -254,25 +254,31 @@ static void dense_part(const DenseJob *j, int p) {
   if (j->epi) apply_epilogue_block(j->epi, g->out, 0, (size_t)(g->batch * m), (size_t)n, (size_t)n0, (size_t)n1);
 }
 
-/* The pool: workers 1..POOL_MAX-1 wait for a new generation, run their part of the job, and report.
-   The hand-off takes no lock: the caller publishes the job and then the generation (release), a
-   worker spinning on the generation starts at once, and each worker counts its part done with an
-   atomic decrement that the caller spins on. A worker spins for a while (POOL_SPIN_US) before it
-   sleeps on pool_go, and the caller spins as long before it sleeps on pool_done; the mutex and the
-   condition variables serve only those sleeps (each side announces its sleep in a counter and
-   re-checks under the mutex, so no wake-up is lost). A hand-off through the mutex made a spinning
-   worker block on it while the caller held it, and a sleeping thread of this VM takes 30-60 us to
-   wake: measured in the supervised step, ~30 pool jobs each waited ~60-80 us for the second thread. */
+/* The pool: workers 1..POOL_MAX-1 wait for a new generation, take their part of the job, run it and
+   report. The hand-off takes no lock: the caller publishes the job and then its generation g; a
+   worker spinning on the generation takes its part p by an atomic exchange of pool_claim[p] from
+   "g open" to "g taken", runs it and stores g in pool_done[p]. The caller, done with its own part
+   0, takes every part still open and runs it itself (a worker preempted or slow to wake then finds
+   its part gone and skips it; the caller does not wait for it), and waits only for the parts the
+   workers took. A thread spins for a while (POOL_SPIN_US) before it sleeps (a worker on pool_go,
+   the caller on pool_done); the mutex and condition variables serve only those sleeps, each
+   announced in a counter and re-checked under the mutex, so no wake-up is lost. Measured in the
+   supervised step (~30 pool jobs a step), a hand-off through the mutex made the second thread start
+   60 us late on average (a spinning worker blocked on the mutex the caller held; a sleeping thread
+   of this VM takes 30-60 us, sometimes over a millisecond, to wake). Which thread runs a part does
+   not change its values: a part is the same computation on its own workspace (pool_ws[p]). */
 typedef void (*PoolFn)(const void *job, int part);
 static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_go = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_go = PTHREAD_COND_INITIALIZER, pool_done_cv = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t dense_lock = PTHREAD_MUTEX_INITIALIZER; /* one pool job at a time */
 static int pool_started = 1; /* threads running, the caller counted */
-static uint64_t pool_gen = 0;   /* atomic: the job's generation, published after the job */
-static int pool_pending = 0;    /* atomic: parts not yet done */
-static int pool_sleepers = 0;   /* atomic: workers asleep (or about to be) on pool_go */
-static int pool_caller_asleep = 0; /* atomic: the caller asleep (or about to be) on pool_done */
-static int pool_parts = 0;
+/* Atomics: the job's generation (published after the job); per part, 2 g while open in job g and
+   2 g + 1 once taken; the last generation each worker finished its part of; sleepers on pool_go;
+   whether the caller sleeps on pool_done_cv. The job (pool_fn, pool_arg) is read only by a worker
+   that took a part of it, and the caller does not change it before that part is done. */
+static uint64_t pool_gen = 0;
+static uint64_t pool_claim[POOL_MAX], pool_done[POOL_MAX];
+static int pool_sleepers = 0, pool_caller_asleep = 0;
 static PoolFn pool_fn = NULL;
 static const void *pool_arg = NULL;
 /* How long a thread spins before it sleeps: longer than the gaps between consecutive products of a
@@ -293,8 +299,8 @@ static double pool_clock_us(void) {
   return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
 }
 
-/* Spins until *v != not (as long as POOL_SPIN_US); returns whether it changed. */
-static int spin_while_u64(const uint64_t *v, uint64_t not) {
+/* Spins while *v == not (as long as POOL_SPIN_US); returns whether it changed. */
+static int spin_while(const uint64_t *v, uint64_t not) {
   const double end = pool_clock_us() + POOL_SPIN_US;
   for (;;) {
     for (int i = 0; i < 64; i++) {
@@ -305,16 +311,22 @@ static int spin_while_u64(const uint64_t *v, uint64_t not) {
   }
 }
 
-/* Spins until *v is 0 (as long as POOL_SPIN_US); returns whether it is. */
-static int spin_until_zero(const int *v) {
+/* Spins until *v == want (as long as POOL_SPIN_US); returns whether it is. */
+static int spin_until(const uint64_t *v, uint64_t want) {
   const double end = pool_clock_us() + POOL_SPIN_US;
   for (;;) {
     for (int i = 0; i < 64; i++) {
-      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) == 0) return 1;
+      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) == want) return 1;
       cpu_relax();
     }
     if (pool_clock_us() > end) return 0;
   }
+}
+
+/* Takes part p of job g if it is still open. */
+static int pool_take(int p, uint64_t g) {
+  uint64_t open = 2 * g;
+  return __atomic_compare_exchange_n(&pool_claim[p], &open, 2 * g + 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 static void *pool_worker(void *arg) {
@@ -323,19 +335,21 @@ static void *pool_worker(void *arg) {
   uint64_t seen = pool_start_gen[p];
   pthread_mutex_unlock(&pool_mu);
   for (;;) {
-    if (!spin_while_u64(&pool_gen, seen)) {
+    if (!spin_while(&pool_gen, seen)) {
       pthread_mutex_lock(&pool_mu);
       __atomic_add_fetch(&pool_sleepers, 1, __ATOMIC_SEQ_CST);
       while (__atomic_load_n(&pool_gen, __ATOMIC_SEQ_CST) == seen) pthread_cond_wait(&pool_go, &pool_mu);
       __atomic_sub_fetch(&pool_sleepers, 1, __ATOMIC_SEQ_CST);
       pthread_mutex_unlock(&pool_mu);
     }
-    seen = __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE);
-    if (p >= __atomic_load_n(&pool_parts, __ATOMIC_RELAXED)) continue;
+    const uint64_t g = __atomic_load_n(&pool_gen, __ATOMIC_ACQUIRE);
+    seen = g;
+    if (!pool_take(p, g)) continue; /* not part of this job, or the caller took it */
     pool_fn(pool_arg, p);
-    if (__atomic_sub_fetch(&pool_pending, 1, __ATOMIC_SEQ_CST) == 0 && __atomic_load_n(&pool_caller_asleep, __ATOMIC_SEQ_CST)) {
+    __atomic_store_n(&pool_done[p], g, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&pool_caller_asleep, __ATOMIC_SEQ_CST)) {
       pthread_mutex_lock(&pool_mu);
-      pthread_cond_signal(&pool_done);
+      pthread_cond_broadcast(&pool_done_cv);
       pthread_mutex_unlock(&pool_mu);
     }
   }
@@ -359,25 +373,31 @@ static int pool_reserve(int parts) {
 }
 
 /* Runs fn(job, p) for p < parts, part 0 on the caller's thread; parts <= pool_reserve's answer.
-   Called with dense_lock held (one job at a time; the workers are idle between jobs). */
+   Called with dense_lock held (one job at a time). */
 static void pool_run(PoolFn fn, const void *job, int parts) {
-  if (parts > 1) {
-    pool_fn = fn;
-    pool_arg = job;
-    __atomic_store_n(&pool_parts, parts, __ATOMIC_RELAXED);
-    __atomic_store_n(&pool_pending, parts - 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&pool_gen, 1, __ATOMIC_SEQ_CST); /* publishes the job (release) */
-    if (__atomic_load_n(&pool_sleepers, __ATOMIC_SEQ_CST) > 0) {
-      pthread_mutex_lock(&pool_mu);
-      pthread_cond_broadcast(&pool_go);
-      pthread_mutex_unlock(&pool_mu);
-    }
+  if (parts <= 1) {
+    fn(job, 0);
+    return;
+  }
+  const uint64_t g = __atomic_load_n(&pool_gen, __ATOMIC_RELAXED) + 1;
+  pool_fn = fn;
+  pool_arg = job;
+  for (int p = 1; p < parts; p++) __atomic_store_n(&pool_claim[p], 2 * g, __ATOMIC_RELAXED);
+  __atomic_store_n(&pool_gen, g, __ATOMIC_SEQ_CST); /* publishes the job (release) */
+  if (__atomic_load_n(&pool_sleepers, __ATOMIC_SEQ_CST) > 0) {
+    pthread_mutex_lock(&pool_mu);
+    pthread_cond_broadcast(&pool_go);
+    pthread_mutex_unlock(&pool_mu);
   }
   fn(job, 0);
-  if (parts > 1 && !spin_until_zero(&pool_pending)) {
+  int mine[POOL_MAX] = {0};
+  for (int p = 1; p < parts; p++)
+    if ((mine[p] = pool_take(p, g))) fn(job, p);
+  for (int p = 1; p < parts; p++) {
+    if (mine[p] || spin_until(&pool_done[p], g)) continue;
     pthread_mutex_lock(&pool_mu);
     __atomic_store_n(&pool_caller_asleep, 1, __ATOMIC_SEQ_CST);
-    while (__atomic_load_n(&pool_pending, __ATOMIC_SEQ_CST) > 0) pthread_cond_wait(&pool_done, &pool_mu);
+    while (__atomic_load_n(&pool_done[p], __ATOMIC_SEQ_CST) != g) pthread_cond_wait(&pool_done_cv, &pool_mu);
     __atomic_store_n(&pool_caller_asleep, 0, __ATOMIC_SEQ_CST);
     pthread_mutex_unlock(&pool_mu);
   }
