@@ -299,24 +299,12 @@ static double pool_clock_us(void) {
   return (double)t.tv_sec * 1e6 + (double)t.tv_nsec * 1e-3;
 }
 
-/* Spins while *v == not (as long as POOL_SPIN_US); returns whether it changed. */
-static int spin_while(const uint64_t *v, uint64_t not) {
+/* Spins until (*v == x) is `equal` (as long as POOL_SPIN_US); returns whether it is. */
+static int pool_spin(const uint64_t *v, uint64_t x, int equal) {
   const double end = pool_clock_us() + POOL_SPIN_US;
   for (;;) {
     for (int i = 0; i < 64; i++) {
-      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) != not) return 1;
-      cpu_relax();
-    }
-    if (pool_clock_us() > end) return 0;
-  }
-}
-
-/* Spins until *v == want (as long as POOL_SPIN_US); returns whether it is. */
-static int spin_until(const uint64_t *v, uint64_t want) {
-  const double end = pool_clock_us() + POOL_SPIN_US;
-  for (;;) {
-    for (int i = 0; i < 64; i++) {
-      if (__atomic_load_n(v, __ATOMIC_ACQUIRE) == want) return 1;
+      if ((__atomic_load_n(v, __ATOMIC_ACQUIRE) == x) == equal) return 1;
       cpu_relax();
     }
     if (pool_clock_us() > end) return 0;
@@ -335,7 +323,7 @@ static void *pool_worker(void *arg) {
   uint64_t seen = pool_start_gen[p];
   pthread_mutex_unlock(&pool_mu);
   for (;;) {
-    if (!spin_while(&pool_gen, seen)) {
+    if (!pool_spin(&pool_gen, seen, 0)) {
       pthread_mutex_lock(&pool_mu);
       __atomic_add_fetch(&pool_sleepers, 1, __ATOMIC_SEQ_CST);
       while (__atomic_load_n(&pool_gen, __ATOMIC_SEQ_CST) == seen) pthread_cond_wait(&pool_go, &pool_mu);
@@ -394,7 +382,7 @@ static void pool_run(PoolFn fn, const void *job, int parts) {
   for (int p = 1; p < parts; p++)
     if ((mine[p] = pool_take(p, g))) fn(job, p);
   for (int p = 1; p < parts; p++) {
-    if (mine[p] || spin_until(&pool_done[p], g)) continue;
+    if (mine[p] || pool_spin(&pool_done[p], g, 1)) continue;
     pthread_mutex_lock(&pool_mu);
     __atomic_store_n(&pool_caller_asleep, 1, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&pool_done[p], __ATOMIC_SEQ_CST) != g) pthread_cond_wait(&pool_done_cv, &pool_mu);
@@ -806,20 +794,19 @@ static napi_value ActivationGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A dense layer's gradients: dz = dy through the activation (as activation_grad_loop) and db = dz's
-   column sums, summed in row order from zero (as BiasGrad), in one pass over the rows. */
+/* db[j] += z[j] for one row. */
 VECTOR_CLONES_512
-static void dense_grad(const float *restrict dy, const float *restrict y, float *restrict dz, float *restrict db, int64_t rows, int64_t n,
-                       int64_t act, float sc) {
+static void column_sums_add(const float *restrict z, float *restrict db, int64_t n) {
+  for (int64_t j = 0; j < n; j++) db[j] += z[j];
+}
+
+/* A dense layer's gradients row by row, while the row is in cache: dz = dy through the activation
+   (activation_grad_loop) and db = dz's column sums, summed in row order from zero (as BiasGrad). */
+static void dense_grad(const float *dy, const float *y, float *dz, float *db, int64_t rows, int64_t n, int64_t act, float sc) {
   for (int64_t j = 0; j < n; j++) db[j] = 0.0f;
   for (int64_t r = 0; r < rows; r++) {
-    const float *restrict d = dy + r * n, *restrict yr = y + r * n;
-    float *restrict z = dz + r * n;
-    if (act == ACT_RELU)
-      for (int64_t j = 0; j < n; j++) z[j] = d[j] * (yr[j] > 0.0f ? sc : 0.0f);
-    else
-      for (int64_t j = 0; j < n; j++) z[j] = d[j] * (yr[j] * (1.0f - yr[j]));
-    for (int64_t j = 0; j < n; j++) db[j] += z[j];
+    activation_grad_loop(dy + r * n, y + r * n, dz + r * n, (size_t)n, act, sc);
+    column_sums_add(dz + r * n, db, n);
   }
 }
 
