@@ -197,6 +197,12 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.deepEqual([r5.config.labeledShift, r5.config.labeledRotate, r5.config.labeledScale], [2, 10, 0.05]);
     assert.match(resultsMarkdown(readResults(results)), /\| shift ±2 px, turned ±10°, scaled ±0\.05 \|/);
     assert.equal(await resultsMain([...semi, '--labeled-scale', '1']), 2, 'a scaling of 1 or more is refused');
+    // the labeled batches' elastic distortion: in the config, the result name and the table
+    assert.equal(await resultsMain([...semi, '--labeled-elastic', '34', '--labeled-elastic-sigma', '5']), 0);
+    const r6 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-lel34-les5-seed0.json'), 'utf8')) as ClassifyResult;
+    assert.deepEqual([r6.config.labeledElastic, r6.config.labeledElasticSigma], [34, 5]);
+    assert.match(resultsMarkdown(readResults(results)), /\| elastic 34 px \(σ 5\) \|/);
+    assert.equal(await resultsMain([...semi, '--labeled-elastic', '-1']), 2, 'a negative strength is refused');
     assert.equal(await resultsMain(['cluster', '--clusters', '1']), 2, 'one cluster is refused');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultMnistDir, loadMnist, loadMnistRaw, readIdxImages, readIdxLabels, readImageSet, DataError } from '../lib/data/mnist';
-import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch, shiftImages, warpImages } from '../lib/data/batches';
+import { balancedSubset, batchesPerEpoch, epochOrder, makeBatch, moveImages, shiftImages, warpImages } from '../lib/data/batches';
 import { Rng } from '../lib/random';
 
 test('reads the real MNIST IDX files: counts, label histogram, pixel range', () => {
@@ -201,4 +201,49 @@ test('warpImages: each image turned, scaled and moved about its centre within th
   assert.deepEqual(warpImages(x, { rotate: 30, scale: 0.2, shift: 2 }, new Rng(5)), warpImages(x, { rotate: 30, scale: 0.2, shift: 2 }, new Rng(5)), 'same seed, same warps');
   assert.equal(x[13 * 28 + 21], 1, 'the input is left alone');
   assert.throws(() => warpImages(new Float32Array(100), { rotate: 1, scale: 0, shift: 0 }, new Rng(0)), /100 values are not whole 28x28 images/);
+});
+
+test('warpImages: the elastic distortion is a smooth random displacement per image, alpha times a smoothed field, seeded', () => {
+  // On a ramp along the columns (value c / 27) bilinear resampling is exact, so an inner pixel's
+  // value tells its source column: the displacement along the columns; a ramp along the rows tells
+  // the other axis's.
+  const n = 40;
+  const ramp = (alongRows: boolean) => {
+    const x = new Float32Array(n * 784);
+    for (let i = 0; i < n; i++) for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) x[i * 784 + r * 28 + c] = (alongRows ? r : c) / 27;
+    return x;
+  };
+  const inner: number[] = [];
+  for (let r = 6; r < 22; r++) for (let c = 6; c < 22; c++) inner.push(r * 28 + c);
+  const displacement = (x: Float32Array, out: Float32Array, alongRows: boolean) =>
+    Array.from({ length: n }, (_, i) => inner.map((p) => out[i * 784 + p] * 27 - (alongRows ? Math.floor(p / 28) : p % 28)));
+  for (const alongRows of [false, true]) {
+    const x = ramp(alongRows);
+    const d34 = displacement(x, warpImages(x, { rotate: 0, scale: 0, shift: 0, elastic: 34 }, new Rng(7)), alongRows);
+    const d17 = displacement(x, warpImages(x, { rotate: 0, scale: 0, shift: 0, elastic: 17 }, new Rng(7)), alongRows);
+    const flat = d34.flat();
+    const rms = Math.sqrt(flat.reduce((s, v) => s + v * v, 0) / flat.length);
+    const mean = flat.reduce((s, v) => s + v, 0) / flat.length;
+    // a field uniform in [-1, 1] smoothed by a normalised Gaussian of 4 px: std about 0.577 * 0.07 per unit of alpha
+    assert.ok(rms > 0.6 && rms < 1.6, `alpha 34: rms displacement ${rms} px`);
+    assert.ok(Math.abs(mean) < 0.3, `displacements centre on 0 (${mean})`);
+    const half = d17.flat();
+    assert.ok(
+      flat.every((v, k) => Math.abs(v - 2 * half[k]) < 1e-3),
+      'the same draws at twice the alpha: twice the displacement',
+    );
+    // smooth: neighbouring pixels move almost alike; different images differently
+    let same = 0,
+      diff = 0;
+    for (const img of d34) for (let k = 0; k + 1 < img.length; k++) if ((k + 1) % 16 !== 0) same += (img[k + 1] - img[k]) ** 2;
+    for (let i = 0; i + 1 < n; i++) for (let k = 0; k < inner.length; k++) diff += (d34[i + 1][k] - d34[i][k]) ** 2;
+    assert.ok(same / (n * 15 * 16) < 0.05 * (diff / ((n - 1) * inner.length)), `smooth field: ${same / (n * 15 * 16)} against ${diff / ((n - 1) * inner.length)} between images`);
+  }
+  const x = ramp(false);
+  const warp = { rotate: 10, scale: 0.1, shift: 2, elastic: 34, elasticSigma: 6 };
+  assert.deepEqual(warpImages(x, warp, new Rng(3)), warpImages(x, warp, new Rng(3)), 'same seed, same distortion');
+  assert.notDeepEqual(warpImages(x, warp, new Rng(3)), warpImages(x, { ...warp, elastic: 0 }, new Rng(3)), 'on top of the affine warp');
+  const rng = new Rng(3);
+  moveImages(x, { rotate: 0, scale: 0, shift: 0, elastic: 34 }, rng);
+  assert.notDeepEqual(rng.getState(), new Rng(3).getState(), 'moveImages distorts with an elastic strength alone');
 });

@@ -350,12 +350,17 @@ test('labeledShift: labeled batches are moved only when asked, before the labele
   const shifted = await runWith({ labeledShift: 2 });
   const both = await runWith({ labeledShift: 2, labeledNoiseStd: 0.3 });
   const warped = await runWith({ labeledShift: 2, labeledRotate: 15, labeledScale: 0.1, labeledNoiseStd: 0.3 });
+  const elastic = await runWith({ labeledElastic: 34 });
   assert.ok(plain.length >= 4 && plain.every((s) => s.moved === 0 && s.noise === 0 && s.offGrid === 0));
   assert.ok(shifted.every((s) => s.offGrid === 0) && both.every((s) => s.offGrid === 0), 'whole-pixel moves keep the pixel values');
   // turned and scaled: every image resampled (a good share of its pixels between MNIST's values), then the noise
   assert.ok(
     warped.every((s) => s.moved === 1 && s.offGrid > 0.05 && Math.abs(s.noise - 0.3) < 0.01),
     `warped ${warped.map((s) => `${s.moved} ${s.offGrid.toFixed(3)} ${s.noise.toFixed(3)}`)}`,
+  );
+  assert.ok(
+    elastic.every((s) => s.moved === 1 && s.offGrid > 0.05 && s.noise === 0),
+    `elastic ${elastic.map((s) => `${s.moved} ${s.offGrid.toFixed(3)}`)}`,
   );
   // 24 of 25 offsets move an image; a digit's frame edges are blank, so a move always changes it
   assert.ok(
@@ -375,8 +380,14 @@ test('labeledShift: labeled batches are moved only when asked, before the labele
     warped.map((s) => s.unlabeled),
     plain.map((s) => s.unlabeled),
   );
+  assert.deepEqual(
+    elastic.map((s) => s.unlabeled),
+    plain.map((s) => s.unlabeled),
+  );
   assert.throws(() => makeConfig({ labeledRotate: 91 }), /labeledRotate must be from 0 to 90 \(degrees\), got 91/);
   assert.throws(() => makeConfig({ labeledScale: 1 }), /labeledScale must be from 0 to below 1, got 1/);
+  assert.throws(() => makeConfig({ labeledElastic: 101 }), /labeledElastic must be from 0 to 100 \(pixels\), got 101/);
+  assert.throws(() => makeConfig({ labeledElasticSigma: 0 }), /labeledElasticSigma must be from 0.5 to 20 \(pixels\), got 0/);
 });
 
 function quickConfig(model: 'supervised' | 'semi_supervised', over = {}) {

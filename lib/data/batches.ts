@@ -95,12 +95,60 @@ export interface Warp {
   scale: number;
   /** pixels: each image moves by a uniform (dx, dy), each in [-shift, shift] */
   shift: number;
+  /**
+   * pixels: the strength (alpha) of an elastic distortion on top of the turn, scaling and move
+   * (0 or absent: none): each image's own field of random displacements, uniform in [-1, 1] per pixel
+   * and axis, smoothed by a Gaussian of elasticSigma pixels and scaled by alpha (Simard et al., 2003)
+   */
+  elastic?: number;
+  /** pixels: the width of the elastic distortion's smoothing (default ELASTIC_SIGMA) */
+  elasticSigma?: number;
+}
+
+/** The elastic distortion's default smoothing width, pixels (Simard et al.'s for MNIST). */
+export const ELASTIC_SIGMA = 4;
+
+/**
+ * A normalised Gaussian kernel of width sigma, cut at 3 sigma: taps[radius + k] for k in -radius..radius.
+ */
+function gaussianTaps(sigma: number): Float32Array {
+  const radius = Math.max(1, Math.ceil(3 * sigma));
+  const taps = new Float32Array(2 * radius + 1);
+  let sum = 0;
+  for (let k = -radius; k <= radius; k++) sum += taps[k + radius] = Math.exp(-(k * k) / (2 * sigma * sigma));
+  for (let k = 0; k < taps.length; k++) taps[k] /= sum;
+  return taps;
 }
 
 /**
- * Every image of x turned, scaled and moved about its centre by its own random amounts (Warp),
- * resampled bilinearly; what comes in from outside the frame is 0. Returns a new array; draws four
- * numbers per image from rng.
+ * One image's elastic displacement along one axis, into out (H * W): H * W uniforms in [-1, 1] from
+ * rng, smoothed along rows then columns by taps (what lies outside the frame counts as 0, as
+ * scipy's gaussian_filter with mode 'constant'), times alpha. tmp is H * W scratch.
+ */
+function elasticField(out: Float32Array, tmp: Float32Array, H: number, W: number, taps: Float32Array, alpha: number, rng: Rng): void {
+  const radius = (taps.length - 1) / 2;
+  for (let i = 0; i < H * W; i++) out[i] = 2 * rng.uniform() - 1;
+  for (let r = 0; r < H; r++) {
+    for (let c = 0; c < W; c++) {
+      let acc = 0;
+      for (let k = Math.max(-radius, -c); k <= Math.min(radius, W - 1 - c); k++) acc += taps[k + radius] * out[r * W + c + k];
+      tmp[r * W + c] = acc;
+    }
+  }
+  for (let r = 0; r < H; r++) {
+    for (let c = 0; c < W; c++) {
+      let acc = 0;
+      for (let k = Math.max(-radius, -r); k <= Math.min(radius, H - 1 - r); k++) acc += taps[k + radius] * tmp[(r + k) * W + c];
+      out[r * W + c] = alpha * acc;
+    }
+  }
+}
+
+/**
+ * Every image of x turned, scaled and moved about its centre by its own random amounts (Warp), and
+ * elastically distorted when warp.elastic > 0, resampled bilinearly; what comes in from outside the
+ * frame is 0. Returns a new array; draws four numbers per image from rng, and with the elastic
+ * distortion 2 * height * width more (its two displacement fields).
  */
 export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageShape = MNIST_SHAPE): Float32Array {
   const H = shape.height;
@@ -112,6 +160,11 @@ export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageSh
   const cy = (H - 1) / 2;
   const cx = (W - 1) / 2;
   const at = (base: number, r: number, c: number, ch: number) => (r >= 0 && r < H && c >= 0 && c < W ? x[base + (r * W + c) * C + ch] : 0);
+  const alpha = warp.elastic ?? 0;
+  const taps = alpha > 0 ? gaussianTaps(warp.elasticSigma ?? ELASTIC_SIGMA) : null;
+  const ex = new Float32Array(taps ? H * W : 0);
+  const ey = new Float32Array(ex.length);
+  const tmp = new Float32Array(ex.length);
   for (let i = 0; i < x.length / P; i++) {
     const angle = ((2 * rng.uniform() - 1) * warp.rotate * Math.PI) / 180;
     const s = 1 + (2 * rng.uniform() - 1) * warp.scale;
@@ -121,12 +174,17 @@ export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageSh
     const cos = Math.cos(angle) / s;
     const sin = Math.sin(angle) / s;
     const base = i * P;
+    if (taps) {
+      elasticField(ex, tmp, H, W, taps, alpha, rng);
+      elasticField(ey, tmp, H, W, taps, alpha, rng);
+    }
     for (let r = 0; r < H; r++) {
       for (let c = 0; c < W; c++) {
         const u = c - cx - dx;
         const v = r - cy - dy;
-        const sc = cx + cos * u + sin * v;
-        const sr = cy - sin * u + cos * v;
+        // the elastic displacement of the destination pixel moves its source (0 without)
+        const sc = cx + cos * u + sin * v + (taps ? ex[r * W + c] : 0);
+        const sr = cy - sin * u + cos * v + (taps ? ey[r * W + c] : 0);
         const r0 = Math.floor(sr);
         const c0 = Math.floor(sc);
         const fr = sr - r0;
@@ -143,12 +201,12 @@ export function warpImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageSh
 }
 
 /**
- * Every image moved by up to warp.shift pixels: by whole pixels (shiftImages) when warp.rotate and
- * warp.scale are 0, else turned, scaled and moved (warpImages). The labeled batches and the
- * consistency regulariser's batch are moved this way.
+ * Every image moved by up to warp.shift pixels: by whole pixels (shiftImages) when warp.rotate,
+ * warp.scale and warp.elastic are 0, else turned, scaled, moved and elastically distorted
+ * (warpImages). The labeled batches and the consistency regulariser's batch are moved this way.
  */
 export function moveImages(x: Float32Array, warp: Warp, rng: Rng, shape: ImageShape = MNIST_SHAPE): Float32Array {
-  return warp.rotate > 0 || warp.scale > 0 ? warpImages(x, warp, rng, shape) : shiftImages(x, warp.shift, rng, shape);
+  return warp.rotate > 0 || warp.scale > 0 || (warp.elastic ?? 0) > 0 ? warpImages(x, warp, rng, shape) : shiftImages(x, warp.shift, rng, shape);
 }
 
 /** One-hot rows for labels. */

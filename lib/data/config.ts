@@ -43,6 +43,15 @@ export interface DataConfig {
   labeledRotate: number;
   /** Semi-supervised: the largest relative scaling of the labeled images, each by its own factor in [1 - s, 1 + s] (see labeledRotate). */
   labeledScale: number;
+  /**
+   * Semi-supervised: the strength (alpha, pixels) of an elastic distortion of the labeled images of
+   * the cross-entropy phase (0: none): each image's own random displacement field, smoothed by a
+   * Gaussian of labeledElasticSigma pixels (Simard et al., 2003), on top of the turn, scaling and
+   * move (warpImages).
+   */
+  labeledElastic: number;
+  /** Semi-supervised: the width (pixels) of the Gaussian that smooths the labeled images' elastic distortion (see labeledElastic). */
+  labeledElasticSigma: number;
   /** Semi-supervised: number of labeled examples. */
   nLabeled: number;
   /**
@@ -117,6 +126,8 @@ export function validateDataConfig(cfg: DataConfig): void {
   }
   if (!(cfg.labeledRotate >= 0 && cfg.labeledRotate <= 90)) throw new ConfigError(`labeledRotate must be from 0 to 90 (degrees), got ${cfg.labeledRotate}`);
   if (!(cfg.labeledScale >= 0 && cfg.labeledScale < 1)) throw new ConfigError(`labeledScale must be from 0 to below 1, got ${cfg.labeledScale}`);
+  if (!(cfg.labeledElastic >= 0 && cfg.labeledElastic <= 100)) throw new ConfigError(`labeledElastic must be from 0 to 100 (pixels), got ${cfg.labeledElastic}`);
+  if (!(cfg.labeledElasticSigma >= 0.5 && cfg.labeledElasticSigma <= 20)) throw new ConfigError(`labeledElasticSigma must be from 0.5 to 20 (pixels), got ${cfg.labeledElasticSigma}`);
   if (!(LABELED_SOURCES as readonly string[]).includes(cfg.labeledFrom)) {
     throw new ConfigError(`unknown labeledFrom "${cfg.labeledFrom}"; valid choices: ${LABELED_SOURCES.join(', ')}`);
   }

@@ -109,8 +109,11 @@ export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' 
 }
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise, random shift, turn and scaling. */
-export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift' | 'labeledRotate' | 'labeledScale'>>): string {
-  const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '', ...warpText(cfg.labeledRotate, cfg.labeledScale)].filter(Boolean);
+export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift' | 'labeledRotate' | 'labeledScale' | 'labeledElastic' | 'labeledElasticSigma'>>): string {
+  const elastic = cfg.labeledElastic ? `elastic ${cfg.labeledElastic} px (σ ${cfg.labeledElasticSigma ?? 4})` : '';
+  const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '', ...warpText(cfg.labeledRotate, cfg.labeledScale), elastic].filter(
+    Boolean,
+  );
   return parts.length ? parts.join(', ') : 'clean';
 }
 
@@ -244,6 +247,9 @@ export interface ClassificationRow {
   /** Largest random turn (degrees) and relative scaling of the labeled batches (0: none). */
   labeledRotate: number;
   labeledScale: number;
+  /** Strength and width (pixels) of the labeled batches' elastic distortion (0: none). */
+  labeledElastic: number;
+  labeledElasticSigma: number;
   /** The categorical head's regularisers (0: off, the paper's model). */
   headBalance: number;
   headConsistency: number;
@@ -277,6 +283,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       labeledShift: g[0].config.labeledShift ?? 0,
       labeledRotate: g[0].config.labeledRotate ?? 0,
       labeledScale: g[0].config.labeledScale ?? 0,
+      labeledElastic: g[0].config.labeledElastic ?? 0,
+      labeledElasticSigma: g[0].config.labeledElasticSigma ?? 4,
       headBalance: g[0].config.headBalance ?? 0,
       headConsistency: g[0].config.headConsistency ?? 0,
       consistencyRotate: g[0].config.consistencyRotate ?? 0,
@@ -296,6 +304,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
         a.labeledShift - b.labeledShift ||
         a.labeledRotate - b.labeledRotate ||
         a.labeledScale - b.labeledScale ||
+        a.labeledElastic - b.labeledElastic ||
+        a.labeledElasticSigma - b.labeledElasticSigma ||
         a.headBalance - b.headBalance ||
         a.headConsistency - b.headConsistency ||
         a.consistencyRotate - b.consistencyRotate ||
@@ -381,7 +391,7 @@ export function classificationTable(rows: ClassificationRow[]): string {
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale, labeledElastic: r.labeledElastic, labeledElasticSigma: r.labeledElasticSigma })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }

@@ -98,6 +98,8 @@ const ORIGINAL: AAEConfig = {
   labeledShift: 0,
   labeledRotate: 0,
   labeledScale: 0,
+  labeledElastic: 0,
+  labeledElasticSigma: 4,
   lrSchedule: [
     { from: 0, lr: 1e-3 },
     { from: 51, lr: 1e-4 },

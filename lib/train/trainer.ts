@@ -183,8 +183,8 @@ export class Trainer {
     // then the noise, both from the run's stream.
     const b = makeBatch(set, s.labeledOrder.slice(s.labeledCursor, s.labeledCursor + size), 0, size, 0, this.rng);
     s.labeledCursor += size;
-    const warp = { rotate: cfg.labeledRotate, scale: cfg.labeledScale, shift: cfg.labeledShift };
-    if (warp.rotate > 0 || warp.scale > 0 || warp.shift > 0) b.x = b.xNoised = moveImages(b.x, warp, this.rng, this.model.shape);
+    const warp = { rotate: cfg.labeledRotate, scale: cfg.labeledScale, shift: cfg.labeledShift, elastic: cfg.labeledElastic, elasticSigma: cfg.labeledElasticSigma };
+    if (warp.rotate > 0 || warp.scale > 0 || warp.shift > 0 || warp.elastic > 0) b.x = b.xNoised = moveImages(b.x, warp, this.rng, this.model.shape);
     if (cfg.labeledNoiseStd > 0) b.xNoised = addNoise(b.x, cfg.labeledNoiseStd, this.rng);
     return b;
   }
