@@ -13,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CONFIG_FIELDS_ADDED, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
 import { lrDropEpoch } from '../train/schedule';
+import { ELASTIC_SIGMA } from '../data/batches';
 import { runVariant } from '../settings/table';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
@@ -110,7 +111,7 @@ export function headRegularisersText(cfg: Partial<Pick<AAEConfig, 'headBalance' 
 
 /** How the labeled batches were fed: 'clean' (the original), or their noise, random shift, turn and scaling. */
 export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd' | 'labeledShift' | 'labeledRotate' | 'labeledScale' | 'labeledElastic' | 'labeledElasticSigma'>>): string {
-  const elastic = cfg.labeledElastic ? `elastic ${cfg.labeledElastic} px (σ ${cfg.labeledElasticSigma ?? 4})` : '';
+  const elastic = cfg.labeledElastic ? `elastic ${cfg.labeledElastic} px (σ ${cfg.labeledElasticSigma ?? ELASTIC_SIGMA})` : '';
   const parts = [cfg.labeledNoiseStd ? `noise ${cfg.labeledNoiseStd}` : '', cfg.labeledShift ? `shift ±${cfg.labeledShift} px` : '', ...warpText(cfg.labeledRotate, cfg.labeledScale), elastic].filter(
     Boolean,
   );
@@ -284,7 +285,7 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       labeledRotate: g[0].config.labeledRotate ?? 0,
       labeledScale: g[0].config.labeledScale ?? 0,
       labeledElastic: g[0].config.labeledElastic ?? 0,
-      labeledElasticSigma: g[0].config.labeledElasticSigma ?? 4,
+      labeledElasticSigma: g[0].config.labeledElasticSigma ?? ELASTIC_SIGMA,
       headBalance: g[0].config.headBalance ?? 0,
       headConsistency: g[0].config.headConsistency ?? 0,
       consistencyRotate: g[0].config.consistencyRotate ?? 0,

@@ -5,6 +5,7 @@
 import { checkPrior, checkPriorModes, registerPrior, type Prior, type PriorName } from '../priors';
 import { ConfigError, checkPositiveInt } from '../errors';
 import { OPTIONAL_DATA_FIELDS, classCountOf, validateDataConfig, type DataConfig } from '../data/config';
+import { ELASTIC_SIGMA } from '../data/batches';
 import { validateTrainConfig, type TrainConfig } from '../nn/train-config';
 import type { LrStep } from '../nn/optimizer';
 export { ConfigError };
@@ -99,7 +100,7 @@ const ORIGINAL: AAEConfig = {
   labeledRotate: 0,
   labeledScale: 0,
   labeledElastic: 0,
-  labeledElasticSigma: 4,
+  labeledElasticSigma: ELASTIC_SIGMA,
   lrSchedule: [
     { from: 0, lr: 1e-3 },
     { from: 51, lr: 1e-4 },

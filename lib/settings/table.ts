@@ -28,6 +28,7 @@ import { isPriorName, priorChoices } from '../priors';
 import { BACKEND_NAMES } from '../backend';
 import { ConfigError } from '../errors';
 import { DATASET_CHOICES, checkDatasetSpec, datasetNamePart } from '../data/sources';
+import { ELASTIC_SIGMA } from '../data/batches';
 
 /** The commands that take settings: `aae` and the training commands of `aae-results`. */
 export const COMMANDS = ['aae', 'classify', 'cluster', 'prior-match'] as const;
@@ -357,7 +358,7 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['aae', 'classify'],
     models: SEMI,
     resume: true,
-    name: (cfg) => (cfg.labeledElastic && cfg.labeledElasticSigma !== 4 ? `-les${cfg.labeledElasticSigma}` : ''),
+    name: (cfg) => (cfg.labeledElastic && cfg.labeledElasticSigma !== ELASTIC_SIGMA ? `-les${cfg.labeledElasticSigma}` : ''),
     training: true,
   },
   {
