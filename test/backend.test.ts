@@ -324,15 +324,29 @@ test('native Adam rejects mismatched sizes', { skip: skipNative }, async () => {
 test('dropout: the native kernel drops the same values as the JavaScript mask, bit for bit', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm' });
   const rng = new Rng(7);
-  // a small layer (one thread) and one large enough that the product's threads each drop their own columns
-  for (const size of [
-    [37, 53],
-    [200, 640],
+  // a small layer (one thread), one large enough that the product's threads each drop their own
+  // columns, and one with few sums but many outputs (also split over the threads)
+  for (const [rows, inputs, units] of [
+    [37, 53, 53],
+    [200, 640, 640],
+    [300, 12, 1000],
   ]) {
-    const x = tf.abs(randn(size, rng)) as tf.Tensor2D;
-    // One hidden layer with identity weights and zero bias: its output is relu(x) = x, then dropout.
-    const layer = new MLP('drop', [size[1], size[1]], new Rng(1), 'hidden');
-    layer.layers[0].w.assign(tf.eye(size[1]));
+    const size = [rows, units];
+    // One hidden layer with zero bias and weights w[i][j] = (j mod inputs == i): each output is one
+    // input value (the identity when square), so relu(x w) is exact, then dropout.
+    const w = new Float32Array(inputs * units);
+    for (let j = 0; j < units; j++) w[(j % inputs) * units + j] = 1;
+    const x0 = tf.abs(randn([rows, inputs], rng)) as tf.Tensor2D;
+    const x = tf.gather(
+      x0,
+      tf.tensor1d(
+        Array.from({ length: units }, (_, j) => j % inputs),
+        'int32',
+      ),
+      1,
+    ) as tf.Tensor2D;
+    const layer = new MLP('drop', [inputs, units], new Rng(1), 'hidden');
+    layer.layers[0].w.assign(tf.tensor2d(w, [inputs, units]));
     for (const [rate, seed] of [
       [0.1, 1],
       [0.5, 123456],
@@ -340,12 +354,12 @@ test('dropout: the native kernel drops the same values as the JavaScript mask, b
       [0.3, 0],
     ] as const) {
       // Equal Rngs give the same seed to both paths.
-      const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x, { rate, rng: new Rng(seed) })]);
+      const { stock, native } = await stockAndNative(() => [dropout(x, { rate, rng: new Rng(seed) }), layer.apply(x0, { rate, rng: new Rng(seed) })]);
       assert.deepEqual(Array.from(native[1].dataSync()), Array.from(stock[0].dataSync()), `${size}: rate ${rate} seed ${seed}`);
       assert.deepEqual(Array.from(stock[1].dataSync()), Array.from(stock[0].dataSync()), `${size}: stock layer, rate ${rate} seed ${seed}`);
       tf.dispose([...stock, ...native]);
     }
-    tf.dispose([x, ...layer.variables]);
+    tf.dispose([x0, x, ...layer.variables]);
   }
 });
 
@@ -503,6 +517,37 @@ test('losses: the native MSE and sigmoid cross-entropy kernels and their gradien
   tf.dispose([logits, pred, target]);
 });
 
+test('Concat and SplitV: the native copies equal the stock kernels on every axis, with empty parts, and keep int32 on the stock path', { skip: skipNative }, async () => {
+  const rng = new Rng(5);
+  const a = randn([100, 2], rng);
+  const b = randn([100, 10], rng);
+  const c = randn([3, 4, 5], rng);
+  const d = randn([3, 4, 40], rng);
+  const e = tf.zeros([3, 0, 5]);
+  const { stock, native } = await stockAndNative(() => [
+    tf.concat([a, b], 1),
+    tf.concat([a, b, a], -1),
+    tf.concat([a, a], 0),
+    tf.concat([c, c, c], 1),
+    tf.concat([c, e, c], 1),
+    tf.concat([c, d], 2),
+    ...tf.split(b, [2, 8], 1),
+    ...tf.split(tf.concat([a, a], 0), 2, 0),
+    ...tf.split(d, [30, 0, 10], 2),
+    ...tf.split(c, [1, 3], 1),
+    ...tf.split(c, 3, 0),
+  ]);
+  assert.equal(native.length, stock.length);
+  stock.forEach((t, i) => {
+    assert.deepEqual(native[i].shape, t.shape, `result ${i}: shape`);
+    assert.deepEqual(Array.from(native[i].dataSync()), Array.from(t.dataSync()), `result ${i}: values`);
+  });
+  const ints = tf.concat([tf.tensor2d([[1], [2]], [2, 1], 'int32'), tf.tensor2d([[3], [4]], [2, 1], 'int32')], 1);
+  assert.equal(ints.dtype, 'int32');
+  assert.deepEqual(Array.from(ints.dataSync()), [1, 3, 2, 4]);
+  tf.dispose([a, b, c, d, e, ints, ...stock, ...native]);
+});
+
 test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm-blas' });
   const w = tf.variable(tf.tensor1d([1, 2, 3]));
@@ -580,6 +625,9 @@ test(
       [[300, 1000], [300, 2], true, false],
       [[101, 300], [7, 300], false, true],
       [[2, 60, 520], [520, 2], false, false],
+      // few sums, many outputs (split over the threads all the same): k 12, and an outer product
+      [[200, 12], [12, 1000], false, false],
+      [[200, 1], [1000, 1], false, true],
     ];
     try {
       for (const gemm of engines) {

@@ -38,6 +38,10 @@ export interface NativeAddon {
   activationGrad(dy: Float32Array, y: Float32Array, out: Float32Array, act: number, scale: number): void;
   /** activationGrad(dy, y, dz, act, scale) then biasGrad(dz, db, rows, n), in one pass (the same values). */
   denseGrad(dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array, rows: number, n: number, act: number, scale: number): void;
+  /** The sum of (pred - target)^2 in double precision (eight interleaved partial sums). */
+  mseSum(pred: Float32Array, target: Float32Array): number;
+  /** out = float32(c (pred - target)), in double precision. */
+  mseGrad(pred: Float32Array, target: Float32Array, out: Float32Array, c: number): void;
   /** geom: [n, h, w, c, oh, ow, f, fh, fw, sh, sw, dh, dw, padTop, padLeft] (NHWC x, HWIO filter); bias, act, alpha as fusedMatMul's. */
   conv2d(x: Float32Array, filter: Float32Array, out: Float32Array, geom: number[], bias: Float32Array | null, act: number, alpha: number): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geom: number[]): void;
@@ -81,6 +85,8 @@ const ADDON_FUNCTIONS: (keyof NativeAddon)[] = [
   'dropoutApply',
   'activationGrad',
   'denseGrad',
+  'mseSum',
+  'mseGrad',
   'conv2d',
   'conv2dBackpropInput',
   'conv2dBackpropFilter',

@@ -125,6 +125,79 @@ function makeSum(addon: NativeAddon, stock: Kernel): Kernel {
 }
 
 /**
+ * Copies rows of `width` values between heap views (from[fi + r * fs ...] to to[ti + r * ts ...]):
+ * element by element when rows are short (a subarray per row, as the stock Concat makes, costs more
+ * than copying a few values), else by set.
+ */
+function copyRows(from: Float32Array, fi: number, fs: number, to: Float32Array, ti: number, ts: number, rows: number, width: number): void {
+  if (width < 32) {
+    for (let r = 0; r < rows; r++) for (let j = 0, f = fi + r * fs, t = ti + r * ts; j < width; j++) to[t + j] = from[f + j];
+  } else {
+    for (let r = 0; r < rows; r++) to.set(from.subarray(fi + r * fs, fi + r * fs + width), ti + r * ts);
+  }
+}
+
+/**
+ * Concat of float32 tensors as row copies over the heap: the stock kernel takes a subarray per row
+ * and input (38-95 us to join a batch's codes to its one-hot labels, 100x2 and 100x10).
+ */
+function makeConcat(_addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const all = args.inputs as unknown as tf.TensorInfo[];
+    if (!Array.isArray(all) || all.length < 2 || all.some((t) => t.dtype !== 'float32')) return stock(args);
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, all[0].shape)[0];
+    tf.backend_util.assertParamsConsistent(
+      all.map((t) => t.shape),
+      axis,
+    );
+    const parts = all.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    if (parts.length < 2) return stock(args);
+    const backend = args.backend;
+    const out = backend.makeOutput(
+      tf.backend_util.computeOutShape(
+        all.map((t) => t.shape),
+        axis,
+      ),
+      'float32',
+    );
+    const rows = tf.util.sizeFromShape(parts[0].shape.slice(0, axis));
+    const widths = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
+    const total = widths.reduce((a, b) => a + b, 0);
+    const o = heap(backend, out);
+    let at = 0;
+    parts.forEach((t, i) => {
+      copyRows(heap(backend, t), 0, widths[i], o, at, total, rows, widths[i]);
+      at += widths[i];
+    });
+    return out;
+  };
+}
+
+/** SplitV of a float32 tensor as row copies over the heap (the stock kernel slices each piece through readSync). */
+function makeSplitV(_addon: NativeAddon, stock: Kernel): Kernel {
+  return (args) => {
+    const { x } = args.inputs;
+    if (x.dtype !== 'float32') return stock(args);
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, x.shape)[0];
+    const sizes = tf.backend_util.prepareSplitSize(x, args.attrs.numOrSizeSplits as number | number[], axis);
+    const backend = args.backend;
+    const rows = tf.util.sizeFromShape(x.shape.slice(0, axis));
+    const inner = tf.util.sizeFromShape(x.shape.slice(axis + 1));
+    const width = x.shape[axis] * inner;
+    const xs = tf.util.sizeFromShape(x.shape) > 0 ? heap(backend, x) : null;
+    let at = 0;
+    return sizes.map((size) => {
+      const shape = x.shape.slice();
+      shape[axis] = size;
+      const out = backend.makeOutput(shape, 'float32');
+      if (xs && size > 0) copyRows(xs, at * inner, width, heap(backend, out), 0, size * inner, rows, size * inner);
+      at += size;
+      return out;
+    }) as unknown as tf.TensorInfo;
+  };
+}
+
+/**
  * Identity without a copy: the output shares the input's buffer (as the cpu backend does). tfjs
  * clones every tensor it saves for the backward pass, so the stock copy cost a full pass over every
  * saved weight matrix and activation. Buffers are never written in place except by the native Adam
@@ -331,7 +404,8 @@ function makeDenseGrad(addon: NativeAddon): Kernel {
 /**
  * Loss kernels: each loss and its gradient is one kernel instead of the 8 to 30 small tfjs kernels
  * of the op-by-op form (on a batch of 100 these small kernels cost more in bookkeeping than in
- * arithmetic). Written in JavaScript over the wasm heap; sums in double precision.
+ * arithmetic). Over the wasm heap, in double precision: the sigmoid cross-entropy in JavaScript (on
+ * the discriminator's one logit per row), the mean squared error in the addon (mseSum, mseGrad).
  *   AaeSigmoidXent {logits}, attrs {target: 0 | 1}: mean of max(x, 0) - x z + log(1 + exp(-|x|));
  *     gradient (sigmoid(x) - z) / N.
  *   AaeMse {pred, target}: mean of (pred - target)^2; gradient 2 (pred - target) / N (and its negative).
@@ -368,27 +442,19 @@ function makeSigmoidXentGrad(): Kernel {
   };
 }
 
-function makeMse(): Kernel {
+function makeMse(addon: NativeAddon): Kernel {
   return ({ inputs, backend }) => {
     const p = heap(backend, inputs.pred);
-    const t = heap(backend, inputs.target);
-    let sum = 0;
-    for (let i = 0; i < p.length; i++) {
-      const d = p[i] - t[i];
-      sum += d * d;
-    }
-    return scalarOut(backend, p.length ? sum / p.length : NaN);
+    return scalarOut(backend, p.length ? addon.mseSum(p, heap(backend, inputs.target)) / p.length : NaN);
   };
 }
 
-function makeMseGrad(): Kernel {
+function makeMseGrad(addon: NativeAddon): Kernel {
   return ({ inputs, backend, attrs }) => {
     const out = backend.makeOutput(inputs.pred.shape, 'float32');
     const p = heap(backend, inputs.pred);
-    const t = heap(backend, inputs.target);
-    const o = heap(backend, out);
     const c = ((attrs.negate ? -2 : 2) * heap(backend, inputs.dy)[0]) / p.length;
-    for (let i = 0; i < p.length; i++) o[i] = c * (p[i] - t[i]);
+    addon.mseGrad(p, heap(backend, inputs.target), heap(backend, out), c);
     return out;
   };
 }
@@ -408,6 +474,8 @@ const KERNELS: [string, (addon: NativeAddon, stock: Kernel) => Kernel][] = [
   ['_FusedMatMul', makeFusedMatMul],
   ['Sum', makeSum],
   ['Identity', makeIdentity],
+  ['Concat', makeConcat],
+  ['SplitV', makeSplitV],
   ['Cast', makeCast],
   ['Conv2D', makeConvForward(CONV)],
   ['FusedConv2D', makeConvFused(CONV)],

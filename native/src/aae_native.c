@@ -171,10 +171,15 @@ static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
   return NULL;
 }
 
-/* Products of at most this many multiply-adds run on one thread: splitting them costs more in thread
-   start-up than it saves (e.g. 100x12 by 12x1000, the discriminator's first layer, is ~4x slower on
-   two threads than on one). The choice depends on the shape only, so results stay deterministic. */
+/* Products of at most SMALL_GEMM multiply-adds and fewer than SMALL_OUT outputs run on one thread:
+   splitting them costs more in the hand-off than it saves. One with many outputs but few sums (100x12
+   by 12x1000, the discriminator's first layer; an outer product of k 1) is split all the same: its
+   time goes to writing the output and the epilogue (bias, activation, dropout), which the threads
+   share (in the supervised step, 200x12 by 12x1000 with its epilogue 138-191 us on one thread, 85-109
+   on two; 100x2 by 2x1000 63-66 and 40-42). The choice depends on the shape only, so results stay
+   deterministic (and a product's values do not depend on its split). */
 #define SMALL_GEMM 4000000
+#define SMALL_OUT 32768
 
 /* The dense products' engine: the addon's own AVX-512 sgemm (gemm512.c) where the CPU has AVX-512,
    else OpenBLAS; denseConfig({gemm}) chooses. gemm512 runs on a small pool of threads, each taking a
@@ -191,7 +196,7 @@ static int dense_gemm_kind(void) {
 }
 
 struct Epilogue;
-static void apply_epilogue_block(const struct Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1);
+VECTOR_CLONES_512 static void apply_epilogue_block(const struct Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1);
 static void apply_epilogue(const struct Epilogue *e, float *out, size_t rows, size_t n);
 
 typedef void (*Gemm512Fn)(int, int, int64_t, int64_t, int64_t, const float *, int64_t, const float *, int64_t, float, float *, int64_t, float *);
@@ -440,7 +445,7 @@ static void run_gemm_threads(const GemmArgs *g);
    workspace). */
 static int run_gemm(const GemmArgs *g, const struct Epilogue *epi) {
   const int threads = openblas_get_num_threads();
-  const int small = g->batch * g->m * g->n * g->k <= SMALL_GEMM;
+  const int small = g->batch * g->m * g->n * g->k <= SMALL_GEMM && g->batch * g->m * g->n < SMALL_OUT;
   if (g->batch == 0 || g->m == 0 || g->n == 0) return 0;
   if (g->k == 0) {
     memset(g->out, 0, sizeof(float) * (size_t)(g->batch * g->m * g->n));
@@ -520,6 +525,7 @@ static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, const 
 
 /* Rows [r0, r1) and columns [c0, c1) of out (row-major, ld per row) = drop(act(out + bias)), in
    place, drop with the mask of out's flat index (dropoutApply's). */
+VECTOR_CLONES_512
 static void apply_epilogue_block(const Epilogue *e, float *out, size_t r0, size_t r1, size_t ld, size_t c0, size_t c1) {
   const float *bias = e->bias;
   const float al = e->alpha;
@@ -662,6 +668,55 @@ static napi_value BiasGrad(napi_env env, napi_callback_info info) {
     const float *d = dy + r * n;
     for (int64_t j = 0; j < n; j++) out[j] += d[j];
   }
+  return NULL;
+}
+
+/* ---- The reconstruction loss (lib/backend/kernels.ts's AaeMse and AaeMseGrad), in double precision. */
+
+/* mseSum(pred, target): the sum of (pred[i] - target[i])^2 in double precision, as eight partial sums
+   (element i in sum i mod 8) added in order at the end: one running sum is a chain of dependent
+   additions (~95 us for a batch of 100 images); the loss is only reported, never differentiated. */
+static napi_value MseSum(napi_env env, napi_callback_info info) {
+  ARGS(2, "mseSum");
+  float *p, *t;
+  size_t lp, lt;
+  if (!get_f32(env, argv[0], &p, &lp) || !get_f32(env, argv[1], &t, &lt)) FAIL("mseSum: pred, target must be Float32Arrays");
+  if (lt != lp) FAIL("mseSum: pred and target must have the same length");
+  double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= lp; i += 8)
+    for (int l = 0; l < 8; l++) {
+      const double d = (double)p[i + l] - (double)t[i + l];
+      acc[l] += d * d;
+    }
+  for (int l = 0; i < lp; i++, l++) {
+    const double d = (double)p[i] - (double)t[i];
+    acc[l] += d * d;
+  }
+  double sum = 0;
+  for (int l = 0; l < 8; l++) sum += acc[l];
+  napi_value out;
+  CHECK(napi_create_double(env, sum, &out));
+  return out;
+}
+
+VECTOR_CLONES_512
+static void mse_grad_loop(const float *restrict p, const float *restrict t, float *restrict out, size_t n, double c) {
+  for (size_t i = 0; i < n; i++) out[i] = (float)(c * ((double)p[i] - (double)t[i]));
+}
+
+/* mseGrad(pred, target, out, c): out[i] = float32(c (pred[i] - target[i])), in double as JavaScript
+   computes it (the same bits). */
+static napi_value MseGrad(napi_env env, napi_callback_info info) {
+  ARGS(4, "mseGrad");
+  float *p, *t, *o;
+  size_t lp, lt, lo;
+  if (!get_f32(env, argv[0], &p, &lp) || !get_f32(env, argv[1], &t, &lt) || !get_f32(env, argv[2], &o, &lo))
+    FAIL("mseGrad: pred, target, out must be Float32Arrays");
+  if (lt != lp || lo != lp) FAIL("mseGrad: pred, target and out must have the same length");
+  double c;
+  if (!get_f64(env, argv[3], &c)) FAIL("mseGrad: c must be a number");
+  mse_grad_loop(p, t, o, lp, c);
   return NULL;
 }
 
@@ -813,7 +868,8 @@ static void dense_grad(const float *dy, const float *y, float *dz, float *db, in
 /* denseGrad(dy, y, dz, db, rows, n, act, scale): activationGrad(dy, y, dz, act, scale) and then
    biasGrad(dz, db, rows, n) in one pass, the same values. On one thread: split over the pool by
    columns, the supervised step's gradients (100 x 1000) took longer (measured in the step, where dy
-   and y come from outside the caches), though half the time with both in cache. */
+   and y come from outside the caches: 56-61 us against 72-75 with the lock-free pool, 2026-12-04),
+   though half the time with both in cache. */
 static napi_value DenseGrad(napi_env env, napi_callback_info info) {
   ARGS(8, "denseGrad");
   float *dy, *y, *dz, *db;
@@ -1081,6 +1137,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"denseGrad", NULL, DenseGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"dropoutApply", NULL, DropoutApply, NULL, NULL, NULL, napi_enumerable, NULL},
       {"activationGrad", NULL, ActivationGrad, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mseSum", NULL, MseSum, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"mseGrad", NULL, MseGrad, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convConfig", NULL, ConvConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"denseConfig", NULL, DenseConfigJs, NULL, NULL, NULL, napi_enumerable, NULL},
       {"convTimes", NULL, ConvTimesJs, NULL, NULL, NULL, napi_enumerable, NULL},
