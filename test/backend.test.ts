@@ -518,6 +518,7 @@ test('losses: the native MSE and sigmoid cross-entropy kernels and their gradien
 });
 
 test('Concat and SplitV: the native copies equal the stock kernels on every axis, with empty parts, and keep int32 on the stock path', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
   const rng = new Rng(5);
   const a = randn([100, 2], rng);
   const b = randn([100, 10], rng);

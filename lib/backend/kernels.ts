@@ -145,30 +145,30 @@ function makeConcat(_addon: NativeAddon, stock: Kernel): Kernel {
   return (args) => {
     const all = args.inputs as unknown as tf.TensorInfo[];
     if (!Array.isArray(all) || all.length < 2 || all.some((t) => t.dtype !== 'float32')) return stock(args);
-    const axis = tf.util.parseAxisParam(args.attrs.axis as number, all[0].shape)[0];
-    tf.backend_util.assertParamsConsistent(
-      all.map((t) => t.shape),
-      axis,
-    );
-    const parts = all.filter((t) => tf.util.sizeFromShape(t.shape) > 0);
+    const first = all[0].shape;
+    const rank = first.length;
+    const axis = tf.util.parseAxisParam(args.attrs.axis as number, first)[0];
+    // the checks and the output shape of tfjs's assertParamsConsistent and computeOutShape
+    const shape = first.slice();
+    for (let i = 1; i < all.length; i++) {
+      const s = all[i].shape;
+      if (s.length !== rank || s.some((d, r) => r !== axis && d !== first[r])) return stock(args);
+      shape[axis] += s[axis];
+    }
+    const parts = all.filter((t) => t.shape.every((d) => d > 0));
     if (parts.length < 2) return stock(args);
     const backend = args.backend;
-    const out = backend.makeOutput(
-      tf.backend_util.computeOutShape(
-        all.map((t) => t.shape),
-        axis,
-      ),
-      'float32',
-    );
-    const rows = tf.util.sizeFromShape(parts[0].shape.slice(0, axis));
-    const widths = parts.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
-    const total = widths.reduce((a, b) => a + b, 0);
+    const out = backend.makeOutput(shape, 'float32');
+    let rows = 1;
+    for (let r = 0; r < axis; r++) rows *= first[r];
+    const total = shape.reduce((p, d, r) => (r >= axis ? p * d : p), 1);
     const o = heap(backend, out);
     let at = 0;
-    parts.forEach((t, i) => {
-      copyRows(heap(backend, t), 0, widths[i], o, at, total, rows, widths[i]);
-      at += widths[i];
-    });
+    for (const t of parts) {
+      const width = t.shape.reduce((p, d, r) => (r >= axis ? p * d : p), 1);
+      copyRows(heap(backend, t), 0, width, o, at, total, rows, width);
+      at += width;
+    }
     return out;
   };
 }
