@@ -549,6 +549,31 @@ test('Concat and SplitV: the native copies equal the stock kernels on every axis
   tf.dispose([a, b, c, d, e, ints, ...stock, ...native]);
 });
 
+test('saved tensors: shared with their originals on wasm-blas (no Identity kernel, no tensor left), the same gradients; a gradient of a gradient still right', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm' });
+  const rng = new Rng(8);
+  const x = randn([20, 30], rng);
+  const w = tf.variable(randn([30, 40], rng));
+  const b = tf.variable(randn([40], rng));
+  const loss = () => tf.sum(tf.sigmoid(tf.relu(tf.add(tf.matMul(x, w), b)))) as tf.Scalar;
+  const grads = () => {
+    const { value, grads } = tf.variableGrads(loss, [w, b]);
+    return [value, grads[w.name], grads[b.name]];
+  };
+  const { stock, native } = await stockAndNative(grads);
+  stock.forEach((t, i) => assertClose(native[i], t, `gradient ${i}`, 1e-5));
+  // on wasm-blas now: the saved tensors are shared, so no Identity kernel runs, and none is left over
+  const before = tf.memory().numTensors;
+  const profile = await tf.profile(() => tf.dispose(grads()));
+  assert.deepEqual(profile.kernels.filter((k) => k.name === 'Identity').length, 0, 'Identity kernels: ' + profile.kernelNames.join(', '));
+  assert.equal(tf.memory().numTensors, before);
+  // d/dx of sum(d/dx sum(x^3)) = d/dx sum(3 x^2) = 6 x: the inner gradient's saved tensors keep tfjs's clone
+  const v = tf.tensor1d([0.5, -1.25, 2]);
+  const second = tf.grad((u: tf.Tensor) => tf.sum(tf.grad((y: tf.Tensor) => tf.sum(tf.mul(tf.mul(y, y), y)))(u)))(v);
+  assert.deepEqual(Array.from(second.dataSync()), [3, -7.5, 12]);
+  tf.dispose([x, w, b, v, second, ...stock, ...native]);
+});
+
 test('Identity and same-dtype Cast share buffers; a clone of a variable survives the in-place Adam update', { skip: skipNative }, async () => {
   await initBackend({ backend: 'wasm-blas' });
   const w = tf.variable(tf.tensor1d([1, 2, 3]));

@@ -498,6 +498,46 @@ let stockConfigs: tf.KernelConfig[] | null = null;
  * Replaces the wasm backend's kernels by the native ones. The wasm backend must be initialised
  * first (its stock kernels' set-up has run; they remain the fallback). Idempotent.
  */
+/** The parts of tfjs's engine that saving tensors for a backward pass involves. */
+interface EngineInternals {
+  backendName: string;
+  backend: BackendWasm;
+  state: { gradientDepth: number };
+  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[];
+  makeTensorFromTensorInfo(info: tf.TensorInfo, backend: BackendWasm): tf.Tensor;
+  keep<T extends tf.Tensor>(t: T): T;
+}
+
+let stockSave: EngineInternals['saveTensorsForBackwardMode'] | null = null;
+
+/**
+ * The tensors a kernel saves for its gradient, shared rather than cloned. tfjs's engine clones each
+ * through the Identity kernel (which here already shares the buffer) and adds a tape node for the
+ * clone: two passes through the engine's bookkeeping per saved tensor, ~60 tensors per supervised
+ * step at 8-15 us each. A saved tensor here is a new tensor on the same buffer (the shared Identity's
+ * result, without the kernel and the tape node). In a gradient of a gradient the clone's tape node
+ * carries the outer gradient to the original, so there (and for strings, and on other backends)
+ * tfjs's own clone stays.
+ */
+function shareSavedTensors(): void {
+  const engine = tf.engine() as unknown as EngineInternals;
+  const stock = engine.saveTensorsForBackwardMode;
+  stockSave = stock;
+  engine.saveTensorsForBackwardMode = function (this: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
+    if (this.backendName !== 'wasm' || this.state.gradientDepth > 1 || tensors.some((t) => t.dtype === 'string')) return stock.call(this, tensors);
+    return tensors.map((t) => {
+      this.backend.incRef(t.dataId);
+      return this.keep(this.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, this.backend));
+    });
+  };
+}
+
+function restoreSavedTensors(): void {
+  if (!stockSave) return;
+  (tf.engine() as unknown as EngineInternals).saveTensorsForBackwardMode = stockSave;
+  stockSave = null;
+}
+
 export function installNativeKernels(addon: NativeAddon): void {
   if (stockConfigs) return;
   registerNativeGradients();
@@ -520,12 +560,14 @@ export function installNativeKernels(addon: NativeAddon): void {
   for (const [name, make] of OWN_KERNELS) {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(addon) as unknown as tf.KernelFunc });
   }
+  shareSavedTensors();
   stockConfigs = saved;
 }
 
 /** Puts the stock wasm kernels back (for side-by-side comparisons in one process). */
 export function uninstallNativeKernels(): void {
   if (!stockConfigs) return;
+  restoreSavedTensors();
   for (const [name] of [...OWN_KERNELS, ...ADDED_KERNELS]) tf.unregisterKernel(name, 'wasm');
   for (const config of stockConfigs) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm');
