@@ -458,7 +458,7 @@ test('the thread pool: jobs after its threads have gone to sleep (gaps longer th
   assert.match(r.stdout, /pool ok/);
 });
 
-test('denseGrad: one pass gives the activation gradient and its column sums of activationGrad and biasGrad, bit for bit', { skip: skipNative }, () => {
+test('denseGrad: one pass gives the activation gradient and its column sums of activationGrad and biasGrad, bit for bit; the MSE functions check their arguments', { skip: skipNative }, () => {
   const a = addon!;
   const rng = new Rng(12);
   // widths below, at and past a 16-float vector, a batch of 100 by 1000 units; relu with dropout's scale, and sigmoid
@@ -492,6 +492,14 @@ test('denseGrad: one pass gives the activation gradient and its column sums of a
   assert.throws(() => a.denseGrad(F(12), F(12), F(11), F(4), 3, 4, 1, 1), /denseGrad: dy, y and dz must have rows \* n values/);
   assert.throws(() => a.denseGrad(F(12), F(12), F(12), F(3), 3, 4, 1, 1), /denseGrad: .* db n/);
   assert.throws(() => a.denseGrad(F(12), F(12), F(12), F(4), 3, 4, 2, 1), /denseGrad: act must be 1 \(relu\) or 4 \(sigmoid\)/);
+  assert.throws(() => a.mseSum(F(3), F(4)), /mseSum: pred and target must have the same length/);
+  assert.throws(() => a.mseGrad(F(3), F(3), F(2), 1), /mseGrad: pred, target and out must have the same length/);
+  assert.throws(() => a.mseGrad(F(3), F(3), F(3), 'x' as unknown as number), /mseGrad: c must be a number/);
+  // the sum of squares in double precision, the gradient c (p - t) rounded once
+  assert.equal(a.mseSum(Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8, 9), Float32Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0.5)), 276.25);
+  const o = F(2);
+  a.mseGrad(Float32Array.of(0.1, 1), Float32Array.of(0.3, 0), o, 1 / 3);
+  assert.deepEqual(Array.from(o), [Math.fround((1 / 3) * (Math.fround(0.1) - Math.fround(0.3))), Math.fround(1 / 3)]);
 });
 
 test('losses: the native MSE and sigmoid cross-entropy kernels and their gradients equal the tfjs ops', { skip: skipNative }, async () => {
