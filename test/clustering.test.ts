@@ -337,6 +337,10 @@ test('targets table: per target the setup with the most seeds, then chosen on va
   const table = classificationTable(summarizeClassification([...a, ...reg]));
   assert.match(table, /\| noise 0\.5 \| balance 10, consistency 10 \| 3 \| 2\.80 ± /);
   assert.match(table, /\| noise 0\.5 \| - \| 3 \| 3\.00 ± /);
+  // hidden layers other than the preset's are part of the setup shown
+  const wide = [0, 1, 2].map((seed) => run(seed, 0.027, { chosenOn: 'validation', history: hist(0.005), config: { ...noisy, nHidden: 2000, seed } }));
+  assert.match(targetRows({ ...read, classification: [...a, ...wide] })[0].best!.setup, /^paper, hidden layers 2000 units, 25 epochs, labeled batches noise 0\.5$/);
+  assert.doesNotMatch(targetRows({ ...read, classification: a })[0].best!.setup, /hidden/);
   // a setup chosen by test error (older files) does not displace one chosen on validation with as many seeds
   const old = [0, 1, 2].map((seed) => run(seed, 0.001, { config: { ...cfg, labeledShift: 1, seed } }));
   assert.ok(Math.abs(targetRows({ ...read, classification: [...old, ...a] })[0].best!.error.mean - 0.03) < 1e-12);

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CONFIG_FIELDS_ADDED, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
+import { CONFIG_FIELDS_ADDED, PRESETS, hiddenText, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
 import { lrDropEpoch } from '../train/schedule';
 import { ELASTIC_SIGMA } from '../data/batches';
 import { runVariant } from '../settings/table';
@@ -540,13 +540,17 @@ export function targetRows(read: ReadResults): TargetRow[] {
   const clu = groupBy(read.clustering, (r) => setupKey(r, r.clusters));
   const headText = (c: AAEConfig) => (headRegularisersText(c) === '-' ? '' : `, head ${headRegularisersText(c)}`);
   const lrText = (c: AAEConfig, epochs: number) => `${epochs} epochs${lrDropOf(c, epochs) !== null ? ` (lr drop after ${lrDropOf(c, epochs)})` : ''}`;
+  // hidden layers other than the preset's (e.g. `--hidden 2000`)
+  const hiddenChange = (r: RunInfo) => (r.preset && hiddenText(r.config.nHidden) !== hiddenText(PRESETS[r.preset].nHidden) ? `, hidden layers ${hiddenText(r.config.nHidden)} units` : '');
   return [
     ...Object.entries(PAPER_ERRORS).map(([n, paper]) =>
       targetRow(
         `${labelCountText(Number(n))} labels`,
         paper,
         bestGroup(cls.filter((g) => g[0].labels === Number(n))),
-        (r) => `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` + headText(r.config),
+        (r) =>
+          `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}${hiddenChange(r)}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` +
+          headText(r.config),
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
@@ -554,7 +558,7 @@ export function targetRows(read: ReadResults): TargetRow[] {
         `${k} clusters`,
         paper,
         bestGroup(clu.filter((g) => g[0].clusters === Number(k))),
-        (r) => `${r.preset ?? '-'}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}`,
+        (r) => `${r.preset ?? '-'}${hiddenChange(r)}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}`,
       ),
     ),
   ];
