@@ -513,7 +513,7 @@ let stockSave: EngineInternals['saveTensorsForBackwardMode'] | null = null;
 /**
  * The tensors a kernel saves for its gradient, shared rather than cloned. tfjs's engine clones each
  * through the Identity kernel (which here already shares the buffer) and adds a tape node for the
- * clone: two passes through the engine's bookkeeping per saved tensor, ~60 tensors per supervised
+ * clone: two passes through the engine's bookkeeping per saved tensor, ~67 tensors per supervised
  * step at 8-15 us each. A saved tensor here is a new tensor on the same buffer (the shared Identity's
  * result, without the kernel and the tape node). In a gradient of a gradient the clone's tape node
  * carries the outer gradient to the original, so there (and for strings, and on other backends)
