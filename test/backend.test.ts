@@ -102,6 +102,9 @@ async function stockAndNative(f: () => tf.Tensor | tf.Tensor[]): Promise<{ stock
     const r = f();
     return (Array.isArray(r) ? r : [r]).map((t) => {
       const c = tf.tensor(t.dataSync().slice(), t.shape);
+      // Both backends share the wasm heap: the native run's output may get this freed buffer, so it
+      // is poisoned first, or an output value a native kernel never wrote would pass as the stock one.
+      if (t.dtype === 'float32') (tf.backend() as unknown as { typedArrayFromHeap(t: tf.Tensor): Float32Array }).typedArrayFromHeap(t).fill(NaN);
       t.dispose();
       return c;
     });
@@ -654,10 +657,13 @@ test(
       // more rows than the strip-at-a-time variant takes (its packed rows would not fit in L2)
       [[1000, 600], [1000, 300], true, false],
       [[600, 1000], [300, 1000], false, true],
-      // few columns (the narrow variant): 1, 2 and 7 columns, inner sizes over one 256-row block
+      // few columns (the narrow variant, up to four columns at a time): 1, 2, 5, 7 and 8 columns,
+      // inner sizes over one 256-row block
       [[37, 600], [600, 1], false, false],
       [[300, 1000], [300, 2], true, false],
+      [[45, 270], [270, 5], false, false],
       [[101, 300], [7, 300], false, true],
+      [[270, 45], [8, 270], true, true],
       [[2, 60, 520], [520, 2], false, false],
       // few sums, many outputs (split over the threads all the same): k 12, and an outer product
       [[200, 12], [12, 1000], false, false],

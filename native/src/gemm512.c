@@ -19,6 +19,10 @@
 /* gemm512_stream prefetches the strip this many strips ahead (measured with cold weights, 100x1000
    by 1000x1000 on two threads: 1 strip ~300 GFLOP/s, 2 ~325, 3 no better). */
 #define PREFETCH_AHEAD 2
+/* A transposed op(B)'s strip (NR rows of B, read whole to be packed) is prefetched this many strips
+   ahead (cold weights, 100x1000 by the transpose of 1000x1000 on two threads: none 633-673 us, 1
+   strip 588-631, 2 strips 640-648). */
+#define PREFETCH_AHEAD_T 1
 
 int64_t gemm512_stream_workspace(int64_t m) { return (int64_t)KC * NR + ((m + MR - 1) / MR) * MR * KC; }
 
@@ -283,15 +287,21 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
       const int64_t lds = direct ? ldb : NR;
       /* Read in place, the full strip PREFETCH_AHEAD strips on (past the block's last full strip:
          the next KC block's first ones) is prefetched to L2 a share per panel: a weight matrix
-         usually comes from memory, and its stride defeats the hardware's prefetchers. */
-      const int64_t full = n / NR, t = (k0 / KC) * full + j0 / NR + PREFETCH_AHEAD;
-      const int64_t k0t = direct ? (t / full) * KC : k;
+         usually comes from memory, and its stride defeats the hardware's prefetchers. A transposed
+         one (a weight matrix in an input gradient) the same way, PREFETCH_AHEAD_T strips on. */
+      const int64_t full = n / NR, t = (k0 / KC) * full + j0 / NR + (tb ? PREFETCH_AHEAD_T : PREFETCH_AHEAD);
+      const int64_t k0t = full > 0 && (direct || tb) ? (t / full) * KC : k;
       const int64_t kct = k0t + KC <= k ? KC : k - k0t;
-      const float *next = k0t < k ? b + k0t * ldb + (t % full) * NR : NULL;
+      const float *next = k0t < k ? (tb ? b + (t % full) * NR * ldb + k0t : b + k0t * ldb + (t % full) * NR) : NULL;
       const int64_t panels = (m + MR - 1) / MR;
       for (int64_t p = 0; p < m; p += MR) {
         const int64_t rows = m - p < MR ? m - p : MR;
-        if (next) {
+        if (next && tb) {
+          /* a transposed strip: NR rows of B, kct values each */
+          const int64_t q = p / MR, r1 = NR * (q + 1) / panels;
+          for (int64_t r = NR * q / panels; r < r1; r++)
+            for (int64_t x = 0; x < kct; x += 16) _mm_prefetch((const char *)(next + r * ldb + x), _MM_HINT_T1);
+        } else if (next) {
           const int64_t q = p / MR, r1 = kct * (q + 1) / panels;
           for (int64_t r = kct * q / panels; r < r1; r++) {
             _mm_prefetch((const char *)(next + r * ldb), _MM_HINT_T1);
@@ -304,10 +314,55 @@ void gemm512_stream(int ta, int tb, int64_t m, int64_t n, int64_t k, const float
   }
 }
 
+/* Columns [j, j + J) of a narrow product's KC block, four panels (32 rows) at a time: 4 J chains of
+   fused multiply-adds that share each load of op(A). Inlined with constant J. */
+__attribute__((target("avx512f,fma"), always_inline)) static inline void narrow_cols(const float *ap, int64_t mp, int64_t m, int64_t kc, const float *bj,
+                                                                                     int64_t step, int64_t jstep, float *c, int64_t ldc, int accumulate,
+                                                                                     const int J) {
+  for (int64_t p = 0; p < mp; p += 4 * MR) {
+    const int64_t np = (mp - p) / MR < 4 ? (mp - p) / MR : 4;
+    const float *a0 = ap + p * kc;
+    __m256 acc[4][4];
+#pragma GCC unroll 4
+    for (int q = 0; q < 4; q++)
+#pragma GCC unroll 4
+      for (int j = 0; j < J; j++) acc[q][j] = _mm256_setzero_ps();
+    if (np == 4) {
+      for (int64_t kk = 0; kk < kc; kk++) {
+        const __m256 a[4] = {_mm256_loadu_ps(a0 + kk * MR), _mm256_loadu_ps(a0 + kc * MR + kk * MR), _mm256_loadu_ps(a0 + 2 * kc * MR + kk * MR),
+                             _mm256_loadu_ps(a0 + 3 * kc * MR + kk * MR)};
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+          const __m256 bv = _mm256_set1_ps(bj[kk * step + j * jstep]);
+#pragma GCC unroll 4
+          for (int q = 0; q < 4; q++) acc[q][j] = _mm256_fmadd_ps(a[q], bv, acc[q][j]);
+        }
+      }
+    } else {
+      for (int64_t kk = 0; kk < kc; kk++)
+#pragma GCC unroll 4
+        for (int j = 0; j < J; j++) {
+          const __m256 bv = _mm256_set1_ps(bj[kk * step + j * jstep]);
+          for (int64_t q = 0; q < np; q++) acc[q][j] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + q * kc * MR + kk * MR), bv, acc[q][j]);
+        }
+    }
+    for (int64_t q = 0; q < np; q++)
+#pragma GCC unroll 4
+      for (int j = 0; j < J; j++) {
+        float v[MR];
+        _mm256_storeu_ps(v, acc[q][j]);
+        for (int64_t r = 0; r < MR && p + q * MR + r < m; r++) {
+          float *cr = c + (p + q * MR + r) * ldc + j;
+          *cr = accumulate ? *cr + v[r] : v[r];
+        }
+      }
+  }
+}
+
 /* Products with few columns (n <= GEMM512_NARROW): op(A) packed as gemm512 packs it, then each
    output is the same chain of fused multiply-adds over each KC block (from zero, the block's sum
-   added to the earlier blocks'), four panels at a time: the same bits as gemm512, without the
-   32-column strips of which these use one or two columns. */
+   added to the earlier blocks'), four panels and up to four columns at a time: the same bits as
+   gemm512, without the 32-column strips of which these use one or two columns. */
 __attribute__((target("avx512f,fma"))) void gemm512_narrow(int ta, int tb, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda, const float *b,
                                                        int64_t ldb, float beta, float *c, int64_t ldc, float *ws) {
   if (empty_product(m, n, k, beta, c, ldc)) return;
@@ -317,35 +372,23 @@ __attribute__((target("avx512f,fma"))) void gemm512_narrow(int ta, int tb, int64
     const int64_t kc = k0 + KC <= k ? KC : k - k0;
     const int accumulate = k0 > 0 || beta != 0.0f;
     pack_a(ta, a, lda, m, 0, mp, k0, kc, ap);
-    for (int64_t j = 0; j < n; j++) {
+    /* op(B)'s value (kk, j) at bj[kk step + j jstep] */
+    const int64_t step = tb ? 1 : ldb, jstep = tb ? ldb : 1;
+    for (int64_t j = 0; j < n;) {
       const float *bj = tb ? b + j * ldb + k0 : b + k0 * ldb + j;
-      const int64_t step = tb ? 1 : ldb;
-      for (int64_t p = 0; p < mp; p += 4 * MR) {
-        const int64_t np = (mp - p) / MR < 4 ? (mp - p) / MR : 4;
-        const float *a0 = ap + p * kc;
-        __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-        if (np == 4) {
-          for (int64_t kk = 0; kk < kc; kk++) {
-            const __m256 bv = _mm256_set1_ps(bj[kk * step]);
-            acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + kk * MR), bv, acc[0]);
-            acc[1] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + kc * MR + kk * MR), bv, acc[1]);
-            acc[2] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + 2 * kc * MR + kk * MR), bv, acc[2]);
-            acc[3] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + 3 * kc * MR + kk * MR), bv, acc[3]);
-          }
-        } else {
-          for (int64_t kk = 0; kk < kc; kk++) {
-            const __m256 bv = _mm256_set1_ps(bj[kk * step]);
-            for (int64_t q = 0; q < np; q++) acc[q] = _mm256_fmadd_ps(_mm256_loadu_ps(a0 + q * kc * MR + kk * MR), bv, acc[q]);
-          }
-        }
-        for (int64_t q = 0; q < np; q++) {
-          float v[MR];
-          _mm256_storeu_ps(v, acc[q]);
-          for (int64_t r = 0; r < MR && p + q * MR + r < m; r++) {
-            float *cr = c + (p + q * MR + r) * ldc + j;
-            *cr = accumulate ? *cr + v[r] : v[r];
-          }
-        }
+      const int64_t left = n - j;
+      if (left >= 4) {
+        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 4);
+        j += 4;
+      } else if (left == 3) {
+        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 3);
+        j += 3;
+      } else if (left == 2) {
+        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 2);
+        j += 2;
+      } else {
+        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 1);
+        j += 1;
       }
     }
   }
