@@ -606,6 +606,27 @@ test('Identity and same-dtype Cast share buffers; a clone of a variable survives
   tf.dispose([w, d]);
 });
 
+test('the sigmoid epilogue: its sixteen-at-a-time form gives the same bits as the one-at-a-time expf form, special inputs included', { skip: skipNative }, () => {
+  // A row of values as a product's bias (0 x 0 + bias, exact) takes the vector form; the same values
+  // as a column (one per row) take the scalar form, 1 / (1 + expf(-x)).
+  const rng = new Rng(5);
+  const special = [0, -0, 1e-45, -1e-45, 1e-38, 87.9, -87.9, 88, -88, 88.7, -88.8, 89, -89, 103.9, -103.9, 104, -104, 200, -200, 3e38, -3e38, Infinity, -Infinity, NaN];
+  const n = 1 << 20;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = i < special.length ? special[i] : i % 2 ? (rng.uniform() - 0.5) * 60 : (rng.uniform() - 0.5) * 240;
+  const zeros = new Float32Array(n);
+  const vector = new Float32Array(n);
+  const scalar = new Float32Array(n);
+  addon!.fusedMatMul(new Float32Array(1), zeros, vector, 1, 1, n, 1, false, false, 0, 0, x, 4, 0);
+  for (let i = 0; i < n; i++) addon!.fusedMatMul(new Float32Array(1), zeros.subarray(0, 1), scalar.subarray(i, i + 1), 1, 1, 1, 1, false, false, 0, 0, x.subarray(i, i + 1), 4, 0);
+  for (let i = 0; i < n; i++) {
+    if (!Object.is(vector[i], scalar[i])) assert.fail(`sigmoid(${x[i]}): ${vector[i]} sixteen at a time, ${scalar[i]} one at a time`);
+  }
+  assert.equal(vector[special.indexOf(Infinity)], 1);
+  assert.equal(vector[special.indexOf(-Infinity)], 0);
+  assert.ok(Number.isNaN(vector[special.length - 1]));
+});
+
 test('AAE training steps on wasm-blas follow the stock wasm ones (both models, dropout on)', { skip: skipNative }, async () => {
   const data = loadMnist();
   const order = epochOrder(data.train.count, null);

@@ -523,6 +523,73 @@ static const char *read_epilogue(napi_env env, napi_value *argv, int64_t n, Epil
 
 static void dropout_loop(float *restrict x, uint32_t begin, uint32_t end, const DropoutMask *mask);
 
+/* The sigmoid epilogue, 1 / (1 + expf(-x)), sixteen values at a time where the CPU has AVX-512 (DQ):
+   expf as the C library's (glibc 2.28 and later: x = (k + r) ln2 / 32 in double precision, 2^(k/32)
+   from a 32-entry table, a cubic in r), written out with the multiply-adds its FMA build uses, so
+   the same bits as that expf on every input below 88 in magnitude (checked on all of them); larger
+   inputs and NaN go to expf itself. A scalar expf loop took 70-100 us of a 100x784 product. */
+static uint64_t exp_table[32]; /* the double nearest 2^(i/32), as bits, minus i << 47 */
+static int sigmoid_avx512 = -1;
+
+static void sigmoid_init(void) {
+  for (int i = 0; i < 32; i++) {
+    const double d = (double)exp2l(i / 32.0L);
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    exp_table[i] = u - ((uint64_t)i << 47);
+  }
+#if defined(__x86_64__) && defined(__GNUC__)
+  __builtin_cpu_init();
+  sigmoid_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+#else
+  sigmoid_avx512 = 0;
+#endif
+}
+
+static void sigmoid_scalar(float *o, size_t n) {
+  for (size_t j = 0; j < n; j++) o[j] = 1.0f / (1.0f + expf(-o[j]));
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+__attribute__((target("avx512f,avx512dq"))) static void sigmoid_vector(float *o, size_t n) {
+  const __m512d invln2n = _mm512_set1_pd(0x1.71547652b82fep+0 * 32), shift = _mm512_set1_pd(0x1.8p+52), one = _mm512_set1_pd(1.0);
+  const __m512d c0 = _mm512_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), c1 = _mm512_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32),
+                c2 = _mm512_set1_pd(0x1.62e42ff0c52d6p-1 / 32);
+  size_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const __m512 x = _mm512_xor_ps(_mm512_loadu_ps(o + j), _mm512_set1_ps(-0.0f)); /* -o */
+    const __m512i top = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(x), 20), _mm512_set1_epi32(0x7ff));
+    const __mmask16 special = _mm512_cmpge_epu32_mask(top, _mm512_set1_epi32(0x42b)); /* |x| >= 88, or NaN */
+    __m256 e[2];
+    for (int h = 0; h < 2; h++) {
+      const __m512d xd = _mm512_cvtps_pd(h ? _mm512_extractf32x8_ps(x, 1) : _mm512_castps512_ps256(x));
+      __m512d kd = _mm512_add_pd(_mm512_mul_pd(invln2n, xd), shift);
+      const __m512i ki = _mm512_castpd_si512(kd);
+      kd = _mm512_sub_pd(kd, shift);
+      const __m512d r = _mm512_fmsub_pd(invln2n, xd, kd);
+      const __m512i t = _mm512_add_epi64(_mm512_i64gather_epi64(_mm512_and_si512(ki, _mm512_set1_epi64(31)), (const long long *)exp_table, 8),
+                                         _mm512_slli_epi64(ki, 47));
+      const __m512d poly = _mm512_fmadd_pd(_mm512_fmadd_pd(c0, r, c1), _mm512_mul_pd(r, r), _mm512_fmadd_pd(c2, r, one));
+      e[h] = _mm512_cvtpd_ps(_mm512_mul_pd(poly, _mm512_castsi512_pd(t)));
+    }
+    __m512 ex = _mm512_insertf32x8(_mm512_castps256_ps512(e[0]), e[1], 1);
+    if (special) {
+      float xs[16], es[16];
+      _mm512_storeu_ps(xs, x);
+      _mm512_storeu_ps(es, ex);
+      for (int i = 0; i < 16; i++)
+        if (special >> i & 1) es[i] = expf(xs[i]);
+      ex = _mm512_loadu_ps(es);
+    }
+    _mm512_storeu_ps(o + j, _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_add_ps(_mm512_set1_ps(1.0f), ex)));
+  }
+  sigmoid_scalar(o + j, n - j);
+}
+#else
+static void sigmoid_vector(float *o, size_t n) { sigmoid_scalar(o, n); }
+#endif
+
 /* Rows [r0, r1) and columns [c0, c1) of out (row-major, ld per row) = drop(act(out + bias)), in
    place, drop with the mask of out's flat index (dropoutApply's). */
 VECTOR_CLONES_512
@@ -549,7 +616,7 @@ static void apply_epilogue_block(const Epilogue *e, float *out, size_t r0, size_
         for (size_t j = c0; j < c1; j++) o[j] = o[j] < 0.0f ? al * o[j] : o[j];
         break;
       case ACT_SIGMOID:
-        for (size_t j = c0; j < c1; j++) o[j] = 1.0f / (1.0f + expf(-o[j]));
+        (sigmoid_avx512 ? sigmoid_vector : sigmoid_scalar)(o + c0, c1 - c0);
         break;
       default:
         break;
@@ -1129,6 +1196,7 @@ static napi_value Config(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Init(napi_env env, napi_value exports) {
+  sigmoid_init();
   napi_property_descriptor props[] = {
       {"fusedMatMul", NULL, FusedMatMul, NULL, NULL, NULL, napi_enumerable, NULL},
       {"adam", NULL, Adam, NULL, NULL, NULL, napi_enumerable, NULL},
