@@ -686,6 +686,11 @@ test(
       [[101, 300], [7, 300], false, true],
       [[270, 45], [8, 270], true, true],
       [[2, 60, 520], [520, 2], false, false],
+      // one strip of columns, split over the threads by rows: 20 columns, 12 transposed, a batch
+      // of three by one right-hand matrix
+      [[99, 1000], [1000, 20], false, false],
+      [[200, 1000], [12, 1000], false, true],
+      [[3, 100, 700], [700, 16], false, false],
       // few sums, many outputs (split over the threads all the same): k 12, and an outer product
       [[200, 12], [12, 1000], false, false],
       [[200, 1], [1000, 1], false, true],

@@ -177,9 +177,14 @@ static const char *read_gemm(napi_env env, napi_value *argv, GemmArgs *g) {
    time goes to writing the output and the epilogue (bias, activation, dropout), which the threads
    share (in the supervised step, 200x12 by 12x1000 with its epilogue 138-191 us on one thread, 85-109
    on two; 100x2 by 2x1000 63-66 and 40-42). The choice depends on the shape only, so results stay
-   deterministic (and a product's values do not depend on its split). */
+   deterministic (and a product's values do not depend on its split). A product of at most one
+   32-column strip (a code layer's 2 or 20 columns, the discriminator's logit, or their gradients)
+   cannot be split by columns: beyond SMALL_GEMM_STRIP multiply-adds it is split by rows (100x12 by
+   12x1000 transposed 36 to 28 us, 1000x12 by 12x200 transposed 50 to 26, 100x20 by 20x1000 41 to
+   26, 1000x1 by 1x200 28 to 14; below ~100k the hand-off costs more, e.g. 100x32 by 32x32). */
 #define SMALL_GEMM 4000000
 #define SMALL_OUT 32768
+#define SMALL_GEMM_STRIP 150000
 
 /* The dense products' engine: the addon's own AVX-512 sgemm (gemm512.c) where the CPU has AVX-512,
    else OpenBLAS; denseConfig({gemm}) chooses. gemm512 runs on a small pool of threads, each taking a
@@ -401,9 +406,7 @@ static void dense_pool_part(const void *job, int p) { dense_part((const DenseJob
 /* The product and its epilogue (or null) on `parts` threads; 0 on success, -1 when a workspace
    cannot be allocated. */
 static int dense_run(const GemmArgs *g, int parts, const struct Epilogue *epi) {
-  const int64_t strips = (g->n + STRIP - 1) / STRIP;
-  if (parts > strips) parts = (int)strips;
-  if (parts < 1) parts = 1;
+  const int64_t strips = (g->n + STRIP - 1) / STRIP, panels = (g->m + 7) / 8;
   DenseJob j;
   j.g = g;
   j.epi = epi;
@@ -412,8 +415,11 @@ static int dense_run(const GemmArgs *g, int parts, const struct Epilogue *epi) {
   const int narrow = g->n <= GEMM512_NARROW;
   const int stream = narrow || gemm512_stream_fits(j.rows, g->k);
   j.product = narrow ? gemm512_narrow : stream ? gemm512_stream : gemm512;
-  /* a weight gradient's product (transposed left operand, many rows) splits its rows */
-  j.by_rows = g->ta && !narrow && g->m >= 128 * (int64_t)parts;
+  /* A weight gradient's product (transposed left operand, many rows) splits its rows, and so does
+     a product of a single strip (its columns cannot be split). */
+  j.by_rows = parts > 1 && ((g->ta && !narrow && g->m >= 128 * (int64_t)parts) || (strips == 1 && panels >= 2 * (int64_t)parts));
+  if (parts > (j.by_rows ? panels : strips)) parts = (int)(j.by_rows ? panels : strips);
+  if (parts < 1) parts = 1;
   split_parts(&j, parts);
   const int64_t plain = gemm512_workspace(j.by_rows ? g->n : STRIP * ((strips + parts - 1) / parts) + STRIP);
   const int64_t need = stream && gemm512_stream_workspace(j.rows) > plain ? gemm512_stream_workspace(j.rows) : plain;
@@ -445,12 +451,13 @@ static void run_gemm_threads(const GemmArgs *g);
    workspace). */
 static int run_gemm(const GemmArgs *g, const struct Epilogue *epi) {
   const int threads = openblas_get_num_threads();
-  const int small = g->batch * g->m * g->n * g->k <= SMALL_GEMM && g->batch * g->m * g->n < SMALL_OUT;
+  const int64_t macs = g->batch * g->m * g->n * g->k;
+  const int small = macs <= SMALL_GEMM && g->batch * g->m * g->n < SMALL_OUT;
   if (g->batch == 0 || g->m == 0 || g->n == 0) return 0;
   if (g->k == 0) {
     memset(g->out, 0, sizeof(float) * (size_t)(g->batch * g->m * g->n));
   } else if (dense_gemm_kind() == DENSE_GEMM_AVX512) {
-    const int parts = small ? 1 : (threads < POOL_MAX ? threads : POOL_MAX);
+    const int parts = (g->n <= STRIP ? macs <= SMALL_GEMM_STRIP : small) ? 1 : (threads < POOL_MAX ? threads : POOL_MAX);
     return dense_run(g, parts, epi);
   } else if (threads > 1 && small) {
     openblas_set_num_threads(1);
