@@ -60,7 +60,7 @@ const layerRules = ORDER.map((layer, i) => {
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/**', 'notebooks/**', 'docs/**', 'results/**', 'runs/**'] },
+  { ignores: ['dist/**', '.bench-build/**', 'node_modules/**', 'native/**', 'notebooks/**', 'docs/**', 'results/**', 'runs/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

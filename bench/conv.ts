@@ -10,6 +10,7 @@
  * tfjs-layers model; its weights are trained by the project's Adam (lib/nn/adam.ts,
  * the native in-place update on wasm-blas) with the project's MSE.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
@@ -70,7 +71,8 @@ export interface TorchTiming {
 
 /** The same step in PyTorch (bench/torch_conv.py with /usr/bin/python3 or python3), or why it could not run. */
 export function torchConvStep(opts: { threads: number; warmup: number; steps: number }): TorchTiming | string {
-  const script = path.join(__dirname, 'torch_conv.py');
+  // next to this file, or (run compiled from .bench-build/bench/) in the checkout's bench/
+  const script = [path.join(__dirname, 'torch_conv.py'), path.join(__dirname, '..', '..', 'bench', 'torch_conv.py')].find((f) => fs.existsSync(f)) ?? 'bench/torch_conv.py';
   const args = [script, '--threads', String(opts.threads), '--warmup', String(opts.warmup), '--steps', String(opts.steps)];
   for (const python of ['/usr/bin/python3', 'python3']) {
     const r = spawnSync(python, args, { encoding: 'utf8', timeout: 600_000 });
