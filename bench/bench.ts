@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: training speed on this machine, for every available backend side by side.
  *
- *   - ms per training step (on the fast backends the median of 51 steps after 50 warm-up steps, the
+ *   - ms per training step (on the fast backends the median of 101 steps after 150 warm-up steps, the
  *     steady state an epoch's 540 steps run in; 9 after 3 at the original's sizes) of the supervised and semi-supervised AAE at 1000 hidden units, n_z 2, batch 100, and at the original's sizes (3000 units, n_z 20,
  *     batch 128); a fixed 784-1000-1000-20-1000-1000-784 autoencoder Adam step at batch 100, with the
  *     built-in MLP (`ae`) and as tfjs-layers models trained by the same Adam (`ae-layers`); the supervised
@@ -225,10 +225,11 @@ function plan(backend: BackendName, c: Case, quick: boolean): { warm: number; re
   }
   // The fast backends: enough warm-up for the wasm heap to reach its size and V8 to optimise the
   // training loop (steps 10-40 of the supervised case run ~10% slower than steps 100-400, which an
-  // epoch's 540 steps are made of), and enough timed steps that the median does not move with a
-  // few slow steps (single steps vary by about +-20% here).
+  // epoch's 540 steps are made of, and steps 50-100 still 3-8% slower: medians of 50-step blocks
+  // from step 50, 20.94 then 19.18-19.60 ms, and 20.08 then 18.91-19.36), and enough timed steps
+  // that the median does not move with a few slow steps (single steps vary by about +-20% here).
   if (c.large) return { warm: 3, reps: quick ? 3 : 9 };
-  return quick ? { warm: 20, reps: 15 } : { warm: 50, reps: 51 };
+  return quick ? { warm: 20, reps: 15 } : { warm: 150, reps: 101 };
 }
 
 /** The q-quantile (0..1) of xs, by linear interpolation. */
