@@ -48,6 +48,9 @@
 #include "conv.h"
 #include "gemm512.h"
 #include <stdlib.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h> /* the vector sigmoid */
+#endif
 
 /* Element-wise loops get an AVX2 clone where the compiler and platform support it, chosen at load
    time (GCC/Clang ifunc on x86-64 Linux); the results are the same, as no FMA contraction is allowed. */
@@ -564,7 +567,6 @@ static void sigmoid_scalar(float *o, size_t n) {
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
 __attribute__((target("avx512f,avx512dq"))) static void sigmoid_vector(float *o, size_t n) {
   const __m512d invln2n = _mm512_set1_pd(0x1.71547652b82fep+0 * 32), shift = _mm512_set1_pd(0x1.8p+52), one = _mm512_set1_pd(1.0);
   const __m512d c0 = _mm512_set1_pd(0x1.c6af84b912394p-5 / 32 / 32 / 32), c1 = _mm512_set1_pd(0x1.ebfce50fac4f3p-3 / 32 / 32),

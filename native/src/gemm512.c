@@ -374,22 +374,14 @@ __attribute__((target("avx512f,fma"))) void gemm512_narrow(int ta, int tb, int64
     pack_a(ta, a, lda, m, 0, mp, k0, kc, ap);
     /* op(B)'s value (kk, j) at bj[kk step + j jstep] */
     const int64_t step = tb ? 1 : ldb, jstep = tb ? ldb : 1;
-    for (int64_t j = 0; j < n;) {
+    for (int64_t j = 0, w; j < n; j += w) {
       const float *bj = tb ? b + j * ldb + k0 : b + k0 * ldb + j;
-      const int64_t left = n - j;
-      if (left >= 4) {
-        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 4);
-        j += 4;
-      } else if (left == 3) {
-        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 3);
-        j += 3;
-      } else if (left == 2) {
-        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 2);
-        j += 2;
-      } else {
-        narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 1);
-        j += 1;
-      }
+      w = n - j < 4 ? n - j : 4;
+      /* each width its own inlined copy, its loops unrolled */
+      if (w == 4) narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 4);
+      else if (w == 3) narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 3);
+      else if (w == 2) narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 2);
+      else narrow_cols(ap, mp, m, kc, bj, step, jstep, c + j, ldc, accumulate, 1);
     }
   }
 }
