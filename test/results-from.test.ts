@@ -58,7 +58,7 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
   const root = fakeCheckout();
   const results = path.join(root, 'results');
   const ckpt = path.join(root, 'notebooks', 'runs', 'full', 'classify-N100-z4-seed3', 'checkpoint.aae');
-  const file = path.join(results, 'semi-supervised-N100-e2-h8-seed3.json');
+  const file = path.join(results, 'semi-supervised-N100-e2-ld1-h8-seed3.json');
   // notebook 05's way: the paper preset with the learning-rate drop moved, so no preset is recognised
   const cfg = makeConfig(
     {

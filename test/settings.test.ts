@@ -37,6 +37,20 @@ test('result-name variants: none for the presets, one part per setting that diff
   assert.equal(runVariant(makeConfig({ nHidden: 2000 }, 'paper')), '-h2000');
   assert.equal(runVariant(makeConfig({ nHidden: [500, 250], batchSize: 64 }, 'paper')), '-bs64-h500x250');
   assert.equal(runVariant(makeConfig({ nHidden: [1000, 1000], batchSize: 128 }, 'paper')), '');
+  // runs that differ only in where the learning rate drops are not each other's namesakes
+  const dropAt = (from: number) =>
+    makeConfig(
+      {
+        lrSchedule: [
+          { from: 0, lr: 1e-3 },
+          { from, lr: 1e-4 },
+        ],
+      },
+      'paper',
+    );
+  assert.equal(runVariant(dropAt(15)), '-ld15');
+  assert.notEqual(classifyResultName(55000, 30, 0, dropAt(15)), classifyResultName(55000, 30, 0, dropAt(20)));
+  assert.equal(runVariant(dropAt(8)), ''); // a preset's own drop (fast)
 });
 
 test('both CLIs take the same options with the same caps, from the table', () => {

@@ -164,6 +164,11 @@ export const SETTINGS: readonly Setting[] = [
     resume: true,
     value: (cfg) => lrDropEpoch(cfg.lrSchedule),
     toConfig: (v: number, ctx) => ({ lrSchedule: lrScheduleFor(ctx.preset, v, ctx.epochs) }),
+    // runs that differ only in the drop do not share a result file; a preset's own drop needs no part
+    name: (cfg) => {
+      const drop = cfg.lrSchedule ? lrDropEpoch(cfg.lrSchedule) : null;
+      return drop === null || PRESET_NAMES.some((p) => lrDropEpoch(PRESETS[p].lrSchedule) === drop) ? '' : `-ld${drop}`;
+    },
     training: true,
   },
   {
@@ -204,7 +209,7 @@ export const SETTINGS: readonly Setting[] = [
     training: true,
   },
   // The optimizer comes with the preset (paper-sgd: SGD + momentum); result names tell SGD runs apart
-  // (its part comes first in a name: rows name in table order).
+  // (rows add their parts to a name in table order).
   { key: 'optimizer', field: 'optimizer', parse: choice(['adam', 'momentum']), help: 'optimizer', commands: [], name: (cfg) => (cfg.optimizer === 'momentum' ? '-sgd' : '') },
   {
     key: 'clusters',
