@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { classifyResultName, clusterResultName, priorMatchResultName, type ResultFile } from '../lib/eval/results';
 import { CONFIG_FIELDS_ADDED, PRESETS, makeConfig } from '../lib/models/config';
 import { COMMANDS, SETTINGS, runVariant, settingsOf } from '../lib/settings/table';
+import { PRESET_NAMES, type PresetName } from '../lib/models/config';
 import { buildProgram } from '../lib/cli/aae';
 import { buildResultsProgram } from '../lib/cli/aae-results';
 
@@ -18,12 +19,13 @@ test('every committed result file is named as the settings table names it', () =
   for (const f of files) {
     const r = JSON.parse(fs.readFileSync(path.join(RESULTS, f), 'utf8')) as ResultFile;
     const cfg = { ...CONFIG_FIELDS_ADDED, ...r.config };
+    const preset = (PRESET_NAMES as readonly unknown[]).includes(r.preset) ? (r.preset as PresetName) : null;
     const name =
       r.kind === 'semi-supervised-classification'
-        ? classifyResultName(r.labels, r.epochs, r.seed, cfg)
+        ? classifyResultName(r.labels, r.epochs, r.seed, cfg, preset)
         : r.kind === 'clustering'
-          ? clusterResultName(r.clusters, cfg.nZ, r.epochs, r.seed, cfg)
-          : priorMatchResultName(r.prior, r.epochs, r.seed, cfg.nZ, cfg);
+          ? clusterResultName(r.clusters, cfg.nZ, r.epochs, r.seed, cfg, preset)
+          : priorMatchResultName(r.prior, r.epochs, r.seed, cfg.nZ, cfg, preset);
     assert.equal(name, f);
   }
 });
@@ -51,6 +53,18 @@ test('result-name variants: none for the presets, one part per setting that diff
   assert.equal(runVariant(dropAt(15)), '-ld15');
   assert.notEqual(classifyResultName(55000, 30, 0, dropAt(15)), classifyResultName(55000, 30, 0, dropAt(20)));
   assert.equal(runVariant(dropAt(8)), ''); // a preset's own drop (fast)
+});
+
+test("result names: runs of different presets, or of a preset with another preset's sizes, are not namesakes", () => {
+  const names = PRESET_NAMES.map((p) => classifyResultName(100, 10, 0, makeConfig({}, p), p));
+  assert.equal(new Set(names).size, names.length, names.join(' '));
+  const clusters = PRESET_NAMES.map((p) => clusterResultName(16, 5, 10, 0, makeConfig({}, p), p));
+  assert.equal(new Set(clusters).size, clusters.length, clusters.join(' '));
+  assert.notEqual(classifyResultName(100, 10, 0, makeConfig({ nHidden: 3000 }, 'paper'), 'paper'), classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'));
+  assert.notEqual(classifyResultName(100, 10, 0, makeConfig({ batchSize: 128 }, 'paper'), 'paper'), classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'));
+  // a command's own preset adds nothing
+  assert.equal(classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'), 'semi-supervised-N100-e10-seed0.json');
+  assert.equal(priorMatchResultName('gaussian', 10, 0, 2, makeConfig({}, 'fast'), 'fast'), 'prior-match-gaussian-z2-e10-seed0.json');
 });
 
 test('both CLIs take the same options with the same caps, from the table', () => {

@@ -344,7 +344,7 @@ async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string },
     if (o.given('seed') && o.seed !== ck.config.seed) {
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
     }
-    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config));
+    const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config, presetOf(ck.config, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
     const testError = ck.model.evaluate(loadDataset(ck.config.dataset).test).classError as number;
@@ -362,7 +362,7 @@ async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string },
 async function classify(run: RunContext, o: ClassifyOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return classifyFrom(run, { ...o, from: o.from }, backend);
   const cfg = resolveConfig('classify', o);
-  const file = path.join(o.results, classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed, cfg));
+  const file = path.join(o.results, classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed, cfg, o.preset));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
   const earlier = checkExisting(file, ckpt, o);
@@ -397,7 +397,7 @@ async function classify(run: RunContext, o: ClassifyOpts, backend: string): Prom
 
 async function cluster(run: RunContext, o: ClusterOpts, backend: string): Promise<number> {
   const cfg = resolveConfig('cluster', o);
-  const file = path.join(o.results, clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed, cfg));
+  const file = path.join(o.results, clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed, cfg, o.preset));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
   const earlier = checkExisting(file, ckpt, o);
@@ -438,7 +438,7 @@ async function priorMatchFrom(run: RunContext, o: PriorMatchOpts & { from: strin
     if (o.given('seed') && o.seed !== seed) {
       throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${seed} (leave --seed out)`);
     }
-    const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, seed, ck.config.nZ, ck.config));
+    const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, seed, ck.config.nZ, ck.config, presetOf(ck.config, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
     const m = priorMatch(ck.model, loadDataset(ck.config.dataset).test, o.prior, seed, { maxSamples: o.maxSamples });
@@ -456,7 +456,7 @@ async function priorMatchFrom(run: RunContext, o: PriorMatchOpts & { from: strin
 async function priorMatchCommand(run: RunContext, o: PriorMatchOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return priorMatchFrom(run, { ...o, from: o.from }, backend);
   const cfg = resolveConfig('prior-match', o);
-  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed, cfg.nZ, cfg));
+  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed, cfg.nZ, cfg, o.preset));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
   const earlier = checkExisting(file, ckpt, o);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { CONFIG_FIELDS_ADDED, PRESETS, hiddenText, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
 import { lrDropEpoch } from '../train/schedule';
 import { ELASTIC_SIGMA } from '../data/batches';
-import { runVariant } from '../settings/table';
+import { COMMAND_PRESET, runVariant } from '../settings/table';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 import { ConfigError } from '../errors';
@@ -90,8 +90,8 @@ export type ResultFile = ClassifyResult | PriorMatchResult | ClusterResult;
  * settings table's name parts (runVariant: `-sgd` for SGD + momentum, `-ln<std>` noisy and `-ls<pixels>`
  * shifted labeled batches, ...) tell the others apart.
  */
-export function classifyResultName(labels: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
-  return `semi-supervised-N${labels}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
+export function classifyResultName(labels: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}, preset?: PresetName | null): string {
+  return `semi-supervised-N${labels}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET.classify)}-seed${seed}.json`;
 }
 
 export { runVariant };
@@ -119,13 +119,13 @@ export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd
 }
 
 /** The result file of a clustering run: clusters, style dimensions, epochs and seed. */
-export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}): string {
-  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
+export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}, preset?: PresetName | null): string {
+  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET.cluster)}-seed${seed}.json`;
 }
 
 /** The result file of a prior-match run: prior, n_z, epochs trained and seed name it. */
-export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number, cfg: Partial<AAEConfig> = {}): string {
-  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg)}-seed${seed}.json`;
+export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number, cfg: Partial<AAEConfig> = {}, preset?: PresetName | null): string {
+  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET['prior-match'])}-seed${seed}.json`;
 }
 
 /** A number of labels as the tables and figures write it: "all" for the 55,000-label runs, else the count. */

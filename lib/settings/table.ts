@@ -78,7 +78,7 @@ export interface Setting {
   /** The config overrides of a value (default: { [field]: value }; a row without a field sets the config only through this). */
   toConfig?: (v: never, ctx: { preset: PresetName; epochs: number | undefined }) => Partial<AAEConfig>;
   /** What the setting adds to result file names (absent: nothing). */
-  name?: (cfg: Partial<AAEConfig>) => string;
+  name?: (cfg: Partial<AAEConfig>, presets: readonly PresetName[]) => string;
   /** Sets up training: `aae-results --from` (which measures a trained model) refuses it. */
   training?: boolean;
 }
@@ -165,9 +165,9 @@ export const SETTINGS: readonly Setting[] = [
     value: (cfg) => lrDropEpoch(cfg.lrSchedule),
     toConfig: (v: number, ctx) => ({ lrSchedule: lrScheduleFor(ctx.preset, v, ctx.epochs) }),
     // runs that differ only in the drop do not share a result file; a preset's own drop needs no part
-    name: (cfg) => {
+    name: (cfg, presets) => {
       const drop = cfg.lrSchedule ? lrDropEpoch(cfg.lrSchedule) : null;
-      return drop === null || PRESET_NAMES.some((p) => lrDropEpoch(PRESETS[p].lrSchedule) === drop) ? '' : `-ld${drop}`;
+      return drop === null || presets.some((p) => lrDropEpoch(PRESETS[p].lrSchedule) === drop) ? '' : `-ld${drop}`;
     },
     training: true,
   },
@@ -179,7 +179,7 @@ export const SETTINGS: readonly Setting[] = [
     help: 'batch size',
     commands: TRAINING,
     resume: true,
-    name: (cfg) => (cfg.batchSize === undefined || PRESET_NAMES.some((p) => PRESETS[p].batchSize === cfg.batchSize) ? '' : `-bs${cfg.batchSize}`),
+    name: (cfg, presets) => (cfg.batchSize === undefined || presets.some((p) => PRESETS[p].batchSize === cfg.batchSize) ? '' : `-bs${cfg.batchSize}`),
     training: true,
   },
   {
@@ -192,8 +192,8 @@ export const SETTINGS: readonly Setting[] = [
     resume: true,
     // One text for a config's sizes and the option's: 1000 (also for 1000,1000) or 500,250.
     value: (cfg) => hiddenText(cfg.nHidden),
-    // a name part for sizes no preset has (the presets' own stay unnamed, as before this part existed)
-    name: (cfg) => (cfg.nHidden === undefined || PRESET_NAMES.some((p) => hiddenText(PRESETS[p].nHidden) === hiddenText(cfg.nHidden!)) ? '' : `-h${hiddenText(cfg.nHidden).replace(/,/g, 'x')}`),
+    // a name part for sizes other than the run's preset's (any preset's, when the preset is not known)
+    name: (cfg, presets) => (cfg.nHidden === undefined || presets.some((p) => hiddenText(PRESETS[p].nHidden) === hiddenText(cfg.nHidden!)) ? '' : `-h${hiddenText(cfg.nHidden).replace(/,/g, 'x')}`),
     toConfig: (v: string) => ({ nHidden: v.includes(',') ? v.split(',').map(Number) : Number(v) }),
     training: true,
   },
@@ -567,9 +567,17 @@ export function helpDefault(s: Setting, command: CommandName): string {
   return others.length ? ` (default ${mine}, the ${preset} preset's; ${others.join(', ')})` : ` (default ${mine})`;
 }
 
-/** The part of a result file's name that tells its settings apart from the original's, e.g. `-sgd-ln0.3-ls2`. */
-export function runVariant(cfg: Partial<AAEConfig>): string {
-  return SETTINGS.map((s) => s.name?.(cfg) ?? '').join('');
+/**
+ * The part of a result file's name that tells its settings apart, e.g. `-sgd-ln0.3-ls2`. With the
+ * run's preset and its command's own: the preset's name when it is another one (`-original`,
+ * `-fast`; paper-sgd's runs have `-sgd`), and a part for every setting that differs from that
+ * preset's. Without (a checkpoint made elsewhere), sizes, batch and learning-rate drop that some
+ * preset has add nothing. So runs share a name only if their settings are the same.
+ */
+export function runVariant(cfg: Partial<AAEConfig>, preset?: PresetName | null, commandPreset?: PresetName): string {
+  const presetPart = preset && commandPreset && preset !== commandPreset && preset !== 'paper-sgd' ? `-${preset}` : '';
+  const presets = preset ? [preset] : PRESET_NAMES;
+  return presetPart + SETTINGS.map((s) => s.name?.(cfg, presets) ?? '').join('');
 }
 
 /** Parsed options of a command: keys of the table. */
