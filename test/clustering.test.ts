@@ -161,7 +161,7 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
   const args = ['cluster', '--clusters', '16', '--n_z', '4', '--hidden', '16', '--train-size', '300', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
   try {
     assert.equal(await resultsMain(args), 0);
-    const r = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-h16-seed0.json'), 'utf8')) as ClusterResult;
+    const r = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-h16-ts300-seed0.json'), 'utf8')) as ClusterResult;
     assert.equal(r.kind, 'clustering');
     assert.deepEqual([r.clusters, r.config.nZ, r.complete, r.epochs], [16, 4, true, 1]);
     assert.equal(r.clusterLabels!.length, 16);
@@ -172,34 +172,34 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.equal(await resultsMain(args), 2, 'a complete result is not overwritten');
     const md = resultsMarkdown(readResults(results));
     assert.match(md, /Unsupervised clustering/);
-    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| - \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
+    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| ts300 \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
     // the regularisers go into the result name and the table's changes column
     assert.equal(await resultsMain([...args, '--head-balance', '10', '--head-consistency', '1']), 0);
-    const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-h16-hb10-hc1-seed0.json'), 'utf8')) as ClusterResult;
+    const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-h16-hb10-hc1-ts300-seed0.json'), 'utf8')) as ClusterResult;
     assert.deepEqual([r2.config.headBalance, r2.config.headConsistency], [10, 1]);
-    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| hb10 hc1 \| 1 \|/);
+    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| hb10 hc1 ts300 \| 1 \|/);
     assert.equal(await aaeMain(['--model', 'supervised', '--head-balance', '1', '--out', path.join(dir, 'sup')]), 2, 'a setting of the categorical head is refused for the supervised model');
     assert.ok(!fs.existsSync(path.join(dir, 'sup')));
     // the semi-supervised model takes them too
     const semi = ['classify', '--labels', '100', '--hidden', '16', '--train-size', '300', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
     assert.equal(await resultsMain([...semi, '--head-balance', '1', '--head-consistency', '2']), 0);
-    const r3 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-hb1-hc2-seed0.json'), 'utf8')) as ClassifyResult;
+    const r3 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-hb1-hc2-ts300-seed0.json'), 'utf8')) as ClassifyResult;
     assert.deepEqual([r3.config.headBalance, r3.config.headConsistency], [1, 2]);
     // the consistency regulariser's warp: in the config, the result name and the table's head regularisers column
     assert.equal(await resultsMain([...semi, '--head-consistency', '2', '--consistency-rotate', '15', '--consistency-scale', '0.1']), 0);
-    const r4 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-hc2-cr15-cs0.1-seed0.json'), 'utf8')) as ClassifyResult;
+    const r4 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-hc2-cr15-cs0.1-ts300-seed0.json'), 'utf8')) as ClassifyResult;
     assert.deepEqual([r4.config.consistencyRotate, r4.config.consistencyScale], [15, 0.1]);
     assert.match(resultsMarkdown(readResults(results)), /\| consistency 2 \(turned ±15°, scaled ±0\.1\) \|/);
     assert.equal(await resultsMain([...semi, '--consistency-rotate', '91']), 2, 'a turn beyond 90 degrees is refused');
     // the labeled batches' warp: in the config, the result name and the table's labeled batches column
     assert.equal(await resultsMain([...semi, '--labeled-shift', '2', '--labeled-rotate', '10', '--labeled-scale', '0.05']), 0);
-    const r5 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-ls2-lrot10-lsc0.05-seed0.json'), 'utf8')) as ClassifyResult;
+    const r5 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-ls2-lrot10-lsc0.05-ts300-seed0.json'), 'utf8')) as ClassifyResult;
     assert.deepEqual([r5.config.labeledShift, r5.config.labeledRotate, r5.config.labeledScale], [2, 10, 0.05]);
     assert.match(resultsMarkdown(readResults(results)), /\| shift ±2 px, turned ±10°, scaled ±0\.05 \|/);
     assert.equal(await resultsMain([...semi, '--labeled-scale', '1']), 2, 'a scaling of 1 or more is refused');
     // the labeled batches' elastic distortion: in the config, the result name and the table
     assert.equal(await resultsMain([...semi, '--labeled-elastic', '34', '--labeled-elastic-sigma', '5']), 0);
-    const r6 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-lel34-les5-seed0.json'), 'utf8')) as ClassifyResult;
+    const r6 = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h16-lel34-les5-ts300-seed0.json'), 'utf8')) as ClassifyResult;
     assert.deepEqual([r6.config.labeledElastic, r6.config.labeledElasticSigma], [34, 5]);
     assert.match(resultsMarkdown(readResults(results)), /\| elastic 34 px \(σ 5\) \|/);
     assert.equal(await resultsMain([...semi, '--labeled-elastic', '-1']), 2, 'a negative strength is refused');

@@ -276,7 +276,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
   const common = ['--seed', '1', '--hidden', '8', '--train-size', '200', '--epochs', '1', '--eval-size', '100', '--results', results, '--runs', path.join(dir, 'runs')];
   try {
     assert.equal(await resultsMain(['classify', '--labels', '100', ...common]), 0);
-    const r = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h8-seed1.json'), 'utf8')) as ClassifyResult;
+    const r = JSON.parse(fs.readFileSync(path.join(results, 'semi-supervised-N100-e1-h8-ts200-seed1.json'), 'utf8')) as ClassifyResult;
     assert.equal(r.kind, 'semi-supervised-classification');
     assert.deepEqual([r.labels, r.seed, r.epochs, r.complete, r.preset, r.source], [100, 1, 1, true, 'paper', 'trained']);
     assert.ok(typeof r.testError === 'number' && r.testError >= 0 && r.testError <= 1);
@@ -293,7 +293,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.equal(await resultsMain(['classify', '--labels', '300', ...common.slice(2)]), 2, 'more labels than --train-size');
 
     assert.equal(await resultsMain(['prior-match', '--prior', 'swiss_roll', ...common]), 0);
-    const p = JSON.parse(fs.readFileSync(path.join(results, 'prior-match-swiss_roll-z2-e1-h8-seed1.json'), 'utf8'));
+    const p = JSON.parse(fs.readFileSync(path.join(results, 'prior-match-swiss_roll-z2-e1-h8-ts200-seed1.json'), 'utf8'));
     assert.deepEqual([p.kind, p.prior, p.nZ, p.count, p.complete, p.config.model], ['prior-match', 'swiss_roll', 2, 10000, true, 'supervised']);
     assert.ok(typeof p.mmd2 === 'number' && p.modeAccuracy >= 0 && p.modeAccuracy <= 1);
     const read = readResults(results);

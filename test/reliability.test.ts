@@ -272,7 +272,7 @@ test('2: aae-results locks its run folder and result file', async () => {
   const resDir = path.join(root, 'locked-results');
   const runs = path.join(root, 'locked-runs');
   fs.mkdirSync(resDir);
-  const name = (evalResults as any).priorMatchResultName('gaussian_mixture', 1, 0, 2, { nHidden: 8 });
+  const name = (evalResults as any).priorMatchResultName('gaussian_mixture', 1, 0, 2, { nHidden: 8, trainSize: 200 });
   fs.writeFileSync(path.join(resDir, `.${name}.lock`), `${sleeper.pid}\n`);
   let r = await results(['prior-match', '--prior', 'gaussian_mixture', '--epochs', '1', '--hidden', '8', '--train-size', '200', '--results', resDir, '--runs', runs]);
   assertOneLine(r, 2, new RegExp(`${name.replace(/\./g, '\\.')} is in use by another run \\(pid ${sleeper.pid}`));
@@ -280,7 +280,7 @@ test('2: aae-results locks its run folder and result file', async () => {
   r = await results(['prior-match', '--prior', 'gaussian_mixture', '--from', path.join(run, 'checkpoint.aae'), '--results', resDir]);
   // the checkpoint's model: seed 3, 2 epochs; its result file is another one, not locked
   assert.equal(r.code, 0, r.err);
-  const other = (evalResults as any).priorMatchResultName('gaussian_mixture', 2, 3, 2, { nHidden: 16, batchSize: 50 });
+  const other = (evalResults as any).priorMatchResultName('gaussian_mixture', 2, 3, 2, { nHidden: 16, batchSize: 50, trainSize: 200 });
   fs.writeFileSync(path.join(resDir, `.${other}.lock`), `${sleeper.pid}\n`);
   r = await results(['prior-match', '--prior', 'gaussian_mixture', '--from', path.join(run, 'checkpoint.aae'), '--results', resDir, '--force']);
   assertOneLine(r, 2, /is in use by another run/);
@@ -314,9 +314,9 @@ test('4: prior-match --from takes the seed from the checkpoint; n_z is in the re
   const from = ['prior-match', '--prior', 'gaussian_mixture', '--from', path.join(run, 'checkpoint.aae'), '--max-samples', '200', '--results', resDir];
   let r = await results(from);
   assert.equal(r.code, 0, r.err);
-  // the checkpoint's sizes (TINY's batch of 50 and layers of 16) are in the name
-  const name = (evalResults as any).priorMatchResultName('gaussian_mixture', 2, 3, 2, { nHidden: 16, batchSize: 50 });
-  assert.equal(name, 'prior-match-gaussian_mixture-z2-e2-bs50-h16-seed3.json');
+  // the checkpoint's sizes (TINY's batch of 50, layers of 16 and 200 training images) are in the name
+  const name = (evalResults as any).priorMatchResultName('gaussian_mixture', 2, 3, 2, { nHidden: 16, batchSize: 50, trainSize: 200 });
+  assert.equal(name, 'prior-match-gaussian_mixture-z2-e2-bs50-h16-ts200-seed3.json');
   const p = JSON.parse(fs.readFileSync(path.join(resDir, name), 'utf8'));
   assert.deepEqual([p.seed, p.config.seed, p.nZ], [3, 3, 2]);
   r = await results([...from, '--seed', '0', '--force']);
@@ -368,7 +368,7 @@ test('7: damaged result file, --results naming a file, too few training images, 
   // a damaged result file in the way of classify
   const resDir = path.join(root, 'damaged-results');
   fs.mkdirSync(resDir);
-  const name = evalResults.classifyResultName(100, 1, 0, { nHidden: 8 });
+  const name = evalResults.classifyResultName(100, 1, 0, { nHidden: 8, trainSize: 200 });
   fs.writeFileSync(path.join(resDir, name), '{"kind": "semi-supervised-classification", "compl');
   let r = await results(['classify', '--labels', '100', '--epochs', '1', '--hidden', '8', '--train-size', '200', '--results', resDir, '--runs', path.join(root, 'dr-runs')]);
   assertOneLine(r, 1, new RegExp(`${name.replace(/\./g, '\\.')} is not a readable result file`), /--force/);

@@ -58,7 +58,7 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
   const root = fakeCheckout();
   const results = path.join(root, 'results');
   const ckpt = path.join(root, 'notebooks', 'runs', 'full', 'classify-N100-z4-seed3', 'checkpoint.aae');
-  const file = path.join(results, 'semi-supervised-N100-e2-ld1-h8-seed3.json');
+  const file = path.join(results, 'semi-supervised-N100-e2-z4-ld1-h8-ts200-seed3.json');
   // notebook 05's way: the paper preset with the learning-rate drop moved, so no preset is recognised
   const cfg = makeConfig(
     {
@@ -143,7 +143,7 @@ test('prior-match --from: epochs, history and wall time from the checkpoint, its
     const args = ['prior-match', '--prior', 'gaussian_mixture', '--from', ckpt, '--max-samples', '200', '--results', results];
     assert.equal(await resultsMain([...args, '--seed', '2']), 2, "the seed is the model's (0), not another");
     assert.equal(await resultsMain(args), 0);
-    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-z2-e1-h8-seed0.json'));
+    const p = readJson<PriorMatchResult>(path.join(results, 'prior-match-gaussian_mixture-z2-e1-h8-ts200-seed0.json'));
     assert.deepEqual(
       [p.kind, p.prior, p.nZ, p.count, p.seed, p.config.seed, p.preset, p.epochs, p.complete, p.source],
       ['prior-match', 'gaussian_mixture', 2, 10000, 0, 0, 'fast', 1, true, 'notebooks/runs/full/supervised-gaussian_mixture-z2/checkpoint.aae'],

@@ -62,9 +62,12 @@ test("result names: runs of different presets, or of a preset with another prese
   assert.equal(new Set(clusters).size, clusters.length, clusters.join(' '));
   assert.notEqual(classifyResultName(100, 10, 0, makeConfig({ nHidden: 3000 }, 'paper'), 'paper'), classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'));
   assert.notEqual(classifyResultName(100, 10, 0, makeConfig({ batchSize: 128 }, 'paper'), 'paper'), classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'));
+  const plain = classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper');
+  for (const other of [{ nZ: 5 }, { trainSize: 10000 }, { labeledFrom: 'validation' as const }])
+    assert.notEqual(classifyResultName(100, 10, 0, makeConfig(other, 'paper'), 'paper'), plain, JSON.stringify(other));
   // a command's own preset adds nothing
   assert.equal(classifyResultName(100, 10, 0, makeConfig({}, 'paper'), 'paper'), 'semi-supervised-N100-e10-seed0.json');
-  assert.equal(priorMatchResultName('gaussian', 10, 0, 2, makeConfig({}, 'fast'), 'fast'), 'prior-match-gaussian-z2-e10-seed0.json');
+  assert.equal(priorMatchResultName('gaussian', 10, 0, 2, makeConfig({ model: 'supervised', nZ: 2 }, 'fast'), 'fast'), 'prior-match-gaussian-z2-e10-seed0.json');
 });
 
 test('both CLIs take the same options with the same caps, from the table', () => {

@@ -120,12 +120,12 @@ export function labeledBatchesText(cfg: Partial<Pick<AAEConfig, 'labeledNoiseStd
 
 /** The result file of a clustering run: clusters, style dimensions, epochs and seed. */
 export function clusterResultName(clusters: number, nZ: number, epochs: number, seed: number, cfg: Partial<AAEConfig> = {}, preset?: PresetName | null): string {
-  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET.cluster)}-seed${seed}.json`;
+  return `clustering-K${clusters}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET.cluster, ['n_z'])}-seed${seed}.json`;
 }
 
 /** The result file of a prior-match run: prior, n_z, epochs trained and seed name it. */
 export function priorMatchResultName(prior: string, epochs: number, seed: number, nZ: number, cfg: Partial<AAEConfig> = {}, preset?: PresetName | null): string {
-  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET['prior-match'])}-seed${seed}.json`;
+  return `prior-match-${prior}-z${nZ}-e${epochs}${runVariant(cfg, preset, COMMAND_PRESET['prior-match'], ['n_z'])}-seed${seed}.json`;
 }
 
 /** A number of labels as the tables and figures write it: "all" for the 55,000-label runs, else the count. */
@@ -434,8 +434,8 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
       epochs: g[0].epochs,
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
-      // the result name's parts, but the hidden sizes: they have their own column
-      changes: runVariant({ ...g[0].config, nHidden: undefined })
+      // the result name's parts, but those with a column of their own
+      changes: runVariant(g[0].config, null, undefined, ['n_z', 'lrDrop', 'hidden'])
         .split('-')
         .filter(Boolean)
         .join(' '),

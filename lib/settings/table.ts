@@ -151,7 +151,18 @@ export const SETTINGS: readonly Setting[] = [
     name: (cfg) => datasetNamePart(cfg.dataset),
     training: true,
   },
-  { key: 'n_z', flag: '--n_z <n>', field: 'nZ', parse: int(1, 1000), help: 'latent (style) dimensions', commands: ['aae', 'classify', 'cluster'], resume: true, training: true },
+  {
+    key: 'n_z',
+    flag: '--n_z <n>',
+    field: 'nZ',
+    parse: int(1, 1000),
+    help: 'latent (style) dimensions',
+    commands: ['aae', 'classify', 'cluster'],
+    resume: true,
+    // (clustering and prior-match names hold n_z already: they leave this part out)
+    name: (cfg, presets) => (cfg.nZ === undefined || presets.some((p) => PRESETS[p].nZ === cfg.nZ) ? '' : `-z${cfg.nZ}`),
+    training: true,
+  },
   { key: 'preset', flag: '--preset <name>', parse: choice(PRESET_NAMES), help: presetHelp(), commands: TRAINING, defaults: COMMAND_PRESET, training: true },
   { key: 'epochs', flag: '--epochs <n>', field: 'epochs', parse: int(1, 100000), help: 'training epochs (with --resume: the new total)', commands: TRAINING, training: true },
   {
@@ -292,6 +303,8 @@ export const SETTINGS: readonly Setting[] = [
     models: SEMI,
     defaults: { classify: 'balanced' },
     resume: true,
+    // semi-supervised runs only (the field is unused otherwise)
+    name: (cfg, presets) => (cfg.model !== 'semi_supervised' || cfg.labeledFrom === undefined || presets.some((p) => PRESETS[p].labeledFrom === cfg.labeledFrom) ? '' : `-lf${cfg.labeledFrom}`),
     training: true,
   },
   {
@@ -431,6 +444,7 @@ export const SETTINGS: readonly Setting[] = [
     commands: TRAINING,
     resume: true,
     value: (cfg) => cfg.trainSize || 55000,
+    name: (cfg) => (cfg.trainSize && cfg.trainSize !== 55000 ? `-ts${cfg.trainSize}` : ''),
     training: true,
   },
   {
@@ -572,12 +586,13 @@ export function helpDefault(s: Setting, command: CommandName): string {
  * run's preset and its command's own: the preset's name when it is another one (`-original`,
  * `-fast`; paper-sgd's runs have `-sgd`), and a part for every setting that differs from that
  * preset's. Without (a checkpoint made elsewhere), sizes, batch and learning-rate drop that some
- * preset has add nothing. So runs share a name only if their settings are the same.
+ * preset has add nothing. So runs share a name only if their settings are the same. `omit`: rows
+ * whose value the name holds otherwise (n_z in clustering and prior-match names).
  */
-export function runVariant(cfg: Partial<AAEConfig>, preset?: PresetName | null, commandPreset?: PresetName): string {
+export function runVariant(cfg: Partial<AAEConfig>, preset?: PresetName | null, commandPreset?: PresetName, omit: readonly string[] = []): string {
   const presetPart = preset && commandPreset && preset !== commandPreset && preset !== 'paper-sgd' ? `-${preset}` : '';
   const presets = preset ? [preset] : PRESET_NAMES;
-  return presetPart + SETTINGS.map((s) => s.name?.(cfg, presets) ?? '').join('');
+  return presetPart + SETTINGS.map((s) => (omit.includes(s.key) ? '' : (s.name?.(cfg, presets) ?? ''))).join('');
 }
 
 /** Parsed options of a command: keys of the table. */
