@@ -435,10 +435,7 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
       // the result name's parts, but those with a column of their own
-      changes: runVariant(g[0].config, null, undefined, ['n_z', 'lrDrop', 'hidden'])
-        .split('-')
-        .filter(Boolean)
-        .join(' '),
+      changes: runVariant(g[0].config, null, undefined, ['n_z', 'lrDrop', 'hidden']).split('-').filter(Boolean).join(' '),
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
