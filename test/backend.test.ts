@@ -435,6 +435,54 @@ test('dense layers: the native AaeDense kernel (relu + dropout, sigmoid, linear)
   tf.dispose([x, d.w, d.b]);
 });
 
+test('a dense layer on the same input again reuses its values before dropout while its weights stay, and recomputes after an in-place Adam update', { skip: skipNative }, async () => {
+  await initBackend({ backend: 'wasm-blas' });
+  const x = randn([9, 13], new Rng(12)) as tf.Tensor2D;
+  const mlp = new MLP('memo', [13, 17, 5], new Rng(13), 'linear');
+  // the expected values: a twin (the same weights in other tensors) on a copy of x, so that nothing
+  // is reused there nor disturbed here
+  const twin = new MLP('twin', [13, 17, 5], new Rng(13), 'linear');
+  const drop = (seed: number) => ({ rate: 0.2, rng: new Rng(seed) });
+  const expected = (seed: number) => {
+    const copy = tf.tensor2d(x.dataSync().slice(), x.shape);
+    const y = twin.apply(copy, drop(seed));
+    const v = y.dataSync().slice();
+    tf.dispose([copy, y]);
+    return v;
+  };
+  const got = (seed: number) => {
+    const y = mlp.apply(x, drop(seed));
+    const v = y.dataSync().slice();
+    y.dispose();
+    return v;
+  };
+  // first call, second (keeps the values), third and fourth (reuse them), each with its own mask
+  for (const seed of [1, 2, 3, 4]) assert.deepEqual(got(seed), expected(seed), `call with seed ${seed}`);
+  // gradients through a call that reused the values
+  const grads = (net: MLP, input: tf.Tensor2D) => {
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(net.apply(input, drop(5)))), net.variables);
+    const out = net.variables.map((v) => grads[v.name].dataSync().slice());
+    tf.dispose([value, ...Object.values(grads)]);
+    return out;
+  };
+  const copy = tf.tensor2d(x.dataSync().slice(), x.shape);
+  assert.deepEqual(grads(mlp, x), grads(twin, copy), 'gradients');
+  copy.dispose();
+  // in-place updates of the first layer's weights, then of its bias alone: the kept values are stale
+  const adams = [new Adam(mlp.variables), new Adam(twin.variables)];
+  for (const [i, name] of (['w', 'b'] as const).entries()) {
+    [mlp, twin].forEach((net, j) => {
+      const v = net.layers[0][name];
+      const g = tf.onesLike(v);
+      adams[j].apply({ [v.name]: g }, 0.1);
+      g.dispose();
+    });
+    for (const seed of [6, 7, 8]) assert.deepEqual(got(10 * i + seed), expected(10 * i + seed), `after an update of ${name}, seed ${10 * i + seed}`);
+  }
+  tf.dispose([x, ...mlp.variables, ...twin.variables]);
+  adams.forEach((a) => a.dispose());
+});
+
 test('the thread pool: jobs after its threads have gone to sleep (gaps longer than their spin) complete, with the same values', { skip: skipNative }, () => {
   // In a child process: a lost wake-up would hang the native call, and with it any test in this process.
   const script = `

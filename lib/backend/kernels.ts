@@ -371,10 +371,57 @@ function makeDense(addon: NativeAddon): Kernel {
     const out = backend.makeOutput([m, n], 'float32');
     if (m * n === 0) return out;
     const y = heap(backend, out);
-    // dropout by the same call: each product thread applies it to its own columns, still in cache
-    addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0, seed, keep);
+    const product = (dropout: boolean) =>
+      dropout
+        ? addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0, seed, keep)
+        : addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
+    const memo = denseMemos.get(w.dataId);
+    const repeat = memo !== undefined && memo.x === x.dataId && memo.b === b.dataId && memo.activation === activation;
+    if (!repeat) {
+      denseMemos.set(w.dataId, { x: x.dataId, b: b.dataId, activation, versions: [0, 0, 0], values: null });
+      // dropout by the same call: each product thread applies it to its own columns, still in cache
+      product(true);
+      return out;
+    }
+    const versions = [versionOf(w.dataId), versionOf(b.dataId), versionOf(x.dataId)];
+    if (memo.values && versions.every((v, i) => v === memo.versions[i])) {
+      y.set(memo.values);
+    } else {
+      // the layer's input again: its values before dropout are kept for a third call
+      product(false);
+      if (memo.values?.length !== y.length) memo.values = new Float32Array(y.length);
+      memo.values.set(y);
+      memo.versions = versions;
+    }
+    if (keep < 1) addon.dropoutApply(y, seed, keep);
     return out;
   };
+}
+
+/**
+ * A dense layer called again on the same input with unchanged weights computes the same act(x w + b)
+ * and differs only in its dropout mask: the AAE's encoder in the phases between two updates of its
+ * weights (the discriminators' and the generator's). Per weight matrix, AaeDense remembers the input
+ * and bias of its last call; on a second call with them it keeps its values before dropout, and on
+ * a third (none of them updated since) it copies them instead of multiplying. The same
+ * values either way: bias and activation, then dropout, each value by itself in the same order.
+ * Tensors are immutable except under native Adam, which updates variables in place: it counts the
+ * updates of each tensor's data (versionOf), and a count that moved makes the memo stale.
+ */
+interface DenseMemo {
+  x: object;
+  b: object;
+  activation: string;
+  /** in-place updates of w, b and x when the values were kept */
+  versions: number[];
+  values: Float32Array | null;
+}
+
+const denseMemos = new WeakMap<object, DenseMemo>();
+const inPlaceUpdates = new WeakMap<object, number>();
+
+function versionOf(dataId: object): number {
+  return inPlaceUpdates.get(dataId) ?? 0;
 }
 
 /**
@@ -597,4 +644,5 @@ export function nativeAdamUpdate(addon: NativeAddon, x: tf.Tensor, g: tf.Tensor,
   if (g.dtype !== 'float32') throw new Error(`native Adam: ${g.dtype} gradient, float32 expected`);
   if (x.size === 0) return;
   addon.adam(heap(backend, x), heap(backend, g), heap(backend, m), heap(backend, v), lrT, beta1, beta2, epsilon);
+  inPlaceUpdates.set(x.dataId, versionOf(x.dataId) + 1);
 }
