@@ -585,8 +585,8 @@ export function helpDefault(s: Setting, command: CommandName): string {
  * The part of a result file's name that tells its settings apart, e.g. `-sgd-ln0.3-ls2`. With the
  * run's preset and its command's own: the preset's name when it is another one (`-original`,
  * `-fast`; paper-sgd's runs have `-sgd`), and a part for every setting that differs from that
- * preset's. Without (a checkpoint made elsewhere), sizes, batch and learning-rate drop that some
- * preset has add nothing. So runs share a name only if their settings are the same. `omit`: rows
+ * preset's. Without (a checkpoint made elsewhere), a value that some preset has (sizes, batch,
+ * learning-rate drop, n_z, labeled images' source) adds nothing. So runs share a name only if their settings are the same. `omit`: rows
  * whose value the name holds otherwise (n_z in clustering and prior-match names).
  */
 export function runVariant(cfg: Partial<AAEConfig>, preset?: PresetName | null, commandPreset?: PresetName, omit: readonly string[] = []): string {
