@@ -371,24 +371,22 @@ function makeDense(addon: NativeAddon): Kernel {
     const out = backend.makeOutput([m, n], 'float32');
     if (m * n === 0) return out;
     const y = heap(backend, out);
-    const product = (dropout: boolean) =>
-      dropout
-        ? addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0, seed, keep)
-        : addon.fusedMatMul(heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0);
+    const operands = [heap(backend, x), heap(backend, w), y, 1, m, n, k, false, false, 0, 0, heap(backend, b), ACTIVATIONS[activation], 0] as const;
     const memo = denseMemos.get(w.dataId);
-    const repeat = memo !== undefined && memo.x === x.dataId && memo.b === b.dataId && memo.activation === activation;
-    if (!repeat) {
-      denseMemos.set(w.dataId, { x: x.dataId, b: b.dataId, activation, versions: [0, 0, 0], values: null });
+    if (memo?.x !== x.dataId || memo.b !== b.dataId || memo.activation !== activation) {
+      // a new input: remembered (the kept values' buffer with it, for reuse), nothing kept yet
+      if (memo) Object.assign(memo, { x: x.dataId, b: b.dataId, activation, versions: null });
+      else denseMemos.set(w.dataId, { x: x.dataId, b: b.dataId, activation, versions: null, values: null });
       // dropout by the same call: each product thread applies it to its own columns, still in cache
-      product(true);
+      addon.fusedMatMul(...operands, seed, keep);
       return out;
     }
     const versions = [versionOf(w.dataId), versionOf(b.dataId), versionOf(x.dataId)];
-    if (memo.values && versions.every((v, i) => v === memo.versions[i])) {
+    if (memo.values && memo.versions?.every((v, i) => v === versions[i])) {
       y.set(memo.values);
     } else {
       // the layer's input again: its values before dropout are kept for a third call
-      product(false);
+      addon.fusedMatMul(...operands);
       if (memo.values?.length !== y.length) memo.values = new Float32Array(y.length);
       memo.values.set(y);
       memo.versions = versions;
@@ -412,8 +410,8 @@ interface DenseMemo {
   x: object;
   b: object;
   activation: string;
-  /** in-place updates of w, b and x when the values were kept */
-  versions: number[];
+  /** in-place updates of w, b and x when the values were kept (null: none kept for this input) */
+  versions: number[] | null;
   values: Float32Array | null;
 }
 

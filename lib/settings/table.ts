@@ -94,6 +94,11 @@ const choice = (choices: readonly string[]): Parser => ({ kind: 'choice', choice
 /** The config fields that hold a number. */
 type NumberField = { [K in keyof AAEConfig]-?: AAEConfig[K] extends number ? K : never }[keyof AAEConfig];
 
+/** Whether one of `presets` has the run's value (`same` compares a preset's config with it): a name part then adds nothing. */
+function presetHas(presets: readonly PresetName[], same: (preset: AAEConfig) => boolean): boolean {
+  return presets.some((p) => same(PRESETS[p]));
+}
+
 function variant(field: NumberField, tag: string) {
   return (cfg: Partial<AAEConfig>): string => {
     const v = cfg[field];
@@ -160,7 +165,7 @@ export const SETTINGS: readonly Setting[] = [
     commands: ['aae', 'classify', 'cluster'],
     resume: true,
     // (clustering and prior-match names hold n_z already: they leave this part out)
-    name: (cfg, presets) => (cfg.nZ === undefined || presets.some((p) => PRESETS[p].nZ === cfg.nZ) ? '' : `-z${cfg.nZ}`),
+    name: (cfg, presets) => (cfg.nZ === undefined || presetHas(presets, (p) => p.nZ === cfg.nZ) ? '' : `-z${cfg.nZ}`),
     training: true,
   },
   { key: 'preset', flag: '--preset <name>', parse: choice(PRESET_NAMES), help: presetHelp(), commands: TRAINING, defaults: COMMAND_PRESET, training: true },
@@ -178,7 +183,7 @@ export const SETTINGS: readonly Setting[] = [
     // runs that differ only in the drop do not share a result file; a preset's own drop needs no part
     name: (cfg, presets) => {
       const drop = cfg.lrSchedule ? lrDropEpoch(cfg.lrSchedule) : null;
-      return drop === null || presets.some((p) => lrDropEpoch(PRESETS[p].lrSchedule) === drop) ? '' : `-ld${drop}`;
+      return drop === null || presetHas(presets, (p) => lrDropEpoch(p.lrSchedule) === drop) ? '' : `-ld${drop}`;
     },
     training: true,
   },
@@ -190,7 +195,7 @@ export const SETTINGS: readonly Setting[] = [
     help: 'batch size',
     commands: TRAINING,
     resume: true,
-    name: (cfg, presets) => (cfg.batchSize === undefined || presets.some((p) => PRESETS[p].batchSize === cfg.batchSize) ? '' : `-bs${cfg.batchSize}`),
+    name: (cfg, presets) => (cfg.batchSize === undefined || presetHas(presets, (p) => p.batchSize === cfg.batchSize) ? '' : `-bs${cfg.batchSize}`),
     training: true,
   },
   {
@@ -204,7 +209,7 @@ export const SETTINGS: readonly Setting[] = [
     // One text for a config's sizes and the option's: 1000 (also for 1000,1000) or 500,250.
     value: (cfg) => hiddenText(cfg.nHidden),
     // a name part for sizes other than the run's preset's (any preset's, when the preset is not known)
-    name: (cfg, presets) => (cfg.nHidden === undefined || presets.some((p) => hiddenText(PRESETS[p].nHidden) === hiddenText(cfg.nHidden!)) ? '' : `-h${hiddenText(cfg.nHidden).replace(/,/g, 'x')}`),
+    name: (cfg, presets) => (cfg.nHidden === undefined || presetHas(presets, (p) => hiddenText(p.nHidden) === hiddenText(cfg.nHidden!)) ? '' : `-h${hiddenText(cfg.nHidden).replace(/,/g, 'x')}`),
     toConfig: (v: string) => ({ nHidden: v.includes(',') ? v.split(',').map(Number) : Number(v) }),
     training: true,
   },
@@ -304,7 +309,7 @@ export const SETTINGS: readonly Setting[] = [
     defaults: { classify: 'balanced' },
     resume: true,
     // semi-supervised runs only (the field is unused otherwise)
-    name: (cfg, presets) => (cfg.model !== 'semi_supervised' || cfg.labeledFrom === undefined || presets.some((p) => PRESETS[p].labeledFrom === cfg.labeledFrom) ? '' : `-lf${cfg.labeledFrom}`),
+    name: (cfg, presets) => (cfg.model !== 'semi_supervised' || cfg.labeledFrom === undefined || presetHas(presets, (p) => p.labeledFrom === cfg.labeledFrom) ? '' : `-lf${cfg.labeledFrom}`),
     training: true,
   },
   {
