@@ -589,3 +589,61 @@ test('13: package.json declares every install script for npm 11 allowScripts (no
     'the native addon',
   );
 });
+
+test('14: `aae-results --resume` with a larger --epochs continues the shorter run: as a run started for that many, the shorter run kept', async () => {
+  const dir = path.join(root, 'longer');
+  const args = (epochs: number, where: string, drop = 1) => [
+    'classify',
+    '--labels',
+    '100',
+    '--seed',
+    '1',
+    '--hidden',
+    '8',
+    '--train-size',
+    '200',
+    '--eval-size',
+    '100',
+    '--lr-drop',
+    String(drop),
+    '--no-progress',
+    ...(epochs ? ['--epochs', String(epochs)] : []),
+    '--results',
+    path.join(dir, where, 'results'),
+    '--runs',
+    path.join(dir, where, 'runs'),
+  ];
+  const name = (e: number) => `semi-supervised-N100-e${e}-ld1-h8-ts200-seed1`;
+  const read = (where: string, e: number) => JSON.parse(fs.readFileSync(path.join(dir, where, 'results', `${name(e)}.json`), 'utf8')) as evalResults.ClassifyResult;
+  // the reference: 3 epochs in one go (the rate drops after epoch 1)
+  assert.equal((await results(args(3, 'ref'))).code, 0);
+  // 2 epochs, then --resume --epochs 3
+  assert.equal((await results(args(2, 'cont'))).code, 0);
+  const shortFile = path.join(dir, 'cont', 'results', `${name(2)}.json`);
+  const shortCkpt = path.join(dir, 'cont', 'runs', name(2), 'checkpoint.aae');
+  const before = [fs.readFileSync(shortFile), fs.readFileSync(shortCkpt)];
+  // without --epochs the command names the preset's 100 epochs: refused, naming the run found
+  assertOneLine(await results([...args(0, 'cont'), '--resume']), 2, /--resume: no checkpoint .*e100.*; .*e2-ld1-h8-ts200-seed1 holds this run for 2 epochs: give --epochs 2 to continue it, or more/);
+  // another learning-rate drop is another run: nothing to continue
+  assertOneLine(await results([...args(3, 'cont', 2), '--resume']), 2, /--resume: no checkpoint .*e3-ld2-.* to continue from/);
+  const r = await results([...args(3, 'cont'), '--resume']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /note: continuing .*e2-ld1-h8-ts200-seed1 \(2 epochs trained\) to 3 epochs in .*e3-ld1-h8-ts200-seed1; .* stays as it is/);
+  const [ref, cont] = [read('ref', 3), read('cont', 3)];
+  assert.equal(cont.continues, name(2));
+  assert.equal(ref.continues, undefined);
+  assert.deepEqual(
+    cont.history.map((h) => [h.epoch, h.lr, h.val_error, h.test_error, h.train_reconstruction]),
+    ref.history.map((h) => [h.epoch, h.lr, h.val_error, h.test_error, h.train_reconstruction]),
+  );
+  assert.equal(cont.testError, ref.testError);
+  assert.deepEqual([cont.epochs, cont.complete], [3, true]);
+  assert.ok(cont.wallSeconds > read('cont', 2).wallSeconds, "the shorter run's time is counted");
+  assert.deepEqual([fs.readFileSync(shortFile), fs.readFileSync(shortCkpt)], before, 'the shorter run stays as it is');
+  // its weights end as the reference's
+  const [a, b] = [readCheckpoint(path.join(dir, 'ref', 'runs', name(3), 'checkpoint.aae')), readCheckpoint(path.join(dir, 'cont', 'runs', name(3), 'checkpoint.aae'))];
+  assert.ok(
+    a.floats.length > 0 && Buffer.from(a.floats.buffer, a.floats.byteOffset, a.floats.byteLength).equals(Buffer.from(b.floats.buffer, b.floats.byteOffset, b.floats.byteLength)),
+    'the same weights and optimizer state',
+  );
+});

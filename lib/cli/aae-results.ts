@@ -118,20 +118,73 @@ export function buildResultsProgram(run: (name: string, opts: unknown) => void):
   return p;
 }
 
-/** Refuses to overwrite a result unless --force or --resume; returns the earlier wall time to add. */
-function checkExisting(file: string, ckpt: string, o: TrainOpts): number {
+/** Where a training run starts: fresh, or from a checkpoint with the wall time already spent. */
+interface Start {
+  /** Seconds spent before (a resumed or continued run's), added to this session's. */
+  earlierSeconds: number;
+  /** The checkpoint to resume from: this run's own, a shorter run's, or null (a fresh start). */
+  from: string | null;
+  /** The result name of the shorter run this one continues (--resume with a larger --epochs). */
+  continues: string | null;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The run with the same settings but fewer epochs (the most, if several) that has a checkpoint in
+ * --runs: its folder name differs from this run's only in -e<epochs>. Null when there is none.
+ */
+export function shorterRun(runs: string, nameFor: (epochs: number) => string, epochs: number): { name: string; epochs: number } | null {
+  const mark = 987654321;
+  const parts = path.basename(nameFor(mark), '.json').split(`-e${mark}`);
+  if (parts.length !== 2 || !fs.existsSync(runs)) return null;
+  const pattern = new RegExp(`^${escapeRegExp(parts[0])}-e(\\d+)${escapeRegExp(parts[1])}$`);
+  let best: { name: string; epochs: number } | null = null;
+  for (const name of fs.readdirSync(runs)) {
+    const m = pattern.exec(name);
+    const e = m ? Number(m[1]) : NaN;
+    if (e < epochs && (!best || e > best.epochs) && fs.existsSync(path.join(runs, name, CHECKPOINT_FILE))) best = { name, epochs: e };
+  }
+  return best;
+}
+
+/**
+ * Refuses to overwrite a result unless --force or --resume. --resume continues this run's checkpoint;
+ * without one, and with --epochs given, it continues the same run with fewer epochs (shorterRun):
+ * the learning-rate schedule counts epochs from the start, so a run continued from 30 to 40 epochs
+ * ends as one started for 40. The shorter run's folder and result stay as they are.
+ */
+function checkExisting(file: string, ckpt: string, o: TrainOpts, nameFor: (epochs: number) => string, epochs: number): Start {
   if (o.force && o.resume) throw new UsageError('--resume and --force exclude each other');
-  if (o.force && !o.resume) return 0;
+  if (o.force && !o.resume) return { earlierSeconds: 0, from: null, continues: null };
   const old = fs.existsSync(file) ? readResultFile(file) : null;
   if (o.resume) {
-    if (!fs.existsSync(ckpt)) throw new UsageError(`--resume: no checkpoint ${ckpt} to continue from`);
+    if (!fs.existsSync(ckpt)) {
+      const shorter = old ? null : shorterRun(o.runs, nameFor, epochs);
+      if (!shorter) throw new UsageError(`--resume: no checkpoint ${ckpt} to continue from`);
+      const dir = path.join(o.runs, shorter.name);
+      if (!o.given('epochs')) {
+        throw new UsageError(`--resume: no checkpoint ${ckpt}; ${dir} holds this run for ${shorter.epochs} epochs: give --epochs ${shorter.epochs} to continue it, or more to train it longer`);
+      }
+      const from = path.join(dir, CHECKPOINT_FILE);
+      const shorterFile = path.join(path.dirname(file), `${shorter.name}.json`);
+      const spent = fs.existsSync(shorterFile) ? readResultFile(shorterFile).wallSeconds : undefined;
+      const history = readCheckpoint(from).header.trainer?.history ?? [];
+      return {
+        earlierSeconds: typeof spent === 'number' ? spent : history.reduce((sum, h) => sum + h.seconds, 0),
+        from,
+        continues: shorter.name,
+      };
+    }
     if (old?.complete) throw new UsageError(`--resume: ${file} is already complete; use --force to run it again`);
-    return old && !old.complete ? old.wallSeconds : 0;
+    return { earlierSeconds: old && !old.complete ? old.wallSeconds : 0, from: ckpt, continues: null };
   }
   if (old && !o.force) {
     throw new UsageError(old.complete ? `${file} already holds a complete result; use --force to run it again` : `${file} holds an interrupted run; continue it with --resume or restart with --force`);
   }
-  return 0;
+  return { earlierSeconds: 0, from: null, continues: null };
 }
 
 interface Trained {
@@ -149,20 +202,36 @@ async function trainRecorded(
   cfg: AAEConfig,
   o: TrainOpts,
   ckpt: string,
-  earlierSeconds: number,
+  start: Start,
   record: (exp: Experiment, wallSeconds: number, complete: boolean) => void,
 ): Promise<Trained | number> {
   run.lockFolder(path.dirname(ckpt));
-  if (o.resume) resumeConfig(command, ckpt, o, o.given);
-  const exp = o.resume ? resumeExperiment(ckpt, { model: cfg.model, prior: cfg.prior }, undefined, o.epochs) : createExperiment(cfg);
+  const from = start.from;
+  let exp: Experiment;
+  if (from === null) {
+    exp = createExperiment(cfg);
+  } else {
+    // a shorter run's folder is locked while its checkpoint is read (it may be training)
+    const shorter = start.continues === null ? null : run.lockFolder(path.dirname(from));
+    resumeConfig(command, from, o, o.given);
+    exp = resumeExperiment(from, { model: cfg.model, prior: cfg.prior }, undefined, o.epochs);
+    shorter?.release();
+    if (start.continues !== null) {
+      const t = exp.trainer.state;
+      console.error(
+        `note: continuing ${path.dirname(from)} (${t.epoch} epochs${t.batch ? ` and ${t.batch} batches` : ''} trained) to ${exp.config.epochs} epochs in ${path.dirname(ckpt)}; ${path.dirname(from)} stays as it is`,
+      );
+    }
+  }
   const started = Date.now();
-  const wall = () => earlierSeconds + (Date.now() - started) / 1000;
+  const wall = () => start.earlierSeconds + (Date.now() - started) / 1000;
   const outcome = await drive(run, exp, ckpt, {
     epochs: exp.config.epochs,
     evalSize: o.evalSize,
     progress: o.progress,
     meta: () => ({ command: 'aae-results', preset: o.preset }),
     afterSave: () => record(exp, wall(), false),
+    resumedFrom: from ?? undefined,
   });
   if (outcome !== 'completed') {
     exp.model.dispose();
@@ -171,8 +240,9 @@ async function trainRecorded(
   return { exp, wallSeconds: wall() };
 }
 
-function runInfo(exp: Experiment, o: TrainOpts, backend: string, wallSeconds: number, complete: boolean): RunInfo {
+function runInfo(exp: Experiment, o: TrainOpts, backend: string, wallSeconds: number, complete: boolean, start: Start): RunInfo {
   return {
+    ...(start.continues === null ? {} : { continues: start.continues }),
     seed: exp.config.seed,
     preset: o.preset,
     epochs: exp.config.epochs,
@@ -362,18 +432,19 @@ async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string },
 async function classify(run: RunContext, o: ClassifyOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return classifyFrom(run, { ...o, from: o.from }, backend);
   const cfg = resolveConfig('classify', o);
-  const file = path.join(o.results, classifyResultName(cfg.nLabeled, cfg.epochs, cfg.seed, cfg, o.preset));
+  const nameFor = (epochs: number) => classifyResultName(cfg.nLabeled, epochs, cfg.seed, cfg, o.preset);
+  const file = path.join(o.results, nameFor(cfg.epochs));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
-  const earlier = checkExisting(file, ckpt, o);
+  const start = checkExisting(file, ckpt, o, nameFor, cfg.epochs);
   const result = (exp: Experiment, wallSeconds: number, complete: boolean, testError: number | null): ClassifyResult => ({
     kind: 'semi-supervised-classification',
     labels: exp.config.nLabeled,
     source: 'trained',
-    ...runInfo(exp, o, backend, wallSeconds, complete),
+    ...runInfo(exp, o, backend, wallSeconds, complete, start),
     testError,
   });
-  const t = await trainRecorded(run, 'classify', cfg, o, ckpt, earlier, (exp, w, c) => writeJson(file, result(exp, w, c, null)));
+  const t = await trainRecorded(run, 'classify', cfg, o, ckpt, start, (exp, w, c) => writeJson(file, result(exp, w, c, null)));
   if (typeof t === 'number') return t;
   try {
     const last = t.exp.trainer.history.at(-1);
@@ -397,19 +468,20 @@ async function classify(run: RunContext, o: ClassifyOpts, backend: string): Prom
 
 async function cluster(run: RunContext, o: ClusterOpts, backend: string): Promise<number> {
   const cfg = resolveConfig('cluster', o);
-  const file = path.join(o.results, clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed, cfg, o.preset));
+  const nameFor = (epochs: number) => clusterResultName(cfg.clusters, cfg.nZ, epochs, cfg.seed, cfg, o.preset);
+  const file = path.join(o.results, nameFor(cfg.epochs));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
-  const earlier = checkExisting(file, ckpt, o);
+  const start = checkExisting(file, ckpt, o, nameFor, cfg.epochs);
   const result = (exp: Experiment, wallSeconds: number, complete: boolean, labels: Uint8Array | null, testError: number | null): ClusterResult => ({
     kind: 'clustering',
     clusters: exp.config.clusters,
     source: 'trained',
-    ...runInfo(exp, o, backend, wallSeconds, complete),
+    ...runInfo(exp, o, backend, wallSeconds, complete, start),
     clusterLabels: labels ? Array.from(labels) : null,
     testError,
   });
-  const t = await trainRecorded(run, 'cluster', cfg, o, ckpt, earlier, (exp, w, c) => writeJson(file, result(exp, w, c, null, null)));
+  const t = await trainRecorded(run, 'cluster', cfg, o, ckpt, start, (exp, w, c) => writeJson(file, result(exp, w, c, null, null)));
   if (typeof t === 'number') return t;
   try {
     const labels = t.exp.trainer.clusterLabels() as Uint8Array;
@@ -456,17 +528,18 @@ async function priorMatchFrom(run: RunContext, o: PriorMatchOpts & { from: strin
 async function priorMatchCommand(run: RunContext, o: PriorMatchOpts, backend: string): Promise<number> {
   if (o.from !== undefined) return priorMatchFrom(run, { ...o, from: o.from }, backend);
   const cfg = resolveConfig('prior-match', o);
-  const file = path.join(o.results, priorMatchResultName(o.prior, cfg.epochs, o.seed, cfg.nZ, cfg, o.preset));
+  const nameFor = (epochs: number) => priorMatchResultName(o.prior, epochs, o.seed, cfg.nZ, cfg, o.preset);
+  const file = path.join(o.results, nameFor(cfg.epochs));
   const ckpt = checkpointOf(o, file);
   run.lockFile(file);
-  const earlier = checkExisting(file, ckpt, o);
+  const start = checkExisting(file, ckpt, o, nameFor, cfg.epochs);
   const record = (exp: Experiment, wallSeconds: number, complete: boolean, m: ReturnType<typeof priorMatch> | null) => ({
     kind: 'prior-match' as const,
     source: 'trained',
     ...(m ?? { prior: o.prior, nZ: 2, count: 0, mmd2: null, mmd: null, bandwidths: [], modeAccuracy: null }),
-    ...runInfo(exp, o, backend, wallSeconds, complete),
+    ...runInfo(exp, o, backend, wallSeconds, complete, start),
   });
-  const t = await trainRecorded(run, 'prior-match', cfg, o, ckpt, earlier, (exp, w, c) => writeJson(file, record(exp, w, c, null)));
+  const t = await trainRecorded(run, 'prior-match', cfg, o, ckpt, start, (exp, w, c) => writeJson(file, record(exp, w, c, null)));
   if (typeof t === 'number') return t;
   try {
     const m = priorMatch(t.exp.model, t.exp.data.test, o.prior, o.seed, { maxSamples: o.maxSamples });

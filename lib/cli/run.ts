@@ -236,6 +236,8 @@ export interface DriveOptions {
   afterSave: () => void;
   /** Filled in as the run goes: where its time went. */
   times?: RunTimes;
+  /** The checkpoint the run was resumed from when it is not `ckptFile` (a shorter run continued). */
+  resumedFrom?: string;
 }
 
 /** Where a run's time went, in seconds: the training steps, the per-epoch evaluation, the checkpoints (with metrics files), the figures. */
@@ -280,7 +282,7 @@ export async function drive(run: RunContext, exp: CheckpointedRun, ckptFile: str
   run.wroteResults = true;
   const backend = backendLabel();
   const meta = () => ({ ...(o.meta?.() ?? {}), backend });
-  resumeNote(exp, ckptFile, backend);
+  resumeNote(exp, o.resumedFrom ?? ckptFile, backend);
   try {
     const outcome = await trainWithCheckpoints(exp, ckptFile, {
       epochs: o.epochs,

@@ -46,6 +46,11 @@ export interface RunInfo {
    */
   chosenOn?: 'validation' | 'test';
   /**
+   * The run (its result name) this one continued with more epochs (`--resume` with a larger
+   * `--epochs`); its epochs are in the history and its time in wallSeconds. Absent otherwise.
+   */
+  continues?: string;
+  /**
    * False while training is still going (the file is rewritten after every epoch); from a
    * checkpoint, false unless its trainer finished its configured epochs.
    */

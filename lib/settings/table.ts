@@ -485,7 +485,7 @@ export const SETTINGS: readonly Setting[] = [
     key: 'resume',
     flag: '--resume',
     parse: { kind: 'flag' },
-    help: 'continue the run from its checkpoint (settings come from the checkpoint; options given must agree with it, --epochs may raise the total)',
+    help: 'continue the run from its checkpoint (settings come from the checkpoint; options given must agree with it, --epochs may raise the total; aae-results: with --epochs above a run of otherwise the same settings, that run is trained on into a run of its own, and stays as it is)',
     commands: TRAINING,
     defaults: { aae: false, classify: false, cluster: false, 'prior-match': false },
     training: true,
