@@ -136,7 +136,7 @@ function escapeRegExp(s: string): string {
  * The run with the same settings but fewer epochs (the most, if several) that has a checkpoint in
  * --runs: its folder name differs from this run's only in -e<epochs>. Null when there is none.
  */
-export function shorterRun(runs: string, nameFor: (epochs: number) => string, epochs: number): { name: string; epochs: number } | null {
+function shorterRun(runs: string, nameFor: (epochs: number) => string, epochs: number): { name: string; epochs: number } | null {
   const mark = 987654321;
   const parts = path.basename(nameFor(mark), '.json').split(`-e${mark}`);
   if (parts.length !== 2 || !fs.existsSync(runs)) return null;
