@@ -646,4 +646,10 @@ test('14: `aae-results --resume` with a larger --epochs continues the shorter ru
     a.floats.length > 0 && Buffer.from(a.floats.buffer, a.floats.byteOffset, a.floats.byteLength).equals(Buffer.from(b.floats.buffer, b.floats.byteOffset, b.floats.byteLength)),
     'the same weights and optimizer state',
   );
+  // without the shorter run's result file its time comes from its checkpoint's epochs
+  fs.renameSync(path.join(dir, 'cont', 'results', `${name(3)}.json`), path.join(dir, 'e3.json'));
+  assert.equal((await results([...args(4, 'cont'), '--resume'])).code, 0);
+  const epochSeconds = cont.history.reduce((sum, h) => sum + h.seconds, 0);
+  const wall4 = read('cont', 4).wallSeconds;
+  assert.ok(wall4 > epochSeconds && wall4 < cont.wallSeconds + epochSeconds, `the 3-epoch run's epochs counted once: ${wall4} s`);
 });

@@ -150,6 +150,17 @@ function shorterRun(runs: string, nameFor: (epochs: number) => string, epochs: n
   return best;
 }
 
+/** A shorter run's wall time: from its result file, else the sum of its checkpoint's epoch seconds. */
+function secondsSpent(resultFile: string, ckpt: string): number {
+  try {
+    const spent = (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as Partial<RunInfo>).wallSeconds;
+    if (typeof spent === 'number') return spent;
+  } catch {
+    // no readable result file: the checkpoint's history says how long its epochs took
+  }
+  return (readCheckpoint(ckpt).header.trainer?.history ?? []).reduce((sum, h) => sum + h.seconds, 0);
+}
+
 /**
  * Refuses to overwrite a result unless --force or --resume. --resume continues this run's checkpoint;
  * without one, and with --epochs given, it continues the same run with fewer epochs (shorterRun):
@@ -169,14 +180,7 @@ function checkExisting(file: string, ckpt: string, o: TrainOpts, nameFor: (epoch
         throw new UsageError(`--resume: no checkpoint ${ckpt}; ${dir} holds this run for ${shorter.epochs} epochs: give --epochs ${shorter.epochs} to continue it, or more to train it longer`);
       }
       const from = path.join(dir, CHECKPOINT_FILE);
-      const shorterFile = path.join(path.dirname(file), `${shorter.name}.json`);
-      const spent = fs.existsSync(shorterFile) ? readResultFile(shorterFile).wallSeconds : undefined;
-      const history = readCheckpoint(from).header.trainer?.history ?? [];
-      return {
-        earlierSeconds: typeof spent === 'number' ? spent : history.reduce((sum, h) => sum + h.seconds, 0),
-        from,
-        continues: shorter.name,
-      };
+      return { earlierSeconds: secondsSpent(path.join(path.dirname(file), `${shorter.name}.json`), from), from, continues: shorter.name };
     }
     if (old?.complete) throw new UsageError(`--resume: ${file} is already complete; use --force to run it again`);
     return { earlierSeconds: old && !old.complete ? old.wallSeconds : 0, from: ckpt, continues: null };
