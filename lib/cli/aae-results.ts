@@ -128,26 +128,25 @@ interface Start {
   continues: string | null;
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
  * The run with the same settings but fewer epochs (the most, if several) that has a checkpoint in
- * --runs: its folder name differs from this run's only in -e<epochs>. Null when there is none.
+ * --runs: a folder whose name is this run's name for some smaller -e<epochs>. Null when there is none.
  */
 function shorterRun(runs: string, nameFor: (epochs: number) => string, epochs: number): { name: string; epochs: number } | null {
-  const mark = 987654321;
-  const parts = path.basename(nameFor(mark), '.json').split(`-e${mark}`);
-  if (parts.length !== 2 || !fs.existsSync(runs)) return null;
-  const pattern = new RegExp(`^${escapeRegExp(parts[0])}-e(\\d+)${escapeRegExp(parts[1])}$`);
+  if (!fs.existsSync(runs)) return null;
   let best: { name: string; epochs: number } | null = null;
   for (const name of fs.readdirSync(runs)) {
-    const m = pattern.exec(name);
-    const e = m ? Number(m[1]) : NaN;
-    if (e < epochs && (!best || e > best.epochs) && fs.existsSync(path.join(runs, name, CHECKPOINT_FILE))) best = { name, epochs: e };
+    for (const [, digits] of name.matchAll(/-e(\d+)-/g)) {
+      const e = Number(digits);
+      if (e < epochs && (!best || e > best.epochs) && path.basename(nameFor(e), '.json') === name && fs.existsSync(path.join(runs, name, CHECKPOINT_FILE))) best = { name, epochs: e };
+    }
   }
   return best;
+}
+
+/** The seconds of a history's epochs (training and evaluation, wherever they ran). */
+function epochSeconds(history: readonly { seconds: number }[]): number {
+  return history.reduce((sum, h) => sum + h.seconds, 0);
 }
 
 /** A shorter run's wall time: from its result file, else the sum of its checkpoint's epoch seconds. */
@@ -158,7 +157,7 @@ function secondsSpent(resultFile: string, ckpt: string): number {
   } catch {
     // no readable result file: the checkpoint's history says how long its epochs took
   }
-  return (readCheckpoint(ckpt).header.trainer?.history ?? []).reduce((sum, h) => sum + h.seconds, 0);
+  return epochSeconds(readCheckpoint(ckpt).header.trainer?.history ?? []);
 }
 
 /**
@@ -392,7 +391,7 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
       epochs: history.length,
       config: ck.config,
       history,
-      wallSeconds: history.reduce((s, h) => s + h.seconds, 0),
+      wallSeconds: epochSeconds(history),
       backend,
       versions: versions(),
       date: new Date().toISOString(),
