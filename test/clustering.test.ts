@@ -15,6 +15,7 @@ import { resultsMain } from '../lib/cli/aae-results';
 import { main as aaeMain } from '../lib/cli/aae';
 import { clusterExamples, clusterExamplesSpec, clusterConfusion, clusterConfusionSpec } from '../lib/figures/clusters';
 import { renderSvg } from '../lib/display/render';
+import { trainStopped } from './stopped';
 
 before(async () => {
   await initBackend();
@@ -130,17 +131,7 @@ test('clustering checkpoint: exact resume', async () => {
   const file = path.join(dir, 'checkpoint.aae');
   const full = createExperiment(small());
   await full.trainer.run({ evalSize: 200 });
-  const part = createExperiment(small());
-  const ctrl = new AbortController();
-  await part.trainer.run({
-    evalSize: 200,
-    signal: ctrl.signal,
-    callbacks: {
-      onBatchEnd: (i) => {
-        if (i.batch === 4) ctrl.abort();
-      },
-    },
-  });
+  const part = (await trainStopped(small(), 4)).run;
   saveCheckpoint(file, part.model, part.trainer.snapshot());
   const resumed = resumeExperiment(file, { model: 'clustering' });
   await resumed.trainer.run({ evalSize: 200 });

@@ -15,6 +15,7 @@ import { Rng } from '../lib/random';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint, CheckpointError } from '../lib/train/checkpoint';
 import { Momentum } from '../lib/nn/momentum';
+import { trainStopped } from './stopped';
 
 before(async () => {
   const info = await initBackend();
@@ -432,17 +433,7 @@ test('checkpoint round trip of a paper-sgd run (momentum optimizers, noisy and s
   const full = createExperiment(cfg);
   assert.ok(full.model.optimizers.generator instanceof Momentum);
   await full.trainer.run({ evalSize: 200 });
-  const part = createExperiment(cfg);
-  const ctrl = new AbortController();
-  await part.trainer.run({
-    evalSize: 200,
-    signal: ctrl.signal,
-    callbacks: {
-      onBatchEnd: (i) => {
-        if (i.batch === 7) ctrl.abort();
-      },
-    },
-  });
+  const part = (await trainStopped(cfg, 7)).run;
   saveCheckpoint(file, part.model, part.trainer.snapshot());
   const loaded = loadCheckpoint(file);
   assert.deepEqual((loaded.model as SemiSupervisedAAE).optimizers.crossEntropy!.getState(), (part.model as SemiSupervisedAAE).optimizers.crossEntropy!.getState());
@@ -464,17 +455,7 @@ test('checkpoint round trip: same outputs, same optimizer state, exact resume', 
   const full = createExperiment(cfg);
   await full.trainer.run({ evalSize: 200 });
   // interrupted after 5 batches of epoch 0, saved, reloaded, resumed
-  const part = createExperiment(cfg);
-  const ctrl = new AbortController();
-  const outcome = await part.trainer.run({
-    evalSize: 200,
-    signal: ctrl.signal,
-    callbacks: {
-      onBatchEnd: (i) => {
-        if (i.batch === 5) ctrl.abort();
-      },
-    },
-  });
+  const { run: part, outcome } = await trainStopped(cfg, 5);
   assert.equal(outcome, 'interrupted');
   saveCheckpoint(file, part.model, part.trainer.snapshot());
   const probe = loadMnist().test.images.subarray(0, 20 * PIXELS);

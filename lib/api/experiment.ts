@@ -121,7 +121,11 @@ function dataOf(over: ConfigOverrides, dataset: ExperimentOptions['dataset']): D
   return undefined;
 }
 
-/** An AAE with its data and training state; `M` is its model's name. */
+/**
+ * An AAE with its data and training state; `M` is its model's name. With a running average of the
+ * weights (settings.weightAverage), encode, decode, reconstruct, classify, sample, evaluate and the
+ * figures use the averaged weights, as training's metrics do; `model` holds the trained weights.
+ */
 export class Experiment<M extends ModelName = ModelName> {
   readonly config: AAEConfig;
   readonly model: ModelOf<M>;
@@ -176,17 +180,17 @@ export class Experiment<M extends ModelName = ModelName> {
 
   /** Codes of n flattened images (n * pixels values in [0, 1]): n * n_z values (semi-supervised: the style). */
   encode(images: Float32Array): Float32Array {
-    return this.model.encode(images);
+    return this.model.withAveragedWeights(() => this.model.encode(images));
   }
 
   /** Images decoded from n codes; the semi-supervised and clustering models take a label per code (default 0). */
   decode(codes: Float32Array, labels?: ArrayLike<number>): Float32Array {
-    return this.model.decode(codes, labels);
+    return this.model.withAveragedWeights(() => this.model.decode(codes, labels));
   }
 
   /** The images encoded and decoded again (dropout off). */
   reconstruct(images: Float32Array): Float32Array {
-    return this.model.reconstruct(images);
+    return this.model.withAveragedWeights(() => this.model.reconstruct(images));
   }
 
   /** The class of each image: the label head's argmax (clustering: the cluster's label taken from the validation split). */
@@ -194,7 +198,7 @@ export class Experiment<M extends ModelName = ModelName> {
     const model = this.model as SemiSupervisedAAE;
     if (!(model.kind === 'semi_supervised' || model.kind === 'clustering'))
       throw new ConfigError(`classify: the ${model.kind} model has no label head; the semi_supervised and clustering models have one`);
-    return model.classify(images, this.trainer.clusterLabels());
+    return model.withAveragedWeights(() => model.classify(images, this.trainer.clusterLabels()));
   }
 
   /** n images decoded from codes drawn from the prior (seeded: the same seed, the same images). */
@@ -204,11 +208,11 @@ export class Experiment<M extends ModelName = ModelName> {
     const model = this.model as SupervisedAAE | SemiSupervisedAAE;
     if (model.kind === 'supervised' || model.kind === 'unsupervised') {
       const s = drawPrior(model.prior, n, this.config.nZ, rng, model.kind === 'supervised');
-      return { images: model.decode(s.z), codes: s.z, labels: s.labels };
+      return { images: model.withAveragedWeights(() => model.decode(s.z)), codes: s.z, labels: s.labels };
     }
     const s = drawPrior(model.prior, n, this.config.nZ, rng, false);
     const labels = new Uint8Array(n).map(() => rng.int((model as SemiSupervisedAAE).nClasses));
-    return { images: model.decode(s.z, labels), codes: s.z, labels };
+    return { images: model.withAveragedWeights(() => model.decode(s.z, labels)), codes: s.z, labels };
   }
 
   /** Validation and test metrics now (val_reconstruction, val_error, test_reconstruction, test_error, as the epochs record them). */

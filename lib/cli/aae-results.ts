@@ -420,7 +420,8 @@ async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string },
     const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config, presetOf(ck.config, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
-    const testError = ck.model.evaluate(loadDataset(ck.config.dataset).test).classError as number;
+    const test = loadDataset(ck.config.dataset).test;
+    const testError = ck.model.withAveragedWeights(() => ck.model.evaluate(test)).classError as number;
     const out: ClassifyResult = { kind: 'semi-supervised-classification', labels: ck.config.nLabeled, source, ...info, testError };
     run.wroteResults = true;
     writeJson(file, out);

@@ -74,6 +74,12 @@ export interface FigureSource {
 
 /** Builds the experiment's figures from its model, test data and training history. */
 export function experimentFigures(exp: FigureSource, opts: ExperimentFigureOptions = {}): ExperimentFigures {
+  // With a running average of the weights (config.weightAverage) the figures show the averaged
+  // weights, as the recorded metrics do.
+  return exp.model.withAveragedWeights(() => figuresOf(exp, opts));
+}
+
+function figuresOf(exp: FigureSource, opts: ExperimentFigureOptions): ExperimentFigures {
   const { model, config } = exp;
   const want = (n: FigureName) => !opts.only || opts.only.includes(n);
   const figures: NamedFigure[] = [];

@@ -15,6 +15,7 @@ import type { Dropout } from '../nn/layers';
 import { LayersNetwork, checkWidths, toNetwork, type Network } from '../nn/network';
 import type * as tfl from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { WeightAverage } from '../nn/average';
 
 /** A network given by value: a tfjs-layers model (wrapped as LayersNetwork) or a Network. */
 export type NetworkValue = Network | tfl.LayersModel;
@@ -92,6 +93,29 @@ export abstract class AAEBase {
 
   /** The model's networks by role, in the order of namedWeights. */
   abstract networks(): Partial<Record<NetworkRole, Network>>;
+
+  /**
+   * config.weightAverage > 0: the running average of the encoder's and decoder's weights (the
+   * networks evaluation uses), updated after every training step; null otherwise. Built by
+   * createModel from the initial weights.
+   */
+  weightAverage: WeightAverage | null = null;
+
+  /** Starts the running average of the weights (config.weightAverage > 0); createModel calls it once the networks exist. */
+  startWeightAverage(): void {
+    if (this.weightAverage || !(this.config.weightAverage > 0)) return;
+    const n = this.networks();
+    const vars = [n.encoder, n.decoder].flatMap((net) => (net ? net.weights().map(([, v]) => v) : []));
+    this.weightAverage = new WeightAverage(vars, this.config.weightAverage);
+  }
+
+  /**
+   * Runs `fn` on the averaged weights when the model keeps an average (config.weightAverage), else
+   * on the weights; the weights are back afterwards. Training's validation and test metrics use it.
+   */
+  withAveragedWeights<T>(fn: () => T): T {
+    return this.weightAverage ? this.weightAverage.use(fn) : fn();
+  }
 
   /** Every weight by its stable name (`encoder/dense_1/kernel`, ...). */
   namedWeights(): [string, tf.Variable][] {
@@ -274,5 +298,6 @@ export abstract class AAEBase {
   dispose(keepGiven = false): void {
     for (const [role, net] of Object.entries(this.networks()) as [NetworkRole, Network][]) if (!(keepGiven && this.given.has(role))) net.dispose();
     for (const o of Object.values(this.optimizers)) o.dispose();
+    this.weightAverage?.dispose();
   }
 }

@@ -112,6 +112,7 @@ const ORIGINAL: AAEConfig = {
   reconstructionLoss: 'mean',
   momentum: 0.9,
   regularizationMomentum: 0.1,
+  weightAverage: 0,
   clusters: 16,
   headBalance: 0,
   headConsistency: 0,

@@ -18,5 +18,7 @@ export type AAEModel = SupervisedAAE | SemiSupervisedAAE;
  */
 export function createModel(config: AAEConfig, rng = new Rng(config.seed), networks?: NetworkSet): AAEModel {
   validateConfig(config);
-  return config.model === 'supervised' || config.model === 'unsupervised' ? new SupervisedAAE(config, rng, networks) : new SemiSupervisedAAE(config, rng, networks);
+  const model = config.model === 'supervised' || config.model === 'unsupervised' ? new SupervisedAAE(config, rng, networks) : new SemiSupervisedAAE(config, rng, networks);
+  model.startWeightAverage();
+  return model;
 }

@@ -47,6 +47,13 @@ export interface TrainConfig {
   momentum: number;
   /** 'momentum' only: momentum of the regularization phases (discriminators and generator). */
   regularizationMomentum: number;
+  /**
+   * Decay of a running average of the encoder's and decoder's weights, updated after every
+   * training step (lib/nn/average.ts; the Adam paper's temporal averaging); training's validation
+   * and test metrics, the figures and the Experiment's encode, classify and decode use the averaged
+   * weights. 0 = none (the original).
+   */
+  weightAverage: number;
   seed: number;
 }
 
@@ -65,6 +72,9 @@ export function validateTrainConfig(cfg: TrainConfig): void {
   }
   for (const k of ['momentum', 'regularizationMomentum'] as const) {
     if (!(cfg[k] >= 0 && cfg[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${cfg[k]}`);
+  }
+  if (!(cfg.weightAverage === 0 || (cfg.weightAverage > 0 && cfg.weightAverage < 1))) {
+    throw new ConfigError(`weightAverage must be 0 (none) or a decay in (0, 1), got ${cfg.weightAverage}`);
   }
   if (!Array.isArray(cfg.lrSchedule) || cfg.lrSchedule.length === 0 || cfg.lrSchedule[0].from !== 0) {
     throw new ConfigError('lrSchedule must be a non-empty list of {from, lr} starting at from = 0');

@@ -441,6 +441,17 @@ export const SETTINGS: readonly Setting[] = [
     training: true,
   },
   {
+    key: 'weightAverage',
+    flag: '--weight-average <decay>',
+    field: 'weightAverage',
+    parse: num(0, 0.99999),
+    help: "decay of a running average of the encoder's and decoder's weights, updated every step; the validation and test metrics use the averaged weights (0: none, as the original; e.g. 0.999)",
+    commands: TRAINING,
+    resume: true,
+    name: variant('weightAverage', 'wa'),
+    training: true,
+  },
+  {
     key: 'trainSize',
     flag: '--train-size <n>',
     field: 'trainSize',

@@ -39,6 +39,8 @@ interface Header {
   meta: Record<string, unknown>;
   /** The model's networks by role: passed by value or built in, and what they are (absent in older checkpoints: all built in). */
   networks?: Partial<Record<NetworkRole, { given: boolean; describe: string }>>;
+  /** config.weightAverage > 0: the running average of the encoder's and decoder's weights (updates t; the values in WeightAverage's order). */
+  average?: { t: number; values: Entry[] };
 }
 
 export class CheckpointError extends Error {
@@ -86,8 +88,10 @@ export function saveCheckpoint(file: string, model: AAEModel, trainer: TrainerSt
       v: st.v.map((d, i) => add(`${name}/v/${i}`, opt.vars[i].shape, d)),
     };
   });
+  const avg = model.weightAverage?.getState();
+  const average = avg ? { t: avg.t, values: avg.averages.map((d, i) => add(`average/${i}`, model.weightAverage!.vars[i].shape, d)) } : undefined;
   const networks = Object.fromEntries(Object.entries(model.networks()).map(([role, net]) => [role, { given: model.given.has(role as NetworkRole), describe: net.describe() }]));
-  const header: Header = { format: 1, savedAt: new Date().toISOString(), config: model.config, trainer, weights, optimizers, meta, networks };
+  const header: Header = { format: 1, savedAt: new Date().toISOString(), config: model.config, trainer, weights, optimizers, meta, networks, average };
   let json = JSON.stringify(header);
   json += ' '.repeat((4 - (Buffer.byteLength(json) % 4)) % 4);
   const headerBuf = Buffer.from(json, 'utf8');
@@ -285,6 +289,14 @@ export function loadCheckpoint(file: string, expect: CheckpointExpect = {}, epoc
         m: st.m.map((e, i) => slice(e, opt.vars[i].shape, `${name} m`)),
         v: st.v.map((e, i) => slice(e, opt.vars[i].shape, `${name} v`)),
       });
+    }
+    const avg = model.weightAverage;
+    if (avg) {
+      const st = header.average;
+      if (!st || !Array.isArray(st.values) || st.values.length !== avg.vars.length || !count(st.t)) {
+        throw new CheckpointError(`checkpoint ${file} has no running average of the weights for its weightAverage ${cfg.weightAverage} (or one that does not match the model)`);
+      }
+      avg.setState({ t: st.t, averages: st.values.map((e, i) => slice(e, avg.vars[i].shape, `average ${i}`)) });
     }
   } catch (e) {
     model.dispose(true);

@@ -190,13 +190,14 @@ export class Trainer {
   }
 
   /**
-   * Metrics of the first `evalSize` images (default: all) of a set, keep_prob 1, named
+   * Metrics of the first `evalSize` images (default: all) of a set, keep_prob 1, with the averaged
+   * weights when the model keeps an average (config.weightAverage), named
    * `<prefix>_reconstruction` and, with labels to predict, `<prefix>_error`.
    */
   private evaluateSet(set: ImageSet, prefix: string, evalSize?: number, clusterLabels?: Uint8Array): Record<string, number> {
     const n = Math.min(evalSize ?? set.count, set.count);
     const part = n === set.count ? set : { images: set.images.subarray(0, n * pixelsPerImage(set)), labels: set.labels.subarray(0, n), count: n };
-    const ev = this.model.evaluate(part, clusterLabels);
+    const ev = this.model.withAveragedWeights(() => this.model.evaluate(part, clusterLabels));
     const out: Record<string, number> = { [`${prefix}_reconstruction`]: ev.reconLoss };
     if (ev.classError !== undefined) out[`${prefix}_error`] = ev.classError;
     return out;
@@ -208,7 +209,8 @@ export class Trainer {
    */
   clusterLabels(): Uint8Array | undefined {
     const v = this.data.validation;
-    return this.model.kind === 'clustering' && this.model.classes > 0 && v && v.count > 0 ? this.model.clusterLabels(v) : undefined;
+    const m = this.model;
+    return m.kind === 'clustering' && m.classes > 0 && v && v.count > 0 ? m.withAveragedWeights(() => m.clusterLabels(v)) : undefined;
   }
 
   /** Test-set metrics (keep_prob 1): reconstruction loss and, where labels are predicted, the error. */
@@ -258,6 +260,7 @@ export class Trainer {
         const batch = makeBatch(this.data.train, s.order, s.batch, cfg.batchSize, cfg.noiseStd, this.rng);
         const labeled = this.nextLabeledBatch();
         const losses = this.model.trainStep(batch, labeled, lr, this.rng);
+        this.model.weightAverage?.update();
         for (const [phase, v] of Object.entries(losses)) {
           if (!Number.isFinite(v)) throw new DivergenceError(phase, s.epoch, s.batch, v);
           s.sums[phase] = (s.sums[phase] ?? 0) + v;
