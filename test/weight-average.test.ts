@@ -63,7 +63,9 @@ test('weightAverage: training records metrics of the averaged weights, the model
   const exp = createExperiment(cfg);
   assert.ok(exp.model.weightAverage, 'the model keeps an average');
   assert.equal(exp.model.weightAverage!.vars.length, [exp.model.encoder, exp.model.decoder].flatMap((n) => n.weights()).length, 'encoder and decoder weights are averaged');
-  await exp.trainer.run({ evalSize: 300 });
+  const counts: number[] = [];
+  await exp.trainer.run({ evalSize: 300, callbacks: { onBatchEnd: () => void counts.push(tf.memory().numTensors) } });
+  assert.equal(counts.at(-1), counts[2], 'tensor count grows during training');
   const last = exp.trainer.history.at(-1)!;
   assert.equal(exp.model.weightAverage!.t, exp.trainer.batchesPerEpoch, 'one update per step');
   assert.ok(exp.model.weightAverage!.t > 5);
