@@ -332,6 +332,12 @@ test('targets table: per target the setup with the most seeds, then chosen on va
   const wide = [0, 1, 2].map((seed) => run(seed, 0.027, { chosenOn: 'validation', history: hist(0.005), config: { ...noisy, nHidden: 2000, seed } }));
   assert.match(targetRows({ ...read, classification: [...a, ...wide] })[0].best!.setup, /^paper, hidden layers 2000 units, 25 epochs, labeled batches noise 0\.5$/);
   assert.doesNotMatch(targetRows({ ...read, classification: a })[0].best!.setup, /hidden/);
+  // errors measured on averaged weights are a setup of their own, and say so in both tables
+  const avg = [0, 1, 2].map((seed) => run(seed, 0.026, { chosenOn: 'validation', history: hist(0.004), config: { ...noisy, weightAverage: 0.999, seed } }));
+  assert.match(targetRows({ ...read, classification: [...a, ...avg] })[0].best!.setup, /^paper, 25 epochs, labeled batches noise 0\.5, weights averaged \(0\.999\)$/);
+  const avgTable = classificationTable(summarizeClassification([...a, ...avg]));
+  assert.match(avgTable, /\| 100 \| paper, weights averaged \(0\.999\) \| 25 \|.* \| 3 \| 2\.60 ± /);
+  assert.match(avgTable, /\| 100 \| paper \| 25 \|.* \| 3 \| 3\.00 ± /);
   // a setup chosen by test error (older files) does not displace one chosen on validation with as many seeds
   const old = [0, 1, 2].map((seed) => run(seed, 0.001, { config: { ...cfg, labeledShift: 1, seed } }));
   assert.ok(Math.abs(targetRows({ ...read, classification: [...old, ...a] })[0].best!.error.mean - 0.03) < 1e-12);

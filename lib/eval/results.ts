@@ -261,6 +261,8 @@ export interface ClassificationRow {
   headConsistency: number;
   consistencyRotate: number;
   consistencyScale: number;
+  /** Decay of the running average of the weights the errors were measured with (0: none, the trained weights). */
+  weightAverage: number;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -295,6 +297,7 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       headConsistency: g[0].config.headConsistency ?? 0,
       consistencyRotate: g[0].config.consistencyRotate ?? 0,
       consistencyScale: g[0].config.consistencyScale ?? 0,
+      weightAverage: g[0].config.weightAverage ?? 0,
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
@@ -384,6 +387,11 @@ function presetCell(r: { source: RunSource; preset: PresetName | null }): string
   return r.preset ? `${r.preset} (checkpoint)` : 'checkpoint';
 }
 
+/** ', weights averaged (0.999)' for errors measured on a running average of the weights (config.weightAverage), else ''. */
+function averagedText(decay: number | undefined): string {
+  return decay ? `, weights averaged (${decay})` : '';
+}
+
 function hours(seconds: number): string {
   return seconds >= 3600 ? `${(seconds / 3600).toFixed(1)} h` : seconds >= 60 ? `${(seconds / 60).toFixed(1)} min` : `${seconds.toFixed(0)} s`;
 }
@@ -397,7 +405,7 @@ export function classificationTable(rows: ClassificationRow[]): string {
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale, labeledElastic: r.labeledElastic, labeledElasticSigma: r.labeledElasticSigma })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)}${averagedText(r.weightAverage)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale, labeledElastic: r.labeledElastic, labeledElasticSigma: r.labeledElasticSigma })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
@@ -552,7 +560,8 @@ export function targetRows(read: ReadResults): TargetRow[] {
         bestGroup(cls.filter((g) => g[0].labels === Number(n))),
         (r) =>
           `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}${hiddenChange(r)}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` +
-          headText(r.config),
+          headText(r.config) +
+          averagedText(r.config.weightAverage),
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
@@ -560,7 +569,7 @@ export function targetRows(read: ReadResults): TargetRow[] {
         `${k} clusters`,
         paper,
         bestGroup(clu.filter((g) => g[0].clusters === Number(k))),
-        (r) => `${r.preset ?? '-'}${hiddenChange(r)}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}`,
+        (r) => `${r.preset ?? '-'}${hiddenChange(r)}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}${averagedText(r.config.weightAverage)}`,
       ),
     ),
   ];
