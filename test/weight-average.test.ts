@@ -16,6 +16,7 @@ import { WeightAverage } from '../lib/nn/average';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint, loadCheckpoint } from '../lib/train/checkpoint';
 import { ConfigError } from '../lib/errors';
+import { priorMatch } from '../lib/eval/metrics';
 import { trainStopped } from './stopped';
 
 before(async () => {
@@ -74,6 +75,16 @@ test('weightAverage: training records metrics of the averaged weights, the model
   assert.equal(last.test_reconstruction, averaged.test_reconstruction, "the recorded metric is the averaged weights'");
   assert.equal(last.val_error, averaged.val_error);
   assert.notEqual(raw.reconLoss, last.test_reconstruction, 'the trained weights measure differently');
+  // priorMatch measures the averaged weights' codes too
+  const few = { images: exp.data.test.images.subarray(0, 300 * 784), labels: exp.data.test.labels.subarray(0, 300), count: 300 };
+  const avg = exp.model.weightAverage!;
+  const onAverage = priorMatch(exp.model, few);
+  exp.model.weightAverage = null;
+  const onTrained = priorMatch(exp.model, few);
+  const swapped = avg.use(() => priorMatch(exp.model, few));
+  exp.model.weightAverage = avg;
+  assert.equal(onAverage.mmd2, swapped.mmd2);
+  assert.notEqual(onAverage.mmd2, onTrained.mmd2);
   exp.model.dispose();
   const plain = createModel(makeConfig({ model: 'semi_supervised', nHidden: 16 }, 'paper'));
   assert.equal(plain.weightAverage, null);

@@ -198,13 +198,14 @@ export interface PriorMatch {
  * number of prior samples (the label-conditioned sampler for the supervised model, labels uniform
  * or by sector as in training; the unlabeled one for the semi-supervised style code), and the mode
  * accuracy where the prior has a density. Seeded: the prior samples and the subsamples come from Rng(seed).
+ * The codes come from the averaged weights when the model keeps a running average (config.weightAverage).
  */
 export function priorMatch(model: AAEModel, test: ImageSet, prior: PriorName | Prior = model.prior, seed = 0, opts: Omit<MmdOptions, 'rng'> = {}): PriorMatch {
   const nZ = model.config.nZ;
   const labeled = model.kind === 'supervised';
   const p = getPrior(prior);
   checkPrior(p, nZ, labeled);
-  const codes = model.encode(test.images);
+  const codes = model.withAveragedWeights(() => model.encode(test.images));
   const rng = new Rng(seed);
   const sample = drawPrior(p, test.count, nZ, rng, labeled);
   const m = mmd(codes, sample.z, nZ, { ...opts, rng });

@@ -16,6 +16,8 @@ export interface WeightAverageState {
 export class WeightAverage {
   t = 0;
   private readonly averages: tf.Variable[];
+  /** How deep `use` calls are nested (only the outermost swaps). */
+  private depth = 0;
 
   constructor(
     readonly vars: tf.Variable[],
@@ -50,9 +52,6 @@ export class WeightAverage {
       });
     });
   }
-
-  /** How deep `use` calls are nested (only the outermost swaps). */
-  private depth = 0;
 
   /** Runs `fn` with the averages in the weights' place; the weights are back afterwards (also when fn throws). Calls may nest. */
   use<T>(fn: () => T): T {
