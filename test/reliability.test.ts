@@ -9,7 +9,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as zlib from 'node:zlib';
 import { initBackend } from '../lib/backend';
 import * as config from '../lib/models/config';
 import * as schedule from '../lib/train/schedule';
@@ -24,6 +23,7 @@ import { readResults, resultsMarkdown } from '../lib/eval/results';
 import { main } from '../lib/cli/aae';
 import { resultsMain } from '../lib/cli/aae-results';
 import { capture, type Run } from './capture';
+import { editHeader } from './checkpoint-header';
 
 const ROOT = path.join(__dirname, '..');
 let root: string;
@@ -80,22 +80,6 @@ function assertOneLine(r: Run, code: number, ...patterns: RegExp[]): void {
 }
 
 const tmpFiles = (dir: string) => fs.readdirSync(dir).filter((f) => f.endsWith('.tmp'));
-
-/** Rewrites a checkpoint's header JSON (with a fresh CRC), for damaged-but-readable checkpoints. */
-function editHeader(file: string, edit: (h: Record<string, any>) => void): void {
-  const buf = fs.readFileSync(file);
-  const hlen = buf.readUInt32LE(8);
-  const header = JSON.parse(buf.subarray(16, 16 + hlen).toString('utf8'));
-  edit(header);
-  let json = JSON.stringify(header);
-  json += ' '.repeat((4 - (Buffer.byteLength(json) % 4)) % 4);
-  const hb = Buffer.from(json);
-  const body = Buffer.concat([hb, buf.subarray(16 + hlen)]);
-  const head = Buffer.from(buf.subarray(0, 16));
-  head.writeUInt32LE(hb.length, 8);
-  head.writeUInt32LE((zlib as unknown as { crc32: (b: Uint8Array) => number }).crc32(body) >>> 0, 12);
-  fs.writeFileSync(file, Buffer.concat([head, body]));
-}
 
 let tinyRun: string; // a finished 2-epoch run of TINY
 async function finishedRun(): Promise<string> {
