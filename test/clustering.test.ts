@@ -163,12 +163,12 @@ test('`aae-results cluster` writes a result file with the cluster labels, and `t
     assert.equal(await resultsMain(args), 2, 'a complete result is not overwritten');
     const md = resultsMarkdown(readResults(results));
     assert.match(md, /Unsupervised clustering/);
-    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| ts300 \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
-    // the regularisers go into the result name and the table's changes column
+    assert.match(md, new RegExp(`\\| 16 \\| 4 \\| paper \\| 1 \\| - \\| 16 \\| - \\| --train-size 300 \\| 1 \\| ${(100 * r.testError!).toFixed(2)} \\| 9\\.55 ± 2\\.05 \\|`));
+    // the regularisers go into the result name and the table's head regularisers column
     assert.equal(await resultsMain([...args, '--head-balance', '10', '--head-consistency', '1']), 0);
     const r2 = JSON.parse(fs.readFileSync(path.join(results, 'clustering-K16-z4-e1-h16-hb10-hc1-ts300-seed0.json'), 'utf8')) as ClusterResult;
     assert.deepEqual([r2.config.headBalance, r2.config.headConsistency], [10, 1]);
-    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| hb10 hc1 ts300 \| 1 \|/);
+    assert.match(resultsMarkdown(readResults(results)), /\| 16 \| 4 \| paper \| 1 \| - \| 16 \| balance 10, consistency 1 \| --train-size 300 \| 1 \|/);
     assert.equal(await aaeMain(['--model', 'supervised', '--head-balance', '1', '--out', path.join(dir, 'sup')]), 2, 'a setting of the categorical head is refused for the supervised model');
     assert.ok(!fs.existsSync(path.join(dir, 'sup')));
     // the semi-supervised model takes them too
@@ -326,8 +326,15 @@ test('targets table: per target the setup with the most seeds, then chosen on va
   const reg = [0, 1, 2].map((seed) => run(seed, 0.028, { chosenOn: 'validation', history: hist(0.01), config: { ...noisy, headBalance: 10, headConsistency: 10, seed } }));
   assert.match(targetRows({ ...read, classification: [...a, ...reg] })[0].best!.setup, /labeled batches noise 0\.5, head balance 10, consistency 10$/);
   const table = classificationTable(summarizeClassification([...a, ...reg]));
-  assert.match(table, /\| noise 0\.5 \| balance 10, consistency 10 \| 3 \| 2\.80 ± /);
-  assert.match(table, /\| noise 0\.5 \| - \| 3 \| 3\.00 ± /);
+  assert.match(table, /\| noise 0\.5 \| balance 10, consistency 10 \| - \| 3 \| 2\.80 ± /);
+  assert.match(table, /\| noise 0\.5 \| - \| - \| 3 \| 3\.00 ± /);
+  // any other setting that tells setups apart is in both tables, as its option: two rows that differ
+  // only in it are never shown alike
+  const fast = [0, 1, 2].map((seed) => run(seed, 0.025, { chosenOn: 'validation', history: hist(0.003), config: { ...noisy, crossEntropyLrFactor: 2, keepProb: 0.8, seed } }));
+  assert.match(targetRows({ ...read, classification: [...a, ...fast] })[0].best!.setup, /^paper, 25 epochs, labeled batches noise 0\.5, --cross-entropy-lr-factor 2 --keep-prob 0\.8$/);
+  const fastTable = classificationTable(summarizeClassification([...a, ...fast]));
+  assert.match(fastTable, /\| noise 0\.5 \| - \| --cross-entropy-lr-factor 2 --keep-prob 0\.8 \| 3 \| 2\.50 ± /);
+  assert.match(fastTable, /\| noise 0\.5 \| - \| - \| 3 \| 3\.00 ± /);
   // hidden layers other than the preset's are part of the setup shown
   const wide = [0, 1, 2].map((seed) => run(seed, 0.027, { chosenOn: 'validation', history: hist(0.005), config: { ...noisy, nHidden: 2000, seed } }));
   assert.match(targetRows({ ...read, classification: [...a, ...wide] })[0].best!.setup, /^paper, hidden layers 2000 units, 25 epochs, labeled batches noise 0\.5$/);

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { CONFIG_FIELDS_ADDED, PRESETS, hiddenText, type AAEConfig, type HiddenSizes, type LrStep, type PresetName } from '../models/config';
 import { lrDropEpoch } from '../train/schedule';
 import { ELASTIC_SIGMA } from '../data/batches';
-import { COMMAND_PRESET, runVariant } from '../settings/table';
+import { COMMAND_PRESET, changedOptions, runVariant } from '../settings/table';
 import type { EpochMetrics } from '../train/trainer';
 import type { PriorMatch } from './metrics';
 import { ConfigError } from '../errors';
@@ -263,6 +263,8 @@ export interface ClassificationRow {
   consistencyScale: number;
   /** Decay of the running average of the weights the errors were measured with (0: none, the trained weights). */
   weightAverage: number;
+  /** The other settings that differ from the preset, as options (`--keep-prob 0.8 --cross-entropy-lr-factor 2`), or ''. */
+  otherSettings: string;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -275,6 +277,33 @@ export interface ClassificationRow {
 function lrDropOf(config: { lrSchedule: LrStep[] }, epochs: number): number | null {
   const drop = lrDropEpoch(config.lrSchedule);
   return drop !== null && drop < epochs ? drop : null;
+}
+
+/** The settings rows of the categorical head's regularisers (one column of the tables: headRegularisersText). */
+const HEAD_COLUMNS = ['headBalance', 'headConsistency', 'consistencyRotate', 'consistencyScale'];
+
+/** The settings rows a classification row or target shows in columns of their own (not among its other settings). */
+const CLASSIFICATION_COLUMNS = [
+  'labels',
+  'lrDrop',
+  'hidden',
+  'labeledNoise',
+  'labeledShift',
+  'labeledRotate',
+  'labeledScale',
+  'labeledElastic',
+  'labeledElasticSigma',
+  ...HEAD_COLUMNS,
+  'weightAverage',
+];
+
+/** The same for clustering (averaged weights are among the other settings of its table). */
+const CLUSTERING_COLUMNS = ['clusters', 'n_z', 'lrDrop', 'hidden', ...HEAD_COLUMNS];
+
+/** ', --keep-prob 0.8' for a run's settings that its target's setup text does not otherwise say (changedOptions), else ''. */
+function otherSettingsText(r: RunInfo, described: readonly string[]): string {
+  const others = changedOptions(r.config, r.preset, described);
+  return others.length ? `, ${others.join(' ')}` : '';
 }
 
 /** One row per setup (labels + config apart from the seed), sorted by labels then preset. */
@@ -298,6 +327,7 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
       consistencyRotate: g[0].config.consistencyRotate ?? 0,
       consistencyScale: g[0].config.consistencyScale ?? 0,
       weightAverage: g[0].config.weightAverage ?? 0,
+      otherSettings: changedOptions(g[0].config, g[0].preset, CLASSIFICATION_COLUMNS).join(' '),
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
@@ -318,7 +348,8 @@ export function summarizeClassification(results: ClassifyResult[]): Classificati
         a.headBalance - b.headBalance ||
         a.headConsistency - b.headConsistency ||
         a.consistencyRotate - b.consistencyRotate ||
-        a.consistencyScale - b.consistencyScale,
+        a.consistencyScale - b.consistencyScale ||
+        a.otherSettings.localeCompare(b.otherSettings),
     );
 }
 
@@ -399,13 +430,13 @@ function hours(seconds: number): string {
 /** Markdown table of the classification rows, errors in percent, with the paper's numbers. */
 export function classificationTable(rows: ClassificationRow[]): string {
   const lines = [
-    '| labels | preset | epochs | lr drop after epoch | hidden | labeled batches | head regularisers | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |',
+    '| labels | preset | epochs | lr drop after epoch | hidden | labeled batches | head regularisers | other settings | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | --- | ---: | ---: | ---: | --- | --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_ERRORS[r.labels];
     lines.push(
-      `| ${r.labels} | ${presetCell(r)}${averagedText(r.weightAverage)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale, labeledElastic: r.labeledElastic, labeledElasticSigma: r.labeledElasticSigma })} | ${headRegularisersText(r)} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.labels} | ${presetCell(r)}${averagedText(r.weightAverage)} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${labeledBatchesText({ labeledNoiseStd: r.labeledNoise, labeledShift: r.labeledShift, labeledRotate: r.labeledRotate, labeledScale: r.labeledScale, labeledElastic: r.labeledElastic, labeledElasticSigma: r.labeledElasticSigma })} | ${headRegularisersText(r)} | ${r.otherSettings || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
@@ -428,8 +459,10 @@ export interface ClusteringRow {
   epochs: number;
   lrDrop: number | null;
   nHidden: HiddenSizes;
-  /** The settings that differ from the preset, as the result name's variant parts (`d1 g0.2 cb10`), or ''. */
-  changes: string;
+  /** The categorical head's regularisers (headRegularisersText: `balance 10, consistency 10`, or '-'). */
+  headRegularisers: string;
+  /** The other settings that differ from the preset, as options (`--keep-prob 0.8 --weight-average 0.999`), or ''. */
+  otherSettings: string;
   seeds: number[];
   /** Test error (fraction) over the seeds. */
   error: Spread;
@@ -447,26 +480,26 @@ export function summarizeClustering(results: ClusterResult[]): ClusteringRow[] {
       epochs: g[0].epochs,
       lrDrop: lrDropOf(g[0].config, g[0].epochs),
       nHidden: g[0].config.nHidden,
-      // the result name's parts, but those with a column of their own
-      changes: runVariant(g[0].config, null, undefined, ['n_z', 'lrDrop', 'hidden']).split('-').filter(Boolean).join(' '),
+      headRegularisers: headRegularisersText(g[0].config),
+      otherSettings: changedOptions(g[0].config, g[0].preset, CLUSTERING_COLUMNS).join(' '),
       seeds: g.map((r) => r.seed).sort((a, b) => a - b),
       error: spread(g.map((r) => r.testError as number)),
       wallSeconds: g.reduce((s, r) => s + r.wallSeconds, 0) / g.length,
       backends: [...new Set(g.map((r) => r.backend))].sort(),
     }))
-    .sort((a, b) => a.clusters - b.clusters || a.nZ - b.nZ || a.epochs - b.epochs);
+    .sort((a, b) => a.clusters - b.clusters || a.nZ - b.nZ || a.epochs - b.epochs || a.headRegularisers.localeCompare(b.headRegularisers) || a.otherSettings.localeCompare(b.otherSettings));
 }
 
 /** Markdown table of the clustering rows, errors in percent, with the paper's numbers. */
 export function clusteringTable(rows: ClusteringRow[]): string {
   const lines = [
-    '| clusters | style n_z | preset | epochs | lr drop after epoch | hidden | changes | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
-    '| ---: | ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- |',
+    '| clusters | style n_z | preset | epochs | lr drop after epoch | hidden | head regularisers | other settings | seeds | test error (%) | AAE paper (%) | wall time per run | backend |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const r of rows) {
     const paper = PAPER_CLUSTER_ERRORS[r.clusters];
     lines.push(
-      `| ${r.clusters} | ${r.nZ} | ${r.preset ?? '-'} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.changes || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
+      `| ${r.clusters} | ${r.nZ} | ${r.preset ?? '-'} | ${r.epochs} | ${r.lrDrop ?? '-'} | ${r.nHidden} | ${r.headRegularisers} | ${r.otherSettings || '-'} | ${r.seeds.length} | ${pm(r.error, 100, 2)} | ` +
         `${paper ? `${(paper.mean * 100).toFixed(2)} ± ${(paper.spread * 100).toFixed(2)}` : '-'} | ${hours(r.wallSeconds)} | ${r.backends.join(', ')} |`,
     );
   }
@@ -561,7 +594,8 @@ export function targetRows(read: ReadResults): TargetRow[] {
         (r) =>
           `${r.preset ?? '-'}${r.config.optimizer === 'momentum' ? ' (sgd)' : ''}${hiddenChange(r)}, ${lrText(r.config, r.epochs)}, labeled batches ${labeledBatchesText(r.config)}` +
           headText(r.config) +
-          averagedText(r.config.weightAverage),
+          averagedText(r.config.weightAverage) +
+          otherSettingsText(r, CLASSIFICATION_COLUMNS),
       ),
     ),
     ...Object.entries(PAPER_CLUSTER_ERRORS).map(([k, paper]) =>
@@ -569,7 +603,9 @@ export function targetRows(read: ReadResults): TargetRow[] {
         `${k} clusters`,
         paper,
         bestGroup(clu.filter((g) => g[0].clusters === Number(k))),
-        (r) => `${r.preset ?? '-'}${hiddenChange(r)}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}${averagedText(r.config.weightAverage)}`,
+        (r) =>
+          `${r.preset ?? '-'}${hiddenChange(r)}, style n_z ${r.config.nZ}, ${lrText(r.config, r.epochs)}${headText(r.config)}${averagedText(r.config.weightAverage)}` +
+          otherSettingsText(r, [...CLUSTERING_COLUMNS, 'weightAverage']),
       ),
     ),
   ];

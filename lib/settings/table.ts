@@ -611,6 +611,20 @@ export function runVariant(cfg: Partial<AAEConfig>, preset?: PresetName | null, 
   return presetPart + SETTINGS.map((s) => (omit.includes(s.key) ? '' : (s.name?.(cfg, presets) ?? ''))).join('');
 }
 
+/**
+ * The options that set what a run changed from its preset, e.g. `['--cross-entropy-lr-factor 2',
+ * '--keep-prob 0.8']`: a row for every option whose result-name part is not empty (runVariant, so a
+ * table row and its result name tell the same settings apart), `omit` leaving out rows shown
+ * otherwise (a column of their own). Without a preset, a value some preset has adds nothing.
+ */
+export function changedOptions(cfg: Readonly<AAEConfig>, preset: PresetName | null, omit: readonly string[] = []): string[] {
+  const presets = preset ? [preset] : PRESET_NAMES;
+  return SETTINGS.filter((s) => s.flag !== undefined && !omit.includes(s.key) && (s.name?.(cfg, presets) ?? '') !== '').map((s) => {
+    const v = settingValue(s, cfg);
+    return `${optionName(s)} ${Array.isArray(v) ? v.join(',') : String(v)}`;
+  });
+}
+
 /** Parsed options of a command: keys of the table. */
 export type SettingValues = Record<string, unknown>;
 
