@@ -50,6 +50,48 @@ test('every notebook is built from its source in notebooks/src', () => {
   }
 });
 
+test("a burst of output in a real kernel: every line arrives (the library queues the kernel's sends)", { skip, timeout: 120_000 }, () => {
+  const py = findPython();
+  assert.ok(py, 'Jupyter is not installed: no Python with nbclient (see the test below)');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'aae-burst-'));
+  const lines = 3000;
+  const cell = (source: string) => ({ cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source });
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: [
+      // the import alone: output before any display is kept too
+      cell(`import * as aae from ${JSON.stringify(path.join(ROOT, 'dist', 'index.js'))};\nconsole.log(typeof aae.notebook.inNotebook);`),
+      cell(`for (let i = 0; i < ${lines}; i++) console.log(\`line \${i}\`);`),
+    ],
+  };
+  fs.writeFileSync(path.join(tmp, 'burst.ipynb'), JSON.stringify(nb));
+  const r = spawnSync(
+    py!,
+    [path.join(ROOT, 'scripts', 'notebooks.py'), '--timeout', '60', '--out-dir', path.join(tmp, 'out'), '--kernel-dir', path.join(tmp, 'jupyter'), path.join(tmp, 'burst.ipynb')],
+    { encoding: 'utf8', timeout: 110_000 },
+  );
+  assert.equal(r.status, 0, `execution failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  const out = JSON.parse(fs.readFileSync(path.join(tmp, 'out', 'burst.ipynb'), 'utf8')) as Notebook;
+  const outputs = out.cells.flatMap((c) => (c.outputs ?? []) as Record<string, unknown>[]);
+  assert.deepEqual(
+    outputs.filter((o) => o.output_type === 'error'),
+    [],
+  );
+  const text = outputs
+    .filter((o) => o.output_type === 'stream')
+    .map((o) => [o.text].flat().join(''))
+    .join('');
+  const got = text.split('\n').filter((l) => l.startsWith('line '));
+  assert.equal(got.length, lines, `${got.length} of ${lines} lines arrived`);
+  assert.deepEqual(
+    got,
+    Array.from({ length: lines }, (_, i) => `line ${i}`),
+  );
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
 test('every notebook runs in quick mode under Jupyter and shows its figures', { skip, timeout: 900_000 }, async () => {
   const py = findPython();
   assert.ok(

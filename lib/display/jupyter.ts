@@ -13,6 +13,7 @@ import type { FigureSpec, HistoryRow } from '../figures/specs';
 import { trainingCurvesSpec, NON_METRIC_COLUMNS } from '../figures/specs';
 import { renderPng, type PngOptions } from './render';
 import type { TrainCallbacks, Trainer } from '../train/trainer';
+import { queueSocketSends, type ZmqModule } from './zmq-sends';
 
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
@@ -83,6 +84,35 @@ export async function figureBundle(spec: FigureSpec, opts: FigureBundleOptions =
   };
 }
 
+let sendsQueued = false;
+
+/** Inside a kernel: queue the kernel sockets' sends so that a burst of output cannot kill it (zmq-sends.ts). */
+function queueKernelSends(): void {
+  if (sendsQueued) return;
+  sendsQueued = true;
+  const loads: (() => unknown)[] = [
+    // the kernel's zeromq (tslab's), then one found from here
+    () => require.main?.require('zeromq'),
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- zeromq comes with tslab: only a kernel has it
+    () => require('zeromq'),
+  ];
+  for (const load of loads) {
+    try {
+      const zmq = load() as ZmqModule | undefined;
+      if (zmq?.Socket?.prototype) {
+        queueSocketSends(zmq);
+        return;
+      }
+    } catch {
+      // not loadable from here: try the next place
+    }
+  }
+}
+
+// Inside a kernel (tslab's kernel module is loaded): the sends are queued from the library's import on,
+// so that output before any display cannot kill the kernel either.
+if (Object.keys(require.cache).some((k) => /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(k))) queueKernelSends();
+
 /** tslab's writer of the cell being run, or null outside a kernel. Looked up at each call: it changes per cell. */
 function kernelWriter(): DisplayWriter | null {
   const candidates: (() => unknown)[] = [
@@ -94,7 +124,10 @@ function kernelWriter(): DisplayWriter | null {
   for (const load of candidates) {
     try {
       const mod = load() as { lastWriteDisplayData?: unknown } | undefined;
-      if (mod && typeof mod.lastWriteDisplayData === 'function') return mod.lastWriteDisplayData as DisplayWriter;
+      if (mod && typeof mod.lastWriteDisplayData === 'function') {
+        queueKernelSends();
+        return mod.lastWriteDisplayData as DisplayWriter;
+      }
     } catch {
       // tslab not installed or not resolvable from here: try the next place
     }
