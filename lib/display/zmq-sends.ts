@@ -2,9 +2,9 @@
  * Keeps a notebook kernel alive through bursts of output. tslab sends every message (display data,
  * stdout, status) with zeromq's `socket.send()` without awaiting it. zeromq.js completes at most 512
  * sends of a socket in a row at once; the next one is put off to the event loop's next turn, and a
- * send made before that turn throws "Socket is busy writing" (EBUSY), which kills the kernel. So in
- * a long notebook, two messages in one stretch of code (a progress update and a table, two printed
- * lines) sooner or later fall on that 513th send and the kernel dies, more often on a busy machine.
+ * send made before that turn throws "Socket is busy writing" (EBUSY). A printed line that meets it is
+ * lost (a loop of prints keeps only its first ~500 lines); a display that meets it kills the kernel,
+ * which in a long training happens sooner or later, more often on a busy machine.
  *
  * `queueSocketSends` wraps the sockets' `send` so that a send that finds its socket busy waits for the
  * send in flight instead of throwing, and every later send of that socket queues behind it: messages
@@ -52,9 +52,18 @@ export function queueSocketSends(zmq: ZmqModule): boolean {
     // busy, or others waiting: after the last send (which resets the socket's count of sends at once)
     const s = states.get(this)!;
     s.waiting++;
+    // (should the socket still be busy, the next turn of the event loop tries again)
+    const attempt = (): Promise<void> => {
+      try {
+        return send.apply(this, args);
+      } catch (e) {
+        if (!isBusy(e)) throw e;
+        return new Promise<void>((resolve) => setImmediate(resolve)).then(attempt);
+      }
+    };
     const p = s.last.then(() => {
       s.waiting--;
-      return send.apply(this, args);
+      return attempt();
     });
     s.last = p.catch(() => undefined);
     return p;
