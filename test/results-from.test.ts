@@ -115,7 +115,7 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
     const rows = summarizeClassification(readResults(results).classification);
     assert.equal(rows.length, 1);
     assert.deepEqual([rows[0].source, rows[0].preset, rows[0].epochs, rows[0].wallSeconds], ['checkpoint', null, 2, r.wallSeconds]);
-    assert.match(classificationTable(rows), /\| 100 \| checkpoint \| 2 \| 1 \| 8 \| clean \| - \| - \| 1 \| /);
+    assert.match(classificationTable(rows), /\| 100 \| checkpoint \| 2 \| 1 \| 8 \| clean \| - \| --n_z 4 --train-size 200 \| 1 \| /);
 
     // a supervised model has no label head to classify with
     const sup = createModel(makeConfig({ model: 'supervised', prior: 'gaussian', nZ: 2, nHidden: 8 }, 'fast'));
