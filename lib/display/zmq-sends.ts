@@ -43,7 +43,9 @@ export function queueSocketSends(zmq: ZmqModule): boolean {
     if (!state || state.waiting === 0) {
       try {
         const p = send.apply(this, args);
-        states.set(this, { last: p.catch(() => undefined), waiting: 0 });
+        const last = p.catch(() => undefined);
+        if (state) state.last = last;
+        else states.set(this, { last, waiting: 0 });
         return p;
       } catch (e) {
         if (!isBusy(e) || !state) throw e;
