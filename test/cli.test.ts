@@ -112,6 +112,14 @@ test('every bad option exits 2 with one line naming the option, the value and th
       [/--lr-drop/, /'0'/],
     ],
     [
+      ['--lr-decay', 'linear'],
+      [/--lr-decay/, /'linear'/, /step, cosine/],
+    ],
+    [
+      ['--lr-decay', 'cosine', '--lr-drop', '5'],
+      [/--lr-drop 5 does not go with --lr-decay cosine/, /leave one of them out/],
+    ],
+    [
       ['--batch-size', '6000'],
       [/--batch-size/, /'6000'/, /from 1 to 5000/],
     ],
@@ -452,6 +460,25 @@ test('--resume with other settings or a damaged checkpoint: a clear error, nothi
   assert.equal(r.lines.length, 1, r.stderr);
   assert.match(r.lines[0], /checkpoint .*checkpoint\.aae is damaged \(CRC-32 mismatch\); it was not loaded/);
   assert.deepEqual(fs.readFileSync(file), damaged, 'the damaged file is left for inspection, not overwritten');
+});
+
+test('--lr-decay cosine: each epoch learns at the rate of the cosine over the run; --resume refuses an --epochs that would move it', () => {
+  const run = path.join(root, 'cosine');
+  const r = aae([...SMALL, '--epochs', '3', '--lr-decay', 'cosine', '--out', run]);
+  assert.equal(r.code, 0, r.stderr);
+  const rates = [...(r.stdout + r.stderr).matchAll(/^epoch (\d)\/3 {2}lr (\S+)/gm)].map((m) => Number(m[2]));
+  // 1e-3 * (1 + cos(pi * e / 3)) / 2 for e = 0, 1, 2
+  assert.deepEqual(
+    rates,
+    [1e-3, 7.5e-4, 2.5e-4],
+  );
+  const file = path.join(run, 'checkpoint.aae');
+  const bytes = fs.readFileSync(file);
+  const more = aae([...SMALL, '--epochs', '4', '--lr-decay', 'cosine', '--out', run, '--resume']);
+  assert.equal(more.code, 2, more.stderr);
+  assert.equal(more.lines.filter((l) => !l.startsWith('backend:')).length, 1, more.stderr);
+  assert.match(more.stderr, /--epochs 4 would change the learning rates of the checkpoint .*cosine decay is laid out over 3 epochs; valid: --epochs 3/);
+  assert.deepEqual(fs.readFileSync(file), bytes, 'the checkpoint is untouched');
 });
 
 test('a run records its backend and products (wasm-blas+avx512); resumed on other products, it says the run will not repeat bit for bit', async (t) => {

@@ -10,6 +10,7 @@ import { makeConfig, SemiSupervisedAAE, type AAEConfig } from '../lib/models';
 import { loadMnist, subset } from '../lib/data/mnist';
 import { createExperiment, resumeExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
+import { lrDropAt } from '../lib/train/schedule';
 import { classificationTable, readResults, resultsMarkdown, summarizeClassification, targetRows, targetsTable, type ClusterResult, type ClassifyResult, type ReadResults } from '../lib/eval/results';
 import { resultsMain } from '../lib/cli/aae-results';
 import { main as aaeMain } from '../lib/cli/aae';
@@ -335,6 +336,10 @@ test('targets table: per target the setup with the most seeds, then chosen on va
   const fastTable = classificationTable(summarizeClassification([...a, ...fast]));
   assert.match(fastTable, /\| noise 0\.5 \| - \| --cross-entropy-lr-factor 2 --keep-prob 0\.8 \| 3 \| 2\.50 ± /);
   assert.match(fastTable, /\| noise 0\.5 \| - \| - \| 3 \| 3\.00 ± /);
+  // a cosine decay has no drop: its option is among the other settings, and the drop column is empty
+  const cos = [0, 1, 2].map((seed) => run(seed, 0.024, { chosenOn: 'validation', history: hist(0.002), config: { ...noisy, lrDecay: 'cosine', lrSchedule: lrDropAt(cfg.lrSchedule, 15), seed } }));
+  assert.match(targetRows({ ...read, classification: [...a, ...cos] })[0].best!.setup, /^paper, 25 epochs, labeled batches noise 0\.5, --lr-decay cosine$/);
+  assert.match(classificationTable(summarizeClassification([...a, ...cos])), /\| 100 \| paper \| 25 \| - \| 1000 \| noise 0\.5 \| - \| --lr-decay cosine \| 3 \| 2\.40 ± /);
   // hidden layers other than the preset's are part of the setup shown
   const wide = [0, 1, 2].map((seed) => run(seed, 0.027, { chosenOn: 'validation', history: hist(0.005), config: { ...noisy, nHidden: 2000, seed } }));
   assert.match(targetRows({ ...read, classification: [...a, ...wide] })[0].best!.setup, /^paper, hidden layers 2000 units, 25 epochs, labeled batches noise 0\.5$/);

@@ -235,6 +235,19 @@ test("--lr-drop: the preset's first rate until the given epoch, its next one fro
   ]);
 });
 
+test("lrDecay 'cosine': the first rate along half a cosine to 0 over the run's epochs; later epochs keep the last rate", () => {
+  const cfg = makeConfig({ epochs: 30, lrDecay: 'cosine' }, 'paper');
+  const want = (e: number) => (1e-3 * (1 + Math.cos((Math.PI * e) / 30))) / 2;
+  assert.equal(learningRate(cfg, 0), 1e-3);
+  assert.ok(Math.abs(learningRate(cfg, 15) - 5e-4) < 1e-15);
+  assert.equal(learningRate(cfg, 29), want(29));
+  assert.equal(learningRate(cfg, 35), want(29), 'past the last epoch: the last epoch rate');
+  for (let e = 1; e < 30; e++) assert.ok(learningRate(cfg, e) < learningRate(cfg, e - 1), `falls at epoch ${e}`);
+  assert.equal(learningRate({ ...cfg, lrDecay: 'step' }, 29), 1e-3, "step: the paper preset's first rate until epoch 50");
+  assert.equal(PRESETS.paper.lrDecay, 'step');
+  assert.throws(() => makeConfig({ lrDecay: 'linear' as never }), /unknown lrDecay "linear"; valid choices: step, cosine/);
+});
+
 test('Momentum: TensorFlow 1 MomentumOptimizer updates (accum = m * accum + g; w -= lr * accum), state round trip', () => {
   const w = tf.variable(tf.tensor1d([1, -2, 3]), true, 'mom/w');
   const opt = new Momentum([w], 0.9);

@@ -26,6 +26,9 @@ export function resolveConfig(command: CommandName, o: SettingValues): AAEConfig
   const preset = o.preset as PresetName;
   const model = command === 'aae' ? (o.model as ModelName) : COMMAND_MODEL[command];
   usage(() => refuseOtherModels(o, model, `not of --model ${model}`));
+  if (o.lrDecay === 'cosine' && o.lrDrop !== undefined) {
+    throw new UsageError(`--lr-drop ${String(o.lrDrop)} does not go with --lr-decay cosine, which lowers the rate every epoch; leave one of them out`);
+  }
   const prior = (o.prior as PriorName | undefined) ?? PRESETS[preset].prior;
   const nZ = command === 'prior-match' ? 2 : ((o.n_z as number | undefined) ?? PRESETS[preset].nZ);
   try {
@@ -77,6 +80,11 @@ export function resumeConfig(command: CommandName, ckptFile: string, o: SettingV
     throw new UsageError(`--resume: --epochs ${epochs} is below the ${trained} epochs the checkpoint ${ckptFile} has trained; valid: ${trained} to ${max.max}`);
   }
   usage(() => checkResumeSettings(saved, o, given, ckptFile));
+  if (saved.lrDecay === 'cosine' && epochs !== undefined && epochs !== saved.epochs) {
+    throw new UsageError(
+      `--resume: --epochs ${epochs} would change the learning rates of the checkpoint ${ckptFile}, whose cosine decay is laid out over ${saved.epochs} epochs; valid: --epochs ${saved.epochs} (or leave it out), or start a new run`,
+    );
+  }
   if (given('preset')) {
     const cli = resolveConfig(command, o);
     const compared = resumeFields(given);

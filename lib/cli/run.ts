@@ -30,7 +30,7 @@ export function epochLine(m: EpochMetrics, total: number): string {
   const parts = Object.entries(m)
     .filter(([k]) => k.startsWith('train_') || k.startsWith('val_') || k.startsWith('test_'))
     .map(([k, v]) => `${k} ${k.endsWith('_error') ? (100 * v).toFixed(2) + '%' : fmt(v)}`);
-  return `epoch ${m.epoch + 1}/${total}  lr ${m.lr}  ${parts.join('  ')}  (${m.seconds.toFixed(1)} s)`;
+  return `epoch ${m.epoch + 1}/${total}  lr ${+m.lr.toPrecision(4)}  ${parts.join('  ')}  (${m.seconds.toFixed(1)} s)`;
 }
 
 /** Wall time as the summary shows it: 42.0 s, 12.5 min, 3.2 h. */

@@ -273,8 +273,9 @@ export interface ClassificationRow {
   backends: string[];
 }
 
-/** The epoch from which the run's learning rate was lower (null: no drop before `epochs`). */
-function lrDropOf(config: { lrSchedule: LrStep[] }, epochs: number): number | null {
+/** The epoch from which the run's learning rate was lower (null: no drop before `epochs`, or a cosine decay). */
+function lrDropOf(config: { lrSchedule: LrStep[]; lrDecay?: string }, epochs: number): number | null {
+  if (config.lrDecay === 'cosine') return null;
   const drop = lrDropEpoch(config.lrSchedule);
   return drop !== null && drop < epochs ? drop : null;
 }

@@ -105,6 +105,7 @@ const ORIGINAL: AAEConfig = {
     { from: 0, lr: 1e-3 },
     { from: 51, lr: 1e-4 },
   ],
+  lrDecay: 'step',
   dLrFactor: 0.2,
   generatorLrFactor: 1,
   crossEntropyLrFactor: 1,

@@ -10,6 +10,14 @@ import type { LrStep } from './optimizer';
 
 export const OPTIMIZER_NAMES = ['adam', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+/**
+ * How the learning rate changes over a run: 'step' (the rates of lrSchedule, each from its epoch on:
+ * the original) or 'cosine' (from lrSchedule's first rate down along half a cosine to 0 over the
+ * run's `epochs`: epoch e of E learns at lr * (1 + cos(pi * e / E)) / 2; the schedule's later steps
+ * are not used).
+ */
+export const LR_DECAYS = ['step', 'cosine'] as const;
+export type LrDecay = (typeof LR_DECAYS)[number];
 export const RECONSTRUCTION_LOSSES = ['mean', 'sum'] as const;
 export type ReconstructionLoss = (typeof RECONSTRUCTION_LOSSES)[number];
 /** The largest seed a config accepts (the CLIs' --seed range). */
@@ -27,6 +35,8 @@ export interface TrainConfig {
    * factor (dLrFactor, generatorLrFactor, crossEntropyLrFactor).
    */
   lrSchedule: LrStep[];
+  /** 'step': lrSchedule as it is; 'cosine': its first rate decaying along half a cosine over `epochs` (LR_DECAYS). */
+  lrDecay: LrDecay;
   /** The discriminators learn at lr * dLrFactor (the original: lr / 5). */
   dLrFactor: number;
   /** The generator phase learns at lr * generatorLrFactor (the original: 1). */
@@ -66,6 +76,9 @@ export function validateTrainConfig(cfg: TrainConfig): void {
   }
   if (!(OPTIMIZER_NAMES as readonly string[]).includes(cfg.optimizer)) {
     throw new ConfigError(`unknown optimizer "${cfg.optimizer}"; valid choices: ${OPTIMIZER_NAMES.join(', ')}`);
+  }
+  if (!(LR_DECAYS as readonly string[]).includes(cfg.lrDecay)) {
+    throw new ConfigError(`unknown lrDecay "${cfg.lrDecay}"; valid choices: ${LR_DECAYS.join(', ')}`);
   }
   if (!(RECONSTRUCTION_LOSSES as readonly string[]).includes(cfg.reconstructionLoss)) {
     throw new ConfigError(`unknown reconstructionLoss "${cfg.reconstructionLoss}"; valid choices: ${RECONSTRUCTION_LOSSES.join(', ')}`);

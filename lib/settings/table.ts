@@ -16,6 +16,7 @@ import {
   LABELED_SOURCES,
   MAX_LABELED_SHIFT,
   MAX_SEED,
+  LR_DECAYS,
   MAX_HIDDEN_LAYERS,
   MAX_HIDDEN_UNITS,
   hiddenText,
@@ -185,6 +186,17 @@ export const SETTINGS: readonly Setting[] = [
       const drop = cfg.lrSchedule ? lrDropEpoch(cfg.lrSchedule) : null;
       return drop === null || presetHas(presets, (p) => lrDropEpoch(p.lrSchedule) === drop) ? '' : `-ld${drop}`;
     },
+    training: true,
+  },
+  {
+    key: 'lrDecay',
+    flag: '--lr-decay <kind>',
+    field: 'lrDecay',
+    parse: choice(LR_DECAYS),
+    help: "how the learning rate falls: step (the preset's rates, dropping at --lr-drop) or cosine (from the first rate to 0 along half a cosine over the run's epochs; excludes --lr-drop)",
+    commands: TRAINING,
+    resume: true,
+    name: (cfg) => (cfg.lrDecay === 'cosine' ? '-cos' : ''),
     training: true,
   },
   {

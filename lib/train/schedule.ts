@@ -25,7 +25,16 @@ export function lrDropEpoch(schedule: readonly LrStep[]): number | null {
   return schedule.find((s) => s.from > 0 && s.lr < schedule[0].lr)?.from ?? null;
 }
 
-export function learningRate(cfg: AAEConfig, epoch: number): number {
+/**
+ * The learning rate of an epoch (counted from 0): the schedule's step that has begun, or with
+ * lrDecay 'cosine' its first rate times (1 + cos(pi * epoch / epochs)) / 2 (epochs past the run's
+ * last keep the last epoch's rate).
+ */
+export function learningRate(cfg: Pick<AAEConfig, 'lrSchedule' | 'lrDecay' | 'epochs'>, epoch: number): number {
+  if (cfg.lrDecay === 'cosine') {
+    const e = Math.min(epoch, cfg.epochs - 1);
+    return (cfg.lrSchedule[0].lr * (1 + Math.cos((Math.PI * e) / cfg.epochs))) / 2;
+  }
   let lr = cfg.lrSchedule[0].lr;
   for (const s of cfg.lrSchedule) if (epoch >= s.from) lr = s.lr;
   return lr;
