@@ -468,10 +468,7 @@ test('--lr-decay cosine: each epoch learns at the rate of the cosine over the ru
   assert.equal(r.code, 0, r.stderr);
   const rates = [...(r.stdout + r.stderr).matchAll(/^epoch (\d)\/3 {2}lr (\S+)/gm)].map((m) => Number(m[2]));
   // 1e-3 * (1 + cos(pi * e / 3)) / 2 for e = 0, 1, 2
-  assert.deepEqual(
-    rates,
-    [1e-3, 7.5e-4, 2.5e-4],
-  );
+  assert.deepEqual(rates, [1e-3, 7.5e-4, 2.5e-4]);
   const file = path.join(run, 'checkpoint.aae');
   const bytes = fs.readFileSync(file);
   const more = aae([...SMALL, '--epochs', '4', '--lr-decay', 'cosine', '--out', run, '--resume']);
