@@ -53,6 +53,9 @@ test('result-name variants: none for the presets, one part per setting that diff
   assert.equal(runVariant(dropAt(15)), '-ld15');
   assert.notEqual(classifyResultName(55000, 30, 0, dropAt(15)), classifyResultName(55000, 30, 0, dropAt(20)));
   assert.equal(runVariant(dropAt(8)), ''); // a preset's own drop (fast)
+  // a cosine decay is not the step schedule's namesake
+  assert.equal(runVariant(makeConfig({ lrDecay: 'cosine', nHidden: 2000 }, 'paper')), '-cos-h2000');
+  assert.notEqual(classifyResultName(55000, 30, 0, makeConfig({ lrDecay: 'cosine' }, 'paper')), classifyResultName(55000, 30, 0, makeConfig({}, 'paper')));
 });
 
 test("result names: runs of different presets, or of a preset with another preset's sizes, are not namesakes", () => {
