@@ -435,6 +435,24 @@ test('error curves: where the histories have a validation error, a dashed line p
   assert.equal(marks(testOnly, 'mark-line role-mark', 'path').length, 2, 'validation: false draws the test lines only');
 });
 
+test('error curves: where the histories have a labeled training error, a dotted line per run; a zero error is left out', async () => {
+  const curves = [
+    { name: '1,000 labels', history: [0.08, 0.05, 0.03].map((e, epoch) => ({ epoch, test_error: e, val_error: e * 1.1, labeled_error: e / 2 })) },
+    { name: '100 labels', history: [0.1, 0.06].map((e, epoch) => ({ epoch, test_error: e, val_error: e * 0.9, labeled_error: 0 })) },
+  ];
+  const svg = await renderSvg(errorCurvesSpec(curves));
+  const paths = marks(svg, 'mark-line role-mark', 'path');
+  assert.equal(paths.length, 5, 'test and validation per run, training where it is above zero');
+  assert.equal(paths.filter((p) => /stroke-dasharray="1,3"/.test(p)).length, 1, 'the training line dotted');
+  assert.equal(paths.filter((p) => /stroke-dasharray="5,3"/.test(p)).length, 2, 'the validation lines dashed');
+  assert.match(svg, />training</);
+  assert.match(svg, /stroke="#444" stroke-width="2" stroke-dasharray="1,3"/, 'the legend draws the training dots');
+  assert.match(svg, /Training, validation and test error per epoch/);
+  const noTraining = await renderSvg(errorCurvesSpec(curves, { training: false }));
+  assert.equal(marks(noTraining, 'mark-line role-mark', 'path').length, 4, 'training: false leaves it out');
+  assert.match(noTraining, /Validation and test error per epoch/);
+});
+
 // ------------------------------------------------------------------ as a reader sees them
 
 /** Text labels of the axis whose title is `title` (the labels of that axis group). */

@@ -283,6 +283,7 @@ test('end to end: `aae-results classify` then `prior-match` write valid result f
     assert.equal(r.history.length, 1);
     assert.ok(typeof r.history[0].test_error === 'number');
     assert.ok(typeof r.history[0].val_error === 'number' && typeof r.history[0].val_reconstruction === 'number', 'validation metrics every epoch');
+    assert.ok(typeof r.history[0].labeled_error === 'number', "the labeled training images' error every epoch");
     assert.ok(r.wallSeconds > 0);
     assert.equal(r.versions.tfjs, '4.22.0');
     assert.ok(!Number.isNaN(Date.parse(r.date)));

@@ -426,6 +426,29 @@ test('a short training run lowers the test reconstruction loss; tensors do not l
   }
 });
 
+test('semi-supervised epochs record labeled_error: the error on the labeled training images themselves, clean (the first evalSize, at most 5,000); the other models none', async () => {
+  // labeled batches moved and turned in training; labeled_error reads the images as they are
+  const exp = createExperiment(quickConfig('semi_supervised', { epochs: 1, trainSize: 200, nLabeled: 100, labeledShift: 2, labeledRotate: 15 }));
+  await exp.trainer.run({ evalSize: 60 });
+  const h = exp.trainer.history[0];
+  const labeled = exp.trainer.data.labeled!;
+  assert.equal(labeled.count, 100);
+  const direct = exp.model.evaluate(subset(labeled, 0, 60)).classError!;
+  assert.equal(typeof h.labeled_error, 'number');
+  assert.equal(h.labeled_error, direct);
+  assert.notEqual(h.labeled_error, exp.model.evaluate(labeled).classError, 'the first 60 labeled images only');
+  assert.deepEqual(
+    Object.keys(exp.trainer.evaluate(60)).filter((k) => k.startsWith('labeled')),
+    ['labeled_error'],
+    'no labeled reconstruction',
+  );
+  exp.model.dispose();
+  const sup = createExperiment(quickConfig('supervised', { epochs: 1, trainSize: 200 }));
+  await sup.trainer.run({ evalSize: 60 });
+  assert.equal(sup.trainer.history[0].labeled_error, undefined);
+  sup.model.dispose();
+});
+
 test('seeded runs are deterministic', async () => {
   const run = async () => {
     const exp = createExperiment(quickConfig('supervised', { epochs: 1, trainSize: 500 }));

@@ -28,7 +28,7 @@ export function fmt(v: number | undefined): string {
 /** The line logged after every epoch: its metrics (errors in %), learning rate and seconds. */
 export function epochLine(m: EpochMetrics, total: number): string {
   const parts = Object.entries(m)
-    .filter(([k]) => k.startsWith('train_') || k.startsWith('val_') || k.startsWith('test_'))
+    .filter(([k]) => k.startsWith('train_') || k.startsWith('val_') || k.startsWith('test_') || k === 'labeled_error')
     .map(([k, v]) => `${k} ${k.endsWith('_error') ? (100 * v).toFixed(2) + '%' : fmt(v)}`);
   return `epoch ${m.epoch + 1}/${total}  lr ${+m.lr.toPrecision(4)}  ${parts.join('  ')}  (${m.seconds.toFixed(1)} s)`;
 }

@@ -1,12 +1,16 @@
 /**
- * The validation and test error per epoch of the runs the targets table reports (results/), one
+ * The validation and test error (and, where recorded, the labeled training images' error) per epoch of the runs the targets table reports (results/), one
  * figure for classification and one for clustering: README and docs/results.md show them
  * (scripts/results-curves.ts writes them), notebooks 05 and 07 draw them inline.
  */
 import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, labelCountText, type ClassifyResult, type ClusterResult } from '../eval/results';
 import { errorCurvesSpec, type ErrorCurve, type FigureSpec } from './specs';
 
-const SUBTITLE = 'solid: test error, dashed: validation error; grey: the AAE paper';
+/** What the lines are: a dotted one only where some run records its labeled training images' error. */
+function subtitle(curves: readonly ErrorCurve[]): string {
+  const training = curves.some((c) => c.history.some((h) => (h.labeled_error ?? 0) > 0));
+  return `solid: test error, dashed: validation error${training ? ', dotted: error on the labeled training images' : ''}; grey: the AAE paper`;
+}
 
 export interface CurvesOptions {
   /** Plot width in pixels (errorCurvesSpec's default otherwise). */
@@ -17,7 +21,8 @@ export interface CurvesOptions {
 
 /** The runs' validation and test error per epoch under `title`, with the paper's errors as reference lines. */
 function targetCurvesSpec(title: string, curves: ErrorCurve[], references: { name: string; error: number }[], opts: CurvesOptions): FigureSpec {
-  return errorCurvesSpec(curves, { title, subtitle: opts.note ? `${SUBTITLE}; ${opts.note}` : SUBTITLE, width: opts.width, references });
+  const lines = subtitle(curves);
+  return errorCurvesSpec(curves, { title, subtitle: opts.note ? `${lines}; ${opts.note}` : lines, width: opts.width, references });
 }
 
 /** Semi-supervised classification runs (e.g. bestClassificationRuns' answer), each against the paper's error for its label count. */

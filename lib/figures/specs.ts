@@ -824,8 +824,11 @@ export function classificationErrorSpec(bars: readonly ErrorBar[], opts: Classif
 export interface ErrorCurve {
   /** Legend entry of the run (e.g. '1,000 labels, seed 0'). */
   name: string;
-  /** Test and validation error (fractions) after each epoch; epoch counts from 0 as in the trainer's history. */
-  history: readonly { epoch: number; test_error?: number; val_error?: number }[];
+  /**
+   * Test, validation and labeled training images' error (fractions) after each epoch; epoch counts
+   * from 0 as in the trainer's history.
+   */
+  history: readonly { epoch: number; test_error?: number; val_error?: number; labeled_error?: number }[];
 }
 
 export interface ErrorCurvesOptions {
@@ -837,6 +840,19 @@ export interface ErrorCurvesOptions {
   references?: readonly { name: string; error: number }[];
   /** Also draw each run's validation error (dashed) where its history has one: default true. */
   validation?: boolean;
+  /** Also draw each run's error on its labeled training images (dotted) where its history has one (labeled_error): default true. */
+  training?: boolean;
+}
+
+/** The splits of an error-curves figure, in legend order, and the dash of each. */
+const SPLITS = ['test', 'validation', 'training'] as const;
+const SPLIT_DASHES: Record<(typeof SPLITS)[number], number[]> = { test: [1, 0], validation: [5, 3], training: [1, 3] };
+
+/** 'Test', 'Validation and test', 'Training, validation and test': the splits shown, for a title. */
+function splitsText(splits: readonly (typeof SPLITS)[number][]): string {
+  const names = (['training', 'validation', 'test'] as const).filter((x) => splits.includes(x));
+  const text = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return text[0].toUpperCase() + text.slice(1);
 }
 
 /** Tick values for a log axis over [lo, hi]: 1, 2, 3, 5 times each power of ten (and 1.5, 7 when few fit). */
@@ -856,15 +872,17 @@ export function logTicks(lo: number, hi: number): number[] {
 }
 
 /**
- * Test error per epoch of several runs, and their validation error dashed where the histories have
- * it (log y: 10% and 1% read equally well), with optional reference lines.
+ * Test error per epoch of several runs, their validation error dashed and their labeled training
+ * images' error dotted where the histories have them (log y: 10% and 1% read equally well), with
+ * optional reference lines. A zero error has no place on a log axis and is left out.
  */
 export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurvesOptions = {}): FigureSpec {
-  const points = (split: 'test' | 'validation', key: 'test_error' | 'val_error') =>
+  const points = (split: (typeof SPLITS)[number], key: 'test_error' | 'val_error' | 'labeled_error') =>
     curves.flatMap((c) => c.history.filter((h) => typeof h[key] === 'number' && (h[key] as number) > 0).map((h) => ({ run: c.name, split, epoch: h.epoch + 1, error: h[key] as number })));
   const tests = points('test', 'test_error');
   if (tests.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
-  const values = [...tests, ...(opts.validation === false ? [] : points('validation', 'val_error'))];
+  const values = [...tests, ...(opts.validation === false ? [] : points('validation', 'val_error')), ...(opts.training === false ? [] : points('training', 'labeled_error'))];
+  const splits = SPLITS.filter((name) => values.some((v) => v.split === name));
   const both = values.length > tests.length;
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
   const refs = (opts.references ?? []).filter((r) => r.error > 0);
@@ -893,14 +911,8 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
               field: 'split',
               type: 'nominal' as const,
               title: 'split',
-              sort: ['test', 'validation'],
-              scale: {
-                domain: ['test', 'validation'],
-                range: [
-                  [1, 0],
-                  [5, 3],
-                ],
-              },
+              sort: splits,
+              scale: { domain: splits, range: splits.map((name) => SPLIT_DASHES[name]) },
               // the dashes drawn in grey (the line's own legend entry would take no stroke colour here)
               legend: { symbolType: 'stroke', symbolSize: 300, symbolStrokeWidth: 2, encode: { symbols: { update: { stroke: { value: '#444' } } } } },
             },
@@ -928,7 +940,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   }
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: title(opts.title ?? (both ? 'Validation and test error per epoch' : 'Test error per epoch'), opts.subtitle, (opts.width ?? 480) + 200),
+    title: title(opts.title ?? `${splitsText(splits)} error per epoch`, opts.subtitle, (opts.width ?? 480) + 200),
     width: opts.width ?? 480,
     height: opts.height ?? 300,
     layer: layers,

@@ -10,6 +10,9 @@ import { pixelsPerImage, type ImageSet } from '../data/mnist';
 import { Rng, type RngState } from '../random';
 import { ConfigError } from '../errors';
 
+/** The most labeled training images whose error (labeled_error) an epoch records. */
+export const LABELED_EVAL_SIZE = 5000;
+
 export interface TrainData {
   train: ImageSet;
   test: ImageSet;
@@ -219,13 +222,26 @@ export class Trainer {
   }
 
   /**
-   * Validation metrics (val_reconstruction, val_error) then the test set's, as recorded every epoch;
-   * no val_ metrics when the data has no validation split.
+   * Semi-supervised: the error on the labeled training images themselves (labeled_error), read as
+   * they are (no noise, move or warp), on the first evalSize of them and at most LABELED_EVAL_SIZE:
+   * how well the model fits the labels it learns from, next to the validation error.
+   */
+  evaluateLabeled(evalSize?: number): Record<string, number> {
+    const l = this.data.labeled;
+    if (this.model.kind !== 'semi_supervised' || !l || l.count === 0) return {};
+    const { labeled_error } = this.evaluateSet(l, 'labeled', Math.min(evalSize ?? LABELED_EVAL_SIZE, LABELED_EVAL_SIZE));
+    return labeled_error === undefined ? {} : { labeled_error };
+  }
+
+  /**
+   * Validation metrics (val_reconstruction, val_error), the test set's, and the labeled training
+   * images' error (evaluateLabeled), as recorded every epoch; no val_ metrics when the data has no
+   * validation split.
    */
   evaluate(evalSize?: number): Record<string, number> {
     const labels = this.clusterLabels();
     const v = this.data.validation;
-    return { ...(v && v.count > 0 ? this.evaluateSet(v, 'val', evalSize, labels) : {}), ...this.evaluateTest(evalSize, labels) };
+    return { ...(v && v.count > 0 ? this.evaluateSet(v, 'val', evalSize, labels) : {}), ...this.evaluateTest(evalSize, labels), ...this.evaluateLabeled(evalSize) };
   }
 
   /** Trains until `epochs` epochs are done in all, or the signal aborts. */
