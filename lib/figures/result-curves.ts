@@ -1,7 +1,8 @@
 /**
- * The validation and test error (and, where recorded, the labeled training images' error) per epoch of the runs the targets table reports (results/), one
- * figure for classification and one for clustering: README and docs/results.md show them
- * (scripts/results-curves.ts writes them), notebooks 05 and 07 draw them inline.
+ * The validation and test error per epoch (and, where recorded, the labeled training images'
+ * error) of the runs the targets table reports (results/), one figure for classification and one
+ * for clustering: README and docs/results.md show them (scripts/results-curves.ts writes them),
+ * notebooks 05 and 07 draw them inline.
  */
 import { PAPER_CLUSTER_ERRORS, PAPER_ERRORS, labelCountText, type ClassifyResult, type ClusterResult } from '../eval/results';
 import { errorCurvesSpec, type ErrorCurve, type FigureSpec } from './specs';
