@@ -883,7 +883,7 @@ export function errorCurvesSpec(curves: readonly ErrorCurve[], opts: ErrorCurves
   if (tests.length === 0) throw new RangeError('errorCurvesSpec: no run has a positive test_error in its history');
   const values = [...tests, ...(opts.validation === false ? [] : points('validation', 'val_error')), ...(opts.training === false ? [] : points('training', 'labeled_error'))];
   const splits = SPLITS.filter((name) => values.some((v) => v.split === name));
-  const both = values.length > tests.length;
+  const both = splits.length > 1;
   const lastEpoch = Math.max(2, ...values.map((v) => v.epoch));
   const refs = (opts.references ?? []).filter((r) => r.error > 0);
   // the domain leaves room above and below every line and reference (none sits on the border),

@@ -234,13 +234,18 @@ export class SemiSupervisedAAE extends AAEBase {
     return a.map((k) => clusterLabels[k]);
   }
 
+  /** The fraction of the set's images whose predicted label (classify) is not theirs. */
+  classError(set: ImageSet, clusterLabels?: ArrayLike<number>): number {
+    const pred = this.classify(set.images, clusterLabels);
+    let wrong = 0;
+    for (let i = 0; i < set.count; i++) if (pred[i] !== set.labels[i]) wrong++;
+    return wrong / set.count;
+  }
+
   /** Reconstruction loss and classification error; clustering: the error only with `clusterLabels`. */
   override evaluate(set: ImageSet, clusterLabels?: ArrayLike<number>): Evaluation {
     const base = super.evaluate(set);
     if (this.kind === 'clustering' && !clusterLabels) return base;
-    const pred = this.classify(set.images, clusterLabels);
-    let wrong = 0;
-    for (let i = 0; i < set.count; i++) if (pred[i] !== set.labels[i]) wrong++;
-    return { ...base, classError: wrong / set.count };
+    return { ...base, classError: this.classError(set, clusterLabels) };
   }
 }

@@ -13,6 +13,12 @@ import { ConfigError } from '../errors';
 /** The most labeled training images whose error (labeled_error) an epoch records. */
 export const LABELED_EVAL_SIZE = 5000;
 
+/** The first n rows of a set (all when n >= its count), as views of its arrays: no copy per evaluation. */
+function firstRows(set: ImageSet, n: number): ImageSet {
+  if (n >= set.count) return set;
+  return { images: set.images.subarray(0, n * pixelsPerImage(set)), labels: set.labels.subarray(0, n), count: n };
+}
+
 export interface TrainData {
   train: ImageSet;
   test: ImageSet;
@@ -198,8 +204,7 @@ export class Trainer {
    * `<prefix>_reconstruction` and, with labels to predict, `<prefix>_error`.
    */
   private evaluateSet(set: ImageSet, prefix: string, evalSize?: number, clusterLabels?: Uint8Array): Record<string, number> {
-    const n = Math.min(evalSize ?? set.count, set.count);
-    const part = n === set.count ? set : { images: set.images.subarray(0, n * pixelsPerImage(set)), labels: set.labels.subarray(0, n), count: n };
+    const part = firstRows(set, evalSize ?? set.count);
     const ev = this.model.withAveragedWeights(() => this.model.evaluate(part, clusterLabels));
     const out: Record<string, number> = { [`${prefix}_reconstruction`]: ev.reconLoss };
     if (ev.classError !== undefined) out[`${prefix}_error`] = ev.classError;
@@ -228,9 +233,10 @@ export class Trainer {
    */
   evaluateLabeled(evalSize?: number): Record<string, number> {
     const l = this.data.labeled;
-    if (this.model.kind !== 'semi_supervised' || !l || l.count === 0) return {};
-    const { labeled_error } = this.evaluateSet(l, 'labeled', Math.min(evalSize ?? LABELED_EVAL_SIZE, LABELED_EVAL_SIZE));
-    return labeled_error === undefined ? {} : { labeled_error };
+    const m = this.model;
+    if (m.kind !== 'semi_supervised' || !l || l.count === 0) return {};
+    const part = firstRows(l, Math.min(evalSize ?? LABELED_EVAL_SIZE, LABELED_EVAL_SIZE));
+    return { labeled_error: m.withAveragedWeights(() => m.classError(part)) };
   }
 
   /**
