@@ -637,3 +637,42 @@ test('14: `aae-results --resume` with a larger --epochs continues the shorter ru
   const wall4 = read('cont', 4).wallSeconds;
   assert.ok(wall4 > epochSeconds && wall4 < cont.wallSeconds + epochSeconds, `the 3-epoch run's epochs counted once: ${wall4} s`);
 });
+
+test("15: aae-results: a plain start refuses a run folder that already holds a checkpoint (another --results's run), nothing changes", async () => {
+  const dir = path.join(root, 'shared-runs');
+  const args = (where: string) => [
+    'classify',
+    '--labels',
+    '100',
+    '--seed',
+    '1',
+    '--hidden',
+    '8',
+    '--train-size',
+    '200',
+    '--eval-size',
+    '100',
+    '--epochs',
+    '2',
+    '--lr-drop',
+    '1',
+    '--no-progress',
+    '--results',
+    path.join(dir, where),
+    '--runs',
+    path.join(dir, 'runs'),
+  ];
+  const name = 'semi-supervised-N100-e2-ld1-h8-ts200-seed1';
+  // a screening run, its result in screening/, its checkpoint in runs/<name>
+  assert.equal((await results(args('screening'))).code, 0);
+  const ckpt = path.join(dir, 'runs', name, 'checkpoint.aae');
+  const before = fs.readFileSync(ckpt);
+  // the same run with its result elsewhere would train over that checkpoint: refused
+  const r = await results(args('final'));
+  assertOneLine(r, 2, new RegExp(`${name}.checkpoint\\.aae already holds a checkpoint of this run; continue it with --resume, restart it with --force, or give another --runs`));
+  assert.deepEqual(fs.readFileSync(ckpt), before, 'the checkpoint is kept');
+  assert.ok(!fs.existsSync(path.join(dir, 'final', `${name}.json`)), 'no result written');
+  // --force restarts it
+  assert.equal((await results([...args('final'), '--force'])).code, 0);
+  assert.ok(fs.existsSync(path.join(dir, 'final', `${name}.json`)));
+});

@@ -161,7 +161,7 @@ function secondsSpent(resultFile: string, ckpt: string): number {
 }
 
 /**
- * Refuses to overwrite a result unless --force or --resume. --resume continues this run's checkpoint;
+ * Refuses to overwrite a result, or a checkpoint in the run folder, unless --force or --resume. --resume continues this run's checkpoint;
  * without one, and with --epochs given, it continues the same run with fewer epochs (shorterRun):
  * the learning-rate schedule counts epochs from the start, so a run continued from 30 to 40 epochs
  * ends as one started for 40. The shorter run's folder and result stay as they are.
@@ -186,6 +186,10 @@ function checkExisting(file: string, ckpt: string, o: TrainOpts, nameFor: (epoch
   }
   if (old && !o.force) {
     throw new UsageError(old.complete ? `${file} already holds a complete result; use --force to run it again` : `${file} holds an interrupted run; continue it with --resume or restart with --force`);
+  }
+  if (fs.existsSync(ckpt)) {
+    // the same run with its result file elsewhere (another --results) or gone: training would replace its checkpoint
+    throw new UsageError(`${ckpt} already holds a checkpoint of this run; continue it with --resume, restart it with --force, or give another --runs`);
   }
   return { earlierSeconds: 0, from: null, continues: null };
 }
