@@ -348,7 +348,7 @@ test("6: --out '' (and aae-results --results '' / --runs '') is refused with exi
 
 // ------------------------------------------------------------------ 7. one-line errors
 
-test('7: damaged result file, --results naming a file, too few training images, a checkpoint history that is no list: one line each', async () => {
+test('7: damaged result file, --results naming a file or nothing, too few training images, a checkpoint history that is no list: one line each', async () => {
   // a damaged result file in the way of classify
   const resDir = path.join(root, 'damaged-results');
   fs.mkdirSync(resDir);
@@ -361,6 +361,9 @@ test('7: damaged result file, --results naming a file, too few training images, 
   fs.writeFileSync(file, 'x');
   r = await results(['table', '--results', file]);
   assertOneLine(r, 2, /--results .*a-file\.txt is a file, not a folder/);
+  // --results naming no folder at all (a mistyped path): not an empty table
+  r = await results(['table', '--results', path.join(root, 'no-such-results')]);
+  assertOneLine(r, 2, /--results .*no-such-results: no such folder; valid: the folder of the result files/);
   // MNIST files that are valid but hold fewer training images than the validation split
   const real = mnistLib.defaultMnistDir();
   const small = path.join(root, 'mnist-small');

@@ -561,7 +561,8 @@ async function priorMatchCommand(run: RunContext, o: PriorMatchOpts, backend: st
 }
 
 function table(dir: string): number {
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) throw new UsageError(`--results ${dir} is a file, not a folder; valid: the folder of the result files`);
+  if (!fs.existsSync(dir)) throw new UsageError(`--results ${dir}: no such folder; valid: the folder of the result files (default results)`);
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`--results ${dir} is a file, not a folder; valid: the folder of the result files`);
   const read = readResults(dir);
   for (const s of read.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
   process.stdout.write(resultsMarkdown(read));
