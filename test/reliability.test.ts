@@ -577,29 +577,32 @@ test('13: package.json declares every install script for npm 11 allowScripts (no
   );
 });
 
+/** A tiny semi-supervised result run (100 labels, 8 units, 200 training images), its result in `results`, its run folder in `runs`. */
+const tinyClassify = (epochs: number, resultsDir: string, runs: string, drop = 1) => [
+  'classify',
+  '--labels',
+  '100',
+  '--seed',
+  '1',
+  '--hidden',
+  '8',
+  '--train-size',
+  '200',
+  '--eval-size',
+  '100',
+  '--lr-drop',
+  String(drop),
+  '--no-progress',
+  ...(epochs ? ['--epochs', String(epochs)] : []),
+  '--results',
+  resultsDir,
+  '--runs',
+  runs,
+];
+
 test('14: `aae-results --resume` with a larger --epochs continues the shorter run: as a run started for that many, the shorter run kept', async () => {
   const dir = path.join(root, 'longer');
-  const args = (epochs: number, where: string, drop = 1) => [
-    'classify',
-    '--labels',
-    '100',
-    '--seed',
-    '1',
-    '--hidden',
-    '8',
-    '--train-size',
-    '200',
-    '--eval-size',
-    '100',
-    '--lr-drop',
-    String(drop),
-    '--no-progress',
-    ...(epochs ? ['--epochs', String(epochs)] : []),
-    '--results',
-    path.join(dir, where, 'results'),
-    '--runs',
-    path.join(dir, where, 'runs'),
-  ];
+  const args = (epochs: number, where: string, drop = 1) => tinyClassify(epochs, path.join(dir, where, 'results'), path.join(dir, where, 'runs'), drop);
   const name = (e: number) => `semi-supervised-N100-e${e}-ld1-h8-ts200-seed1`;
   const read = (where: string, e: number) => JSON.parse(fs.readFileSync(path.join(dir, where, 'results', `${name(e)}.json`), 'utf8')) as evalResults.ClassifyResult;
   // the reference: 3 epochs in one go (the rate drops after epoch 1)
@@ -643,28 +646,7 @@ test('14: `aae-results --resume` with a larger --epochs continues the shorter ru
 
 test("15: aae-results: a plain start refuses a run folder that already holds a checkpoint (another --results's run), nothing changes", async () => {
   const dir = path.join(root, 'shared-runs');
-  const args = (where: string) => [
-    'classify',
-    '--labels',
-    '100',
-    '--seed',
-    '1',
-    '--hidden',
-    '8',
-    '--train-size',
-    '200',
-    '--eval-size',
-    '100',
-    '--epochs',
-    '2',
-    '--lr-drop',
-    '1',
-    '--no-progress',
-    '--results',
-    path.join(dir, where),
-    '--runs',
-    path.join(dir, 'runs'),
-  ];
+  const args = (where: string) => tinyClassify(2, path.join(dir, where), path.join(dir, 'runs'));
   const name = 'semi-supervised-N100-e2-ld1-h8-ts200-seed1';
   // a screening run, its result in screening/, its checkpoint in runs/<name>
   assert.equal((await results(args('screening'))).code, 0);
