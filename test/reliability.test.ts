@@ -361,6 +361,16 @@ test('7: damaged result file, --results naming a file or nothing, too few traini
   fs.writeFileSync(file, 'x');
   r = await results(['table', '--results', file]);
   assertOneLine(r, 2, /--results .*a-file\.txt is a file, not a folder/);
+  // --runs or --results naming a file, or a path through one: exit 2 before training, one line
+  const tiny = ['classify', '--labels', '100', '--epochs', '2', '--lr-drop', '1', '--hidden', '8', '--train-size', '200', '--eval-size', '100', '--no-progress'];
+  r = await results([...tiny, '--results', path.join(root, 'fr-results'), '--runs', file]);
+  assertOneLine(r, 2, /--runs .*a-file\.txt is a file, not a folder; valid: a folder path/);
+  r = await results([...tiny, '--results', path.join(file, 'sub'), '--runs', path.join(root, 'fr-runs')]);
+  assertOneLine(r, 2, /--results .*a-file\.txt\/sub: .*a-file\.txt is a file, not a folder/);
+  assert.ok(!fs.existsSync(path.join(root, 'fr-results')) && !fs.existsSync(path.join(root, 'fr-runs')), 'nothing written');
+  // a folder that cannot be made (here under /proc): exit 1, one line naming it
+  r = await results([...tiny, '--results', path.join(root, 'fr-results'), '--runs', '/proc/aae-lab-test/runs']);
+  assertOneLine(r, 1, /cannot write \/proc\/aae-lab-test/);
   // --results naming no folder at all (a mistyped path): not an empty table
   r = await results(['table', '--results', path.join(root, 'no-such-results')]);
   assertOneLine(r, 2, /--results .*no-such-results: no such folder; valid: the folder of the result files/);

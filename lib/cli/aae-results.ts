@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, addSettings, givenOptions, rejectRepeatedOptions } from './common';
-import { RunContext, drive, runCommand, startBackend, summaryLine, versions } from './run';
+import { RunContext, drive, fileInTheWay, runCommand, startBackend, summaryLine, versions } from './run';
 import { resolveConfig, resumeConfig } from './run-config';
 import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, readCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
 import { PRESET_NAMES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
@@ -562,7 +562,6 @@ async function priorMatchCommand(run: RunContext, o: PriorMatchOpts, backend: st
 
 function table(dir: string): number {
   if (!fs.existsSync(dir)) throw new UsageError(`--results ${dir}: no such folder; valid: the folder of the result files (default results)`);
-  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`--results ${dir} is a file, not a folder; valid: the folder of the result files`);
   const read = readResults(dir);
   for (const s of read.skipped) console.error(`skipped ${s.file}: ${s.reason}`);
   process.stdout.write(resultsMarkdown(read));
@@ -589,7 +588,12 @@ export async function resultsMain(argv: string[]): Promise<number> {
   return runCommand(`aae-results ${c.name}`, async (run) => {
     for (const opt of ['results', 'runs'] as const) {
       const v = (c.opts as Record<string, unknown>)[opt];
-      if (typeof v === 'string' && v.trim() === '') throw new UsageError(`--${opt} '${v}' is empty; valid: a folder path (default ${opt})`);
+      if (typeof v !== 'string') continue;
+      if (v.trim() === '') throw new UsageError(`--${opt} '${v}' is empty; valid: a folder path (default ${opt})`);
+      const file = fileInTheWay(v);
+      if (file !== null) {
+        throw new UsageError(`--${opt} ${v}${file === path.resolve(v) ? '' : `: ${file}`} is a file, not a folder; valid: a folder path (default ${opt})`);
+      }
     }
     if (c.name === 'table') return table((c.opts as { results: string }).results);
     const o = c.opts as TrainOpts;

@@ -10,6 +10,7 @@ import { version_core } from '@tensorflow/tfjs-core';
 import { backendLabel, initBackend } from '../backend';
 import { missingConvKernels } from '../nn/nets';
 import { LOCK_FILE, acquireLock, type RunLock } from '../lock';
+import { WriteError, asWriteError } from '../atomic-write';
 import { readCheckpoint, trainWithCheckpoints, type CheckpointedRun } from '../train/checkpoint';
 import { DivergenceError, type EpochMetrics, type TrainCallbacks } from '../train/trainer';
 import { EXIT, TrainingFailed, UsageError, errorExit, ignoreClosedOutput } from './common';
@@ -95,20 +96,31 @@ export function makeDirs(dir: string): string[] {
     if (up === d) break;
     d = up;
   }
-  if (fs.existsSync(d) && !fs.statSync(d).isDirectory()) {
-    throw Object.assign(new Error(`${d} is a file`), { code: 'ENOTDIR' });
-  }
+  if (fs.existsSync(d) && !fs.statSync(d).isDirectory()) throw new WriteError(d, 'ENOTDIR', 'a file, not a folder (ENOTDIR)');
   const created: string[] = [];
+  let making = '';
   try {
     for (const m of missing) {
+      making = m;
       fs.mkdirSync(m);
       created.push(m);
     }
   } catch (e) {
     removeDirs(created);
-    throw e;
+    throw asWriteError(making, e);
   }
   return created;
+}
+
+/** The file that stops `dir` from being a folder (`dir` itself or a folder above it), or null. */
+export function fileInTheWay(dir: string): string | null {
+  let d = path.resolve(dir);
+  while (!fs.existsSync(d)) {
+    const up = path.dirname(d);
+    if (up === d) return null;
+    d = up;
+  }
+  return fs.statSync(d).isDirectory() ? null : d;
 }
 
 /** Removes folders made by makeDirs, innermost first, as long as they are empty. */
