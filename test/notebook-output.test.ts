@@ -16,7 +16,7 @@ const MAX_CODE_LINE = 100;
 
 const files = () => sourceNames().map((n) => path.join(NOTEBOOK_DIR, `${n}.ipynb`));
 
-test('every notebook stays within the size budget (1.5 MB, 5,000 lines; all five 5 MB)', () => {
+test('every notebook stays within the size budget (1.5 MB, 5,000 lines each; all together 5 MB)', () => {
   let total = 0;
   const rows: string[] = [];
   for (const f of files()) {
