@@ -161,8 +161,9 @@ function secondsSpent(resultFile: string, ckpt: string): number {
 }
 
 /**
- * Refuses to overwrite a result, or a checkpoint in the run folder, unless --force or --resume. --resume continues this run's checkpoint;
- * without one, and with --epochs given, it continues the same run with fewer epochs (shorterRun):
+ * Refuses to overwrite a result, or a checkpoint in the run folder, unless --force or --resume.
+ * --resume continues this run's checkpoint; without one, and with --epochs given, it continues the
+ * same run with fewer epochs (shorterRun):
  * the learning-rate schedule counts epochs from the start, so a run continued from 30 to 40 epochs
  * ends as one started for 40. The shorter run's folder and result stay as they are.
  */
