@@ -7,7 +7,7 @@ import { initBackend } from '../lib/backend';
 import { makeConfig, createModel, type AAEConfig } from '../lib/models';
 import { createExperiment } from '../lib/train/setup';
 import { saveCheckpoint } from '../lib/train/checkpoint';
-import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, priorMatchTable, type ClassifyResult, type PriorMatchResult } from '../lib/eval/results';
+import { readResults, summarizeClassification, summarizePriorMatch, classificationTable, priorMatchTable, type ClassifyResult, type ClusterResult, type PriorMatchResult } from '../lib/eval/results';
 import { resultsMain, checkpointSource, presetOf } from '../lib/cli/aae-results';
 
 before(async () => {
@@ -53,6 +53,16 @@ test('presetOf: the preset named in the metadata, else the only preset giving th
   assert.equal(presetOf(changed, { preset: 'paper' }), 'paper');
   assert.equal(presetOf(changed, { preset: 'nonsense' }), null);
 });
+
+/** `command --from` with a checkpoint of a model of `cfg` (another kind than it measures): exit 2, nothing written. */
+async function assertRefusesKind(root: string, command: string, cfg: AAEConfig): Promise<void> {
+  const model = createModel(cfg);
+  const file = path.join(root, `${cfg.model}.aae`);
+  saveCheckpoint(file, model, null);
+  model.dispose();
+  assert.equal(await resultsMain([command, '--from', file, '--results', path.join(root, 'other')]), 2);
+  assert.ok(!fs.existsSync(path.join(root, 'other')));
+}
 
 test('classify --from: a model trained elsewhere becomes a result file, incomplete until its training has finished', async () => {
   const root = fakeCheckout();
@@ -118,12 +128,7 @@ test('classify --from: a model trained elsewhere becomes a result file, incomple
     assert.match(classificationTable(rows), /\| 100 \| checkpoint \| 2 \| 1 \| 8 \| clean \| - \| --n_z 4 --train-size 200 \| 1 \| /);
 
     // a supervised model has no label head to classify with
-    const sup = createModel(makeConfig({ model: 'supervised', prior: 'gaussian', nZ: 2, nHidden: 8 }, 'fast'));
-    const supFile = path.join(root, 'supervised.aae');
-    saveCheckpoint(supFile, sup, null);
-    sup.dispose();
-    assert.equal(await resultsMain(['classify', '--from', supFile, '--results', path.join(root, 'other')]), 2);
-    assert.ok(!fs.existsSync(path.join(root, 'other')));
+    await assertRefusesKind(root, 'classify', makeConfig({ model: 'supervised', prior: 'gaussian', nZ: 2, nHidden: 8 }, 'fast'));
   } finally {
     exp.model.dispose();
     fs.rmSync(root, { recursive: true, force: true });
@@ -158,6 +163,35 @@ test('prior-match --from: epochs, history and wall time from the checkpoint, its
     assert.match(priorMatchTable(rows), /\| gaussian_mixture \| 2 \| fast \(checkpoint\) \| 1 \| 1 \| /);
   } finally {
     exp.model.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('cluster --from: a clustering model trained elsewhere is measured as its training measured it: the same cluster labels and test error', async () => {
+  const root = fakeCheckout();
+  const trained = ['cluster', '--clusters', '4', '--n_z', '2', '--hidden', '8', '--train-size', '200', '--epochs', '2', '--lr-drop', '1', '--seed', '5', '--no-progress'];
+  const runs = path.join(root, 'runs');
+  try {
+    assert.equal(await resultsMain([...trained, '--results', path.join(root, 'trained'), '--runs', runs]), 0);
+    const [name] = fs.readdirSync(path.join(root, 'trained')).filter((f) => f.endsWith('.json'));
+    const ckpt = path.join(runs, path.basename(name, '.json'), 'checkpoint.aae');
+    const from = ['cluster', '--from', ckpt, '--results', path.join(root, 'measured')];
+    assert.equal(await resultsMain(from), 0);
+    const [a, b] = [readJson<ClusterResult>(path.join(root, 'trained', name)), readJson<ClusterResult>(path.join(root, 'measured', name))];
+    assert.deepEqual([b.kind, b.clusters, b.seed, b.epochs, b.complete, b.source], ['clustering', 4, 5, 2, true, path.relative(root, ckpt)]);
+    assert.deepEqual(b.clusterLabels, a.clusterLabels);
+    assert.equal(b.testError, a.testError);
+    assert.deepEqual(b.config, a.config);
+    assert.equal(readResults(path.join(root, 'measured')).clustering.length, 1);
+    // training options do not apply, the seed is the model's, a complete result is kept without --force
+    assert.equal(await resultsMain([...from, '--force', '--clusters', '4']), 2);
+    assert.equal(await resultsMain([...from, '--force', '--seed', '4']), 2);
+    assert.equal(await resultsMain(from), 2);
+    assert.equal(await resultsMain([...from, '--force', '--seed', '5']), 0);
+    assert.equal(readJson<ClusterResult>(path.join(root, 'measured', name)).testError, a.testError, 'the same model measures the same');
+    // a semi-supervised model is no clustering model
+    await assertRefusesKind(root, 'cluster', makeConfig({ model: 'semi_supervised', nZ: 2, nHidden: 8 }, 'fast'));
+  } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
 });

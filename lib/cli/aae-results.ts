@@ -24,7 +24,8 @@ import { resolveConfig, resumeConfig } from './run-config';
 import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, readCheckpoint, writeFileAtomic, type LoadedCheckpoint } from '../train/checkpoint';
 import { PRESET_NAMES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import type { PriorName } from '../priors';
-import { createExperiment, resumeExperiment, type Experiment } from '../train/setup';
+import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../train/setup';
+import type { SemiSupervisedAAE } from '../models/semi_supervised';
 import { loadDataset } from '../data/sources';
 import { priorMatch } from '../eval/metrics';
 import { ConfigError } from '../errors';
@@ -475,7 +476,37 @@ async function classify(run: RunContext, o: ClassifyOpts, backend: string): Prom
   }
 }
 
+/** The clustering model of a checkpoint, measured as training measures it: clusters labeled from the validation split, then the test error. */
+async function clusterFrom(run: RunContext, o: ClusterOpts & { from: string }, backend: string): Promise<number> {
+  rejectTrainingOptions(o);
+  const { ck, source, info } = fromCheckpoint(o.from, { model: 'clustering' }, null, backend, o.chosenOn);
+  try {
+    const cfg = ck.config;
+    if (o.given('seed') && o.seed !== cfg.seed) throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${cfg.seed} (leave --seed out)`);
+    const file = path.join(o.results, clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed, cfg, presetOf(cfg, ck.meta)));
+    run.lockFile(file);
+    checkExistingFrom(file, source, o.force);
+    const model = ck.model as SemiSupervisedAAE;
+    const data = prepareData(cfg);
+    if (!data.validation || data.validation.count === 0) throw new UsageError(`--from: the data set ${cfg.dataset} of ${o.from} has no labeled validation split to label the clusters with`);
+    const validation = data.validation;
+    const labels = model.withAveragedWeights(() => model.clusterLabels(validation));
+    const testError = model.withAveragedWeights(() => model.evaluate(data.test, labels)).classError as number;
+    const out: ClusterResult = { kind: 'clustering', clusters: cfg.clusters, source, ...info, clusterLabels: Array.from(labels), testError };
+    run.wroteResults = true;
+    writeJson(file, out);
+    console.log(
+      `test error ${percent(testError)} with ${cfg.clusters} clusters (labeled as ${new Set(labels).size} distinct digits; seed ${cfg.seed}, ${info.epochs} epochs${info.complete ? '' : ', incomplete'}); wrote ${file}`,
+    );
+    console.log(summaryLine(`measured the clustering AAE of ${o.from}`, `test error ${percent(testError)}`, info.wallSeconds, path.dirname(file)));
+    return 0;
+  } finally {
+    ck.model.dispose();
+  }
+}
+
 async function cluster(run: RunContext, o: ClusterOpts, backend: string): Promise<number> {
+  if (o.from !== undefined) return clusterFrom(run, { ...o, from: o.from }, backend);
   const cfg = resolveConfig('cluster', o);
   const nameFor = (epochs: number) => clusterResultName(cfg.clusters, cfg.nZ, epochs, cfg.seed, cfg, o.preset);
   const file = path.join(o.results, nameFor(cfg.epochs));

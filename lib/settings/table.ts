@@ -249,6 +249,7 @@ export const SETTINGS: readonly Setting[] = [
     models: ['clustering'],
     defaults: { cluster: 16 },
     resume: true,
+    training: true,
   },
   {
     key: 'headBalance',
@@ -557,7 +558,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: '--from <checkpoint>',
     parse: { kind: 'string' },
     help: 'measure a trained model (e.g. notebooks/runs/full/classify-N100-z10-ln0.5-ls2-seed0/checkpoint.aae) instead of training one',
-    commands: ['classify', 'prior-match'],
+    commands: ['classify', 'cluster', 'prior-match'],
   },
   {
     key: 'maxSamples',
