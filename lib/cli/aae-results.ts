@@ -25,7 +25,7 @@ import { CHECKPOINT_FILE, CheckpointError, loadCheckpoint, readCheckpoint, write
 import { PRESET_NAMES, makeConfig, type AAEConfig, type PresetName, type LabeledSource } from '../models/config';
 import type { PriorName } from '../priors';
 import { createExperiment, prepareData, resumeExperiment, type Experiment } from '../train/setup';
-import type { SemiSupervisedAAE } from '../models/semi_supervised';
+import { Trainer } from '../train/trainer';
 import { loadDataset } from '../data/sources';
 import { priorMatch } from '../eval/metrics';
 import { ConfigError } from '../errors';
@@ -360,9 +360,12 @@ interface FromCheckpoint {
  * Loads a model trained elsewhere (a notebook, `aae`, an earlier result run) with the run record its
  * checkpoint holds: history = the trainer's per-epoch rows, epochs = epochs trained, wallSeconds =
  * the sum of their seconds (over every session), complete = the trainer finished its configured
- * epochs. The caller disposes ck.model.
+ * epochs. Refuses the options that set up training and a --seed other than the model's. The
+ * caller disposes ck.model.
  */
-function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[1], seed: number | null, backend: string, chosenOn: TrainOpts['chosenOn']): FromCheckpoint {
+function fromCheckpoint(o: TrainOpts & { from: string }, expect: Parameters<typeof loadCheckpoint>[1], backend: string): FromCheckpoint {
+  rejectTrainingOptions(o);
+  const file = o.from;
   let ck: LoadedCheckpoint;
   // A damaged or missing file is a failure (exit 1); a model of another kind than the command
   // measures is a bad --from (exit 2).
@@ -378,6 +381,10 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
     if (e instanceof CheckpointError || e instanceof ConfigError) throw new UsageError(`--from: ${(e as Error).message}`);
     throw e;
   }
+  if (o.given('seed') && o.seed !== ck.config.seed) {
+    ck.model.dispose();
+    throw new UsageError(`--seed ${o.seed}: the model of ${file} was trained with seed ${ck.config.seed} (leave --seed out)`);
+  }
   const t = ck.trainer;
   const history = t?.history ?? [];
   const complete = t !== null && t.batch === 0 && t.epoch >= ck.config.epochs;
@@ -392,7 +399,7 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
     ck,
     source: checkpointSource(file),
     info: {
-      seed: seed ?? ck.config.seed,
+      seed: ck.config.seed,
       preset: presetOf(ck.config, ck.meta),
       epochs: history.length,
       config: ck.config,
@@ -401,7 +408,7 @@ function fromCheckpoint(file: string, expect: Parameters<typeof loadCheckpoint>[
       backend,
       versions: versions(),
       date: new Date().toISOString(),
-      chosenOn,
+      chosenOn: o.chosenOn,
       complete,
     },
   };
@@ -417,12 +424,8 @@ function percent(x: number): string {
 }
 
 async function classifyFrom(run: RunContext, o: ClassifyOpts & { from: string }, backend: string): Promise<number> {
-  rejectTrainingOptions(o);
-  const { ck, source, info } = fromCheckpoint(o.from, { model: 'semi_supervised' }, null, backend, o.chosenOn);
+  const { ck, source, info } = fromCheckpoint(o, { model: 'semi_supervised' }, backend);
   try {
-    if (o.given('seed') && o.seed !== ck.config.seed) {
-      throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${ck.config.seed} (leave --seed out)`);
-    }
     const file = path.join(o.results, classifyResultName(ck.config.nLabeled, ck.config.epochs, ck.config.seed, ck.config, presetOf(ck.config, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
@@ -478,20 +481,17 @@ async function classify(run: RunContext, o: ClassifyOpts, backend: string): Prom
 
 /** The clustering model of a checkpoint, measured as training measures it: clusters labeled from the validation split, then the test error. */
 async function clusterFrom(run: RunContext, o: ClusterOpts & { from: string }, backend: string): Promise<number> {
-  rejectTrainingOptions(o);
-  const { ck, source, info } = fromCheckpoint(o.from, { model: 'clustering' }, null, backend, o.chosenOn);
+  const { ck, source, info } = fromCheckpoint(o, { model: 'clustering' }, backend);
   try {
     const cfg = ck.config;
-    if (o.given('seed') && o.seed !== cfg.seed) throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${cfg.seed} (leave --seed out)`);
     const file = path.join(o.results, clusterResultName(cfg.clusters, cfg.nZ, cfg.epochs, cfg.seed, cfg, presetOf(cfg, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);
-    const model = ck.model as SemiSupervisedAAE;
-    const data = prepareData(cfg);
-    if (!data.validation || data.validation.count === 0) throw new UsageError(`--from: the data set ${cfg.dataset} of ${o.from} has no labeled validation split to label the clusters with`);
-    const validation = data.validation;
-    const labels = model.withAveragedWeights(() => model.clusterLabels(validation));
-    const testError = model.withAveragedWeights(() => model.evaluate(data.test, labels)).classError as number;
+    // measured as training measures it (Trainer.clusterLabels, evaluateTest)
+    const trainer = new Trainer(ck.model, prepareData(cfg));
+    const labels = trainer.clusterLabels();
+    if (!labels) throw new UsageError(`--from: the data set ${cfg.dataset} of ${o.from} has no labeled validation split to label the clusters with`);
+    const testError = trainer.evaluateTest(undefined, labels).test_error;
     const out: ClusterResult = { kind: 'clustering', clusters: cfg.clusters, source, ...info, clusterLabels: Array.from(labels), testError };
     run.wroteResults = true;
     writeJson(file, out);
@@ -543,13 +543,9 @@ function priorMatchText(m: ReturnType<typeof priorMatch>): string {
 }
 
 async function priorMatchFrom(run: RunContext, o: PriorMatchOpts & { from: string }, backend: string): Promise<number> {
-  rejectTrainingOptions(o);
-  const { ck, source, info } = fromCheckpoint(o.from, { model: 'supervised', prior: o.prior }, null, backend, o.chosenOn);
+  const { ck, source, info } = fromCheckpoint(o, { model: 'supervised', prior: o.prior }, backend);
   try {
     const seed = ck.config.seed;
-    if (o.given('seed') && o.seed !== seed) {
-      throw new UsageError(`--seed ${o.seed}: the model of ${o.from} was trained with seed ${seed} (leave --seed out)`);
-    }
     const file = path.join(o.results, priorMatchResultName(o.prior, ck.config.epochs, seed, ck.config.nZ, ck.config, presetOf(ck.config, ck.meta)));
     run.lockFile(file);
     checkExistingFrom(file, source, o.force);

@@ -88,15 +88,8 @@ export function progressCallbacks(total: number, show: boolean, tty: boolean): T
  * for example under /proc.)
  */
 export function makeDirs(dir: string): string[] {
-  const missing: string[] = [];
-  let d = path.resolve(dir);
-  while (!fs.existsSync(d)) {
-    missing.unshift(d);
-    const up = path.dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  if (fs.existsSync(d) && !fs.statSync(d).isDirectory()) throw new WriteError(d, 'ENOTDIR', 'a file, not a folder (ENOTDIR)');
+  const { missing, blocker } = pathOf(dir);
+  if (blocker !== null) throw new WriteError(blocker, 'ENOTDIR', 'a file, not a folder (ENOTDIR)');
   const created: string[] = [];
   let making = '';
   try {
@@ -112,15 +105,25 @@ export function makeDirs(dir: string): string[] {
   return created;
 }
 
-/** The file that stops `dir` from being a folder (`dir` itself or a folder above it), or null. */
-export function fileInTheWay(dir: string): string | null {
+/**
+ * The folders of `dir`'s path that do not exist yet (outermost first), and the file that stops it
+ * from being a folder (`dir` itself or the nearest existing path above it), or null.
+ */
+function pathOf(dir: string): { missing: string[]; blocker: string | null } {
+  const missing: string[] = [];
   let d = path.resolve(dir);
   while (!fs.existsSync(d)) {
+    missing.unshift(d);
     const up = path.dirname(d);
-    if (up === d) return null;
+    if (up === d) return { missing, blocker: null };
     d = up;
   }
-  return fs.statSync(d).isDirectory() ? null : d;
+  return { missing, blocker: fs.statSync(d).isDirectory() ? null : d };
+}
+
+/** The file that stops `dir` from being a folder (`dir` itself or a folder above it), or null. */
+export function fileInTheWay(dir: string): string | null {
+  return pathOf(dir).blocker;
 }
 
 /** Removes folders made by makeDirs, innermost first, as long as they are empty. */
